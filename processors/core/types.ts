@@ -159,3 +159,43 @@ export const EMPTY_FACTS: SessionFacts = Object.freeze({
   quarantined: false,
   destinationOrigin: () => 'unseen' as const,
 });
+
+/**
+ * The audit event for one decision: what the ClickHouse sink stores and the SIEM forwarders send.
+ * Arguments are minimised per tool metadata (labels, hashes, redacted values), never raw secrets.
+ * Records are hash-chained per decisions partition: hash = sha256(prevHash + canonical record without hash).
+ */
+export interface DecisionRecord {
+  readonly decisionId: string;
+  readonly proposalId: string;
+  readonly sessionId: string;
+  readonly agentId: string;
+  readonly userId: string;
+  readonly tenantId: string;
+  readonly agentRole: string;
+  readonly environment: string;
+  readonly tool: string;
+  readonly intent: string;
+  readonly effect: Effect;
+  readonly ruleIds: readonly string[];
+  readonly reasons: readonly string[];
+  readonly modifications: readonly Modification[];
+  readonly shadow: readonly ShadowOutcome[];
+  readonly bundleRevision: string;
+  /** argument name -> minimised value ("sha256:…", "[redacted:pii]", or a safe literal). */
+  readonly argsMinimised: Readonly<Record<string, string>>;
+  readonly dataLabels: readonly string[];
+  readonly destinations: readonly string[];
+  /** fact name -> value as text, only the facts the deciding rules read. */
+  readonly factsUsed: Readonly<Record<string, string>>;
+  readonly approvalId: string;
+  readonly errorCode: string;
+  readonly decidedAtMs: number;
+  /** Proposal creation to verdict produced, microseconds. */
+  readonly latencyUs: number;
+  /** Position in the per-partition hash chain. */
+  readonly chainPartition: number;
+  readonly chainSeq: number;
+  readonly prevHash: string;
+  readonly hash: string;
+}

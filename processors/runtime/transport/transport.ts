@@ -1,0 +1,111 @@
+// The thin Kafka transport every processor uses. Adapters (kafkajs, @confluentinc/kafka-javascript,
+// @platformatic/kafka) implement it; the default is chosen by measurement (docs/decisions.md).
+// Contract: byte-level only (serde lives elsewhere); offsets are strings (int64); a record's offset
+// is committed only after its effects are produced (commit "offset + 1", Kafka's convention).
+
+export type Headers = Readonly<Record<string, Buffer>>;
+
+export interface InRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Headers;
+  /** Broker/producer timestamp, epoch ms. */
+  readonly timestampMs: number;
+}
+
+export interface OutRecord {
+  readonly topic: string;
+  /** Explicit partition (request/reply); otherwise the key decides. */
+  readonly partition?: number;
+  readonly key: Buffer | string | null;
+  readonly value: Buffer | null;
+  readonly headers?: Headers;
+}
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  /** Topic configs, e.g. { 'cleanup.policy': 'compact', 'retention.ms': '86400000' }. */
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+export interface TopicPartitionOffset {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset to read (last processed + 1). */
+  readonly offset: string;
+}
+
+export interface TransportAdmin {
+  /** Idempotent: existing topics are left as they are. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** Per partition: earliest and high-water offsets. */
+  fetchOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]>;
+  close(): Promise<void>;
+}
+
+export interface TransportTransaction {
+  send(records: readonly OutRecord[]): Promise<void>;
+  /** Commit consumed offsets inside the transaction (exactly-once consume-transform-produce). */
+  sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export interface TransportProducer {
+  send(records: readonly OutRecord[]): Promise<void>;
+  /** Present only when the adapter supports transactions and the producer has a transactional id. */
+  readonly transaction?: () => Promise<TransportTransaction>;
+  close(): Promise<void>;
+}
+
+export interface ProducerOptions {
+  /** Set to get an exactly-once producer; must be stable per input partition set / instance. */
+  readonly transactionalId?: string;
+  readonly idempotent?: boolean;
+  /** Linger before a batch is sent, ms (latency vs throughput). */
+  readonly lingerMs?: number;
+}
+
+export interface Batch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly InRecord[];
+}
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Where a group with no committed offset starts. */
+  readonly fromBeginning: boolean;
+  /** Read only committed transactional records. */
+  readonly readCommitted?: boolean;
+  /** Called with partitions newly assigned, before any of their records is handed to eachBatch (restore here). */
+  readonly onAssigned?: (partitions: readonly { topic: string; partition: number }[]) => Promise<void>;
+  /** Called with partitions being revoked, after in-flight batches finished (flush here). */
+  readonly onRevoked?: (partitions: readonly { topic: string; partition: number }[]) => Promise<void>;
+}
+
+export interface TransportConsumer {
+  /** Runs until close(). eachBatch resolves when the batch's effects are durable; then its offsets may be committed. */
+  run(eachBatch: (batch: Batch) => Promise<void>): Promise<void>;
+  commit(offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface KafkaTransport {
+  readonly name: string;
+  readonly supportsTransactions: boolean;
+  admin(): Promise<TransportAdmin>;
+  producer(options?: ProducerOptions): Promise<TransportProducer>;
+  consumer(options: ConsumerOptions): Promise<TransportConsumer>;
+}
+
+export interface TransportConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+}
