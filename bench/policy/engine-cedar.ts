@@ -1,0 +1,27 @@
+// Cedar through @cedar-policy/cedar-wasm: the policy set is pre-parsed once (preparsePolicySet) and each decision
+// is one statefulIsAuthorized call with a request object built before timing.
+
+import { getCedarVersion, preparsePolicySet, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
+import { cedarRequest, toCedar } from './emit-cedar.ts';
+import type { PreparedEngine } from './engine.ts';
+import type { BenchCase, PolicySpec } from './spec.ts';
+
+export function prepareCedar(spec: PolicySpec, cases: readonly BenchCase[]): PreparedEngine {
+  const policySetId = `bench-${spec.ruleCount}`;
+  const parsed = preparsePolicySet(policySetId, { staticPolicies: toCedar(spec) });
+  if (parsed.type !== 'success') {
+    throw new Error(`Cedar rejected the generated ${spec.ruleCount}-rule policy: ${parsed.errors.map((e) => e.message).join('; ')}`);
+  }
+  const requests = cases.map((c) => cedarRequest(c, policySetId));
+  const decide = (i: number): boolean => {
+    const request = requests[i];
+    if (request === undefined) throw new Error(`no Cedar request for case ${i}`);
+    const answer = statefulIsAuthorized(request);
+    if (answer.type !== 'success') throw new Error(`Cedar failed on case ${i}: ${answer.errors.map((e) => e.message).join('; ')}`);
+    if (answer.response.diagnostics.errors.length > 0) {
+      throw new Error(`Cedar policy errors on case ${i}: ${answer.response.diagnostics.errors.map((e) => e.error.message).join('; ')}`);
+    }
+    return answer.response.decision === 'allow';
+  };
+  return { engine: 'cedar-wasm', version: `cedar ${getCedarVersion()}`, decide };
+}

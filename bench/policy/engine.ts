@@ -1,0 +1,20 @@
+// What run.ts needs from each engine under test: decisions for the equivalence check and timings.
+
+import type { Timing, TimingOptions } from './timing.ts';
+
+export interface EngineResult {
+  readonly engine: string;
+  /** Version string of the engine, for the record. */
+  readonly version: string;
+  /** allowed? for every case, in case order. */
+  readonly decisions: readonly boolean[];
+  readonly timing: Timing;
+}
+/** An in-process engine prepared for one policy and one list of cases: decide(i) decides case i. */
+export interface PreparedEngine {
+  readonly engine: string;
+  readonly version: string;
+  readonly decide: (i: number) => boolean;
+}
+
+export type { Timing, TimingOptions };

@@ -1,0 +1,178 @@
+// Deterministic generator of benchmark policies and proposals from a seed.
+// A policy of N rules = a few global rules (every tool) + per-tool rules spread evenly over about N/5 tools, so the
+// 20- and 200-rule policies have the same mix of rule kinds and differ only in size.
+
+import type { BenchCase, CaseFacts, Check, Condition, PolicySpec, RuleSpec, ToolSpec } from './spec.ts';
+
+/** mulberry32: a small seeded PRNG, so a seed always yields the same policy and proposals. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const RULES_PER_TOOL = 5;
+/** Every BLOCKED_EVERY-th tool is blocked outright by an unconditional deny rule. */
+const BLOCKED_EVERY = 8;
+const MODES = ['read', 'list', 'search', 'summarise', 'export', 'delete'] as const;
+const PATH_PREFIXES = ['/etc/', '/root/', '/var/secrets/', '/proc/'] as const;
+const EMAIL_SUFFIXES = ['@evil.example', '@paste.example', '@dropbox.example'] as const;
+export const PII_LABEL = 'pii';
+export const GLOBAL_RATE_LIMIT = 120;
+export const GLOBAL_PII_LIMIT = 5000;
+
+/** The kinds of per-tool deny rule, taken in rotation (offset by tool index) so tools differ. */
+type DenyKind = 'enum' | 'amount' | 'path' | 'recipientSuffix' | 'destinations' | 'taintedDestinations' | 'piiEgress';
+const DENY_KINDS: readonly DenyKind[] = [
+  'enum', 'amount', 'path', 'destinations', 'taintedDestinations', 'recipientSuffix', 'piiEgress',
+];
+
+const cond = (check: Check, negated = false): Condition => ({ check, negated });
+
+function pick<T>(rnd: () => number, xs: readonly T[]): T {
+  const x = xs[Math.floor(rnd() * xs.length)];
+  if (x === undefined) throw new Error('pick from an empty list');
+  return x;
+}
+
+function destinationsFor(tool: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${tool}-peer${i}@corp.example`);
+}
+
+/** Builds one deny rule of the given kind for a tool; returns the rule and the argument it reads (if any). */
+function denyRule(kind: DenyKind, tool: string, id: string, argName: (base: string) => string, rnd: () => number):
+  { rule: RuleSpec; arg?: string } {
+  switch (kind) {
+    case 'enum': {
+      const arg = argName('mode');
+      const values = MODES.filter(() => rnd() < 0.6).slice(0, 4);
+      const allowed = values.length > 0 ? values : ['read'];
+      return { arg, rule: { id, tool, effect: 'deny', description: `${arg} must be one of ${allowed.join(', ')}`,
+        when: [cond({ kind: 'oneOf', arg, values: allowed, list: 'enum' }, true)] } };
+    }
+    case 'amount': {
+      const arg = argName('amount');
+      const limit = 100 * (1 + Math.floor(rnd() * 50));
+      return { arg, rule: { id, tool, effect: 'deny', description: `${arg} above ${limit}`,
+        when: [cond({ kind: 'above', arg, limit })] } };
+    }
+    case 'path': {
+      const arg = argName('path');
+      const text = pick(rnd, PATH_PREFIXES);
+      return { arg, rule: { id, tool, effect: 'deny', description: `${arg} under ${text}`,
+        when: [cond({ kind: 'pattern', arg, shape: 'prefix', text })] } };
+    }
+    case 'recipientSuffix': {
+      const arg = argName('recipient');
+      const text = pick(rnd, EMAIL_SUFFIXES);
+      return { arg, rule: { id, tool, effect: 'deny', description: `${arg} ends with ${text}`,
+        when: [cond({ kind: 'pattern', arg, shape: 'suffix', text })] } };
+    }
+    case 'destinations': {
+      const arg = argName('to');
+      const values = destinationsFor(tool, 3 + Math.floor(rnd() * 6));
+      return { arg, rule: { id, tool, effect: 'deny', description: `${arg} not on the allow-list`,
+        when: [cond({ kind: 'oneOf', arg, values, list: 'destinations' }, true)] } };
+    }
+    case 'taintedDestinations': {
+      const arg = argName('to');
+      const values = destinationsFor(tool, 2 + Math.floor(rnd() * 4));
+      return { arg, rule: { id, tool, effect: 'deny', description: `tainted session sending to ${arg} off the allow-list`,
+        when: [cond({ kind: 'tainted' }), cond({ kind: 'oneOf', arg, values, list: 'destinations' }, true)] } };
+    }
+    case 'piiEgress': {
+      const limit = 10 * (1 + Math.floor(rnd() * 20));
+      return { rule: { id, tool, effect: 'deny', description: `more than ${limit} ${PII_LABEL} records read`,
+        when: [cond({ kind: 'recordsAbove', label: PII_LABEL, limit })] } };
+    }
+  }
+}
+
+/** A policy of exactly ruleCount rules (ruleCount ≥ 4). */
+export function generatePolicy(ruleCount: number, seed: number): PolicySpec {
+  if (!Number.isInteger(ruleCount) || ruleCount < 4) throw new Error(`ruleCount must be an integer ≥ 4, got ${ruleCount}`);
+  const rnd = seededRandom(seed);
+  const rules: RuleSpec[] = [
+    { id: 'g_rate', tool: '*', effect: 'deny', description: `more than ${GLOBAL_RATE_LIMIT} calls per minute`,
+      when: [cond({ kind: 'rateAbove', limit: GLOBAL_RATE_LIMIT })] },
+    { id: 'g_pii', tool: '*', effect: 'deny', description: `more than ${GLOBAL_PII_LIMIT} ${PII_LABEL} records read`,
+      when: [cond({ kind: 'recordsAbove', label: PII_LABEL, limit: GLOBAL_PII_LIMIT })] },
+  ];
+  const perTool = ruleCount - rules.length;
+  const toolCount = Math.max(1, Math.round(perTool / RULES_PER_TOOL));
+  const tools: ToolSpec[] = [];
+  for (let t = 0; t < toolCount; t++) {
+    const name = `tool_${String(t).padStart(3, '0')}`;
+    const budget = Math.floor(perTool / toolCount) + (t < perTool % toolCount ? 1 : 0);
+    const args: string[] = [];
+    const argName = (base: string): string => {
+      const n = args.filter((a) => a === base || a.startsWith(`${base}_`)).length;
+      const name = n === 0 ? base : `${base}_${n + 1}`;
+      args.push(name);
+      return name;
+    };
+    const blocked = t % BLOCKED_EVERY === BLOCKED_EVERY - 1;
+    rules.push(blocked
+      ? { id: `r${t}_0`, tool: name, effect: 'deny', description: `${name} is blocked`, when: [] }
+      : { id: `r${t}_0`, tool: name, effect: 'allow', description: `${name} is allowed`, when: [] });
+    for (let k = 1; k < budget; k++) {
+      const kind = DENY_KINDS[(t + k - 1) % DENY_KINDS.length] ?? 'enum';
+      rules.push(denyRule(kind, name, `r${t}_${k}`, argName, rnd).rule);
+    }
+    tools.push({ name, args });
+  }
+  return { ruleCount: rules.length, tools, rules };
+}
+
+/** Values for one argument: good most of the time, violating otherwise, decided by what the rules test. */
+function argValue(spec: PolicySpec, tool: string, arg: string, rnd: () => number): string | number {
+  const checks = spec.rules
+    .filter((r) => r.tool === tool)
+    .flatMap((r) => r.when.map((c) => c.check))
+    .filter((c) => 'arg' in c && c.arg === arg);
+  const check = checks[0];
+  const bad = rnd() < 0.12;
+  if (check === undefined) throw new Error(`argument ${arg} of ${tool} is read by no rule`);
+  switch (check.kind) {
+    case 'oneOf':
+      if (bad) return check.list === 'enum' ? 'format_disk' : `stranger${Math.floor(rnd() * 9)}@unknown.example`;
+      return pick(rnd, check.values);
+    case 'above':
+      return bad ? check.limit + 1 + Math.floor(rnd() * check.limit) : Math.floor(rnd() * (check.limit + 1));
+    case 'pattern':
+      if (check.shape === 'prefix') return bad ? `${check.text}passwd` : `/home/u${Math.floor(rnd() * 99)}/notes.txt`;
+      return bad ? `exfil${check.text}` : `colleague${Math.floor(rnd() * 99)}@corp.example`;
+    default:
+      throw new Error(`check ${check.kind} reads no argument`);
+  }
+}
+
+function caseFacts(rnd: () => number): CaseFacts {
+  const ratePerMinute = rnd() < 0.08 ? GLOBAL_RATE_LIMIT + 1 + Math.floor(rnd() * 60) : Math.floor(rnd() * 60);
+  const piiRoll = rnd();
+  const pii = piiRoll < 0.6 ? 0 : piiRoll < 0.95 ? Math.floor(rnd() * 250) : GLOBAL_PII_LIMIT + 1;
+  return { tainted: rnd() < 0.25, ratePerMinute, readRecords: { [PII_LABEL]: pii } };
+}
+
+/** count proposals over the policy's tools (about 3% for a tool no rule names), each with its own session facts. */
+export function generateCases(spec: PolicySpec, count: number, seed: number): BenchCase[] {
+  const rnd = seededRandom(seed);
+  const cases: BenchCase[] = [];
+  for (let i = 0; i < count; i++) {
+    const facts = caseFacts(rnd);
+    if (rnd() < 0.03) {
+      cases.push({ tool: 'unlisted_tool', args: {}, facts });
+      continue;
+    }
+    const tool = pick(rnd, spec.tools);
+    const args: Record<string, string | number> = {};
+    for (const arg of tool.args) args[arg] = argValue(spec, tool.name, arg, rnd);
+    cases.push({ tool: tool.name, args, facts });
+  }
+  return cases;
+}
