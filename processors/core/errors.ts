@@ -13,6 +13,79 @@ export const ERROR_CATALOGUE = {
   ARB_CONFIG_INVALID: { summary: 'a configuration value is missing or invalid', http: 500 },
   // bootstrap / local stack
   ARB_STACK_UNAVAILABLE: { summary: 'a required server (Kafka, registry, ClickHouse) could not be started or reached', http: 503 },
+  // hash chain / arbiter verify (processors/core/chain.ts, processors/cli/verify.ts)
+  ARB_CHAIN_HASH_MISMATCH: { summary: 'a decision row\'s content does not hash to its stored hash: the row was altered', http: 500 },
+  ARB_CHAIN_PREV_MISMATCH: { summary: 'a decision row\'s prevHash does not match the previous row\'s hash: that row was altered or replaced', http: 500 },
+  ARB_CHAIN_GAP: { summary: 'decision rows are missing from a partition\'s chain (chain seq gap)', http: 500 },
+  ARB_CHAIN_CONFLICT: { summary: 'two different rows claim the same chain position (partition, seq)', http: 500 },
+  // ClickHouse sink (processors/sinks/clickhouse)
+  ARB_CH_MIGRATION_FAILED: { summary: 'a ClickHouse schema migration failed to apply', http: 500 },
+  ARB_CH_MIGRATION_CHANGED: { summary: 'an applied ClickHouse migration file was edited afterwards (checksum differs)', http: 500 },
+  ARB_CH_INSERT_FAILED: { summary: 'a batch insert into ClickHouse failed; offsets were not committed', http: 503 },
+  ARB_CH_DECODE_FAILED: { summary: 'a record on a sink topic could not be decoded into a row', http: 500 },
+  // policy: loading and compiling bundles (location = file:line:col)
+  ARB_POLICY_YAML: { summary: 'a policy file is not well-formed YAML', http: 400 },
+  ARB_POLICY_TOO_LARGE: { summary: 'a policy source exceeds the size limit', http: 413 },
+  ARB_POLICY_TOO_DEEP: { summary: 'a policy source nests deeper than the limit', http: 400 },
+  ARB_POLICY_UNKNOWN_FIELD: { summary: 'a policy field is not part of the language', http: 400 },
+  ARB_POLICY_TYPE: { summary: 'a policy value has the wrong type', http: 400 },
+  ARB_POLICY_MISSING_FIELD: { summary: 'a required policy field is missing', http: 400 },
+  ARB_POLICY_BAD_VALUE: { summary: 'a policy value is out of range or not one of the allowed values', http: 400 },
+  ARB_POLICY_UNKNOWN_LIST: { summary: 'a rule refers to a named list that is not defined', http: 400 },
+  ARB_POLICY_UNKNOWN_MACRO: { summary: 'a rule refers to a macro that is not defined', http: 400 },
+  ARB_POLICY_MACRO_CYCLE: { summary: 'macros refer to each other in a cycle', http: 400 },
+  ARB_POLICY_UNKNOWN_PATH: { summary: 'a condition reads a path (args., session., ...) the language does not define', http: 400 },
+  ARB_POLICY_BAD_OPERATOR: { summary: 'a condition operator does not apply to the path it is used on', http: 400 },
+  ARB_POLICY_REGEX: { summary: 'a pattern is refused by RE2 (linear-time regex; no backreferences or lookaround)', http: 400 },
+  ARB_POLICY_DUPLICATE: { summary: 'a rule id, tool or list is defined twice in one source', http: 400 },
+  ARB_POLICY_EFFECT_SPEC: { summary: 'an effect lacks its spec (modify without changes, escalate without approvers) or has one it cannot use', http: 400 },
+  ARB_POLICY_UNSATISFIABLE: { summary: 'a rule can never match (warning)', http: 400 },
+  ARB_POLICY_SHADOWED: { summary: 'a rule can never change a decision because an earlier rule always decides first (warning)', http: 400 },
+  ARB_POLICY_CONFLICT: { summary: 'two rules with the same scope, tools and conditions have different effects (warning)', http: 400 },
+  ARB_POLICY_NO_SUCH_TOOL: { summary: 'a rule or intent names a tool the bundle does not declare (warning)', http: 400 },
+  ARB_POLICY_NO_SOURCES: { summary: 'compileBundle was given no policy sources', http: 400 },
+  // policy: signing and activation
+  ARB_POLICY_UNSIGNED: { summary: 'a bundle has no signature but signing is required', http: 400 },
+  ARB_POLICY_BAD_SIGNATURE: { summary: 'a bundle signature does not verify against the trusted keys', http: 400 },
+  ARB_POLICY_NO_BUNDLE: { summary: 'no policy bundle is active yet', http: 503 },
+  // policy: evaluation (carried as Decision.errorCode)
+  ARB_POLICY_UNKNOWN_TOOL: { summary: 'the proposed tool is not declared in the bundle; only wildcard rules and the default apply', http: 200 },
+  ARB_POLICY_ARG_TYPE: { summary: 'a proposal argument has the wrong type for the tool declaration or a rule operator', http: 200 },
+  // policy: golden test files
+  ARB_POLICY_GOLDEN: { summary: 'a golden test file is malformed', http: 400 },
+  // kafka transport (processors/runtime/transport)
+  ARB_TRANSPORT_CLIENT_UNAVAILABLE: { summary: 'the configured Kafka client package is not installed or its native addon could not load', http: 503 },
+  ARB_TRANSPORT_NOT_TRANSACTIONAL: { summary: 'a transaction was requested from a producer without a transactional id or from a client without transaction support', http: 500 },
+  ARB_TRANSPORT_NO_GROUP_CONSUMER: { summary: 'offsets were sent in a transaction for a consumer group that has no running consumer in this transport', http: 500 },
+  ARB_TRANSPORT_CONSUMER_FAILED: { summary: 'a Kafka consumer stopped with an error', http: 503 },
+  // SIEM forwarders (processors/sinks/siem); location = source topic/partition/offset or config key
+  ARB_SIEM_CONFIG_INVALID: { summary: 'a SIEM forwarder setting is missing or invalid (checked once at startup)', http: 500 },
+  ARB_SIEM_DECODE_FAILED: { summary: 'a record on a SIEM source topic could not be decoded; it went to the SIEM DLQ', http: 500 },
+  ARB_SIEM_FORMAT_INVALID: { summary: 'a formatted SIEM event failed its format check (e.g. OCSF required attributes); it went to the DLQ', http: 500 },
+  ARB_SIEM_PEER_UNAVAILABLE: { summary: 'the SIEM peer could not be reached or timed out (retryable)', http: 503 },
+  ARB_SIEM_PEER_REJECTED: { summary: 'the SIEM peer refused an event for good (4xx other than 408/429); it went to the DLQ', http: 502 },
+  ARB_SIEM_PEER_BUSY: { summary: 'the SIEM peer answered busy or failed (408, 429, 5xx) (retryable)', http: 503 },
+  ARB_SIEM_RETRIES_EXHAUSTED: { summary: 'an event was not delivered after the configured attempts; it went to the DLQ', http: 503 },
+  ARB_SIEM_DLQ_FAILED: { summary: 'writing to the SIEM DLQ failed; offsets were not committed so the batch is redelivered', http: 503 },
+  ARB_SIEM_QUEUE_FULL: { summary: 'the bounded SIEM queue was full and a non-blocking offer was dropped (counted)', http: 503 },
+  // wire contract and serde (schemas/, processors/runtime/serde); location = topic/partition/offset
+  ARB_SERDE_BAD_MAGIC: { summary: 'a record value does not start with the Confluent wire format magic byte 0 (or is shorter than its 5-byte header)', http: 400 },
+  ARB_SERDE_UNKNOWN_SCHEMA_ID: { summary: 'a record names a schema id the registry does not know', http: 400 },
+  ARB_SERDE_DECODE_FAILED: { summary: 'a record value is not valid Avro for the schema its header names, or not that subject\'s type', http: 400 },
+  ARB_SERDE_OVERSIZED: { summary: 'a record value is larger than the configured maximum', http: 413 },
+  ARB_SERDE_ENCODE_FAILED: { summary: 'a value does not conform to the Avro schema it is being encoded with', http: 500 },
+  ARB_SERDE_REGISTRY_UNAVAILABLE: { summary: 'the schema registry could not be reached or answered with an unexpected error', http: 503 },
+  ARB_SCHEMA_INCOMPATIBLE: { summary: 'the registry refused a schema version as not backward compatible with the subject\'s history', http: 409 },
+  ARB_TOPICS_NOT_COPARTITIONED: { summary: 'topics that must share a partition count (proposals, results, approvals, session-state) do not', http: 500 },
+  // stream runtime (processors/runtime/stream)
+  ARB_STREAM_RESTORE_FAILED: { summary: 'a state store could not be restored from its changelog partition', http: 503 },
+  ARB_STREAM_PROCESS_FAILED: { summary: 'a processor threw on a decoded record; the record went to the DLQ', http: 500 },
+  // verdict processor (processors/verdict); these codes also travel on deny verdicts to the agent
+  ARB_VERDICT_DEADLINE_PASSED: { summary: 'the proposal reached the verdict processor after its deadline; denied without evaluation', http: 200 },
+  ARB_VERDICT_UNDECODABLE: { summary: 'the proposal could not be decoded; denied, and the raw record went to the DLQ', http: 200 },
+  ARB_VERDICT_NO_POLICY: { summary: 'no policy bundle was active when the proposal arrived; denied (fail closed)', http: 200 },
+  ARB_VERDICT_EVALUATE_FAILED: { summary: 'evaluating the policy threw; denied (fail closed) and the record went to the DLQ', http: 200 },
+  ARB_VERDICT_BUNDLE_REJECTED: { summary: 'a policy bundle on the bundles topic failed verification or compilation; the previous bundle stays active', http: 400 },
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,0 +1,20 @@
+-- Trajectory alerts and quarantine signals from the cross-session aggregator (topic arbiter.alerts).
+CREATE TABLE IF NOT EXISTS {{local:alerts}} {{on_cluster}}
+(
+  alert_id String,
+  tenant_id LowCardinality(String),
+  agent_id LowCardinality(String),
+  session_id String,
+  kind LowCardinality(String),
+  severity LowCardinality(String),
+  rule_id LowCardinality(String),
+  detail String,
+  raised_at_ms Int64,
+  raised_at DateTime64(3, 'UTC') MATERIALIZED fromUnixTimestamp64Milli(raised_at_ms, 'UTC')
+)
+ENGINE = {{engine:ReplacingMergeTree:alerts}}
+PARTITION BY toYYYYMM(raised_at)
+ORDER BY (toStartOfHour(raised_at), tenant_id, alert_id)
+TTL toDateTime(raised_at) + INTERVAL {{ttl_days:alerts}} DAY;
+
+{{distributed:alerts:cityHash64(alert_id)}}

@@ -1,0 +1,119 @@
+// DecisionRecord <-> decisions table row. Lossless both ways: `arbiter verify` rebuilds the record from the row
+// and recomputes its hash, so every field the hash covers must round-trip exactly.
+import type { DecisionRecord, Effect, Modification, RuleMode, ShadowOutcome } from '../../core/types.ts';
+
+/** The row as inserted (JSONEachRow). decided_at and inserted_at are computed by ClickHouse. */
+export interface DecisionRow {
+  decision_id: string;
+  proposal_id: string;
+  session_id: string;
+  agent_id: string;
+  user_id: string;
+  tenant_id: string;
+  agent_role: string;
+  environment: string;
+  tool: string;
+  intent: string;
+  effect: string;
+  rule_ids: readonly string[];
+  reasons: readonly string[];
+  modifications: readonly { kind: string; path: string; rule_id: string; detail: string }[];
+  shadow: readonly { rule_id: string; mode: string; effect: string; reason: string }[];
+  bundle_revision: string;
+  args_minimised: Readonly<Record<string, string>>;
+  data_labels: readonly string[];
+  destinations: readonly string[];
+  facts_used: Readonly<Record<string, string>>;
+  approval_id: string;
+  error_code: string;
+  decided_at_ms: number;
+  latency_us: number;
+  chain_partition: number;
+  chain_seq: number;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The columns verify reads back (SELECT list matching DecisionRow). */
+export const DECISION_ROW_COLUMNS: readonly string[] = [
+  'decision_id', 'proposal_id', 'session_id', 'agent_id', 'user_id', 'tenant_id', 'agent_role', 'environment', 'tool',
+  'intent', 'effect', 'rule_ids', 'reasons', 'modifications', 'shadow', 'bundle_revision', 'args_minimised',
+  'data_labels', 'destinations', 'facts_used', 'approval_id', 'error_code', 'decided_at_ms', 'latency_us',
+  'chain_partition', 'chain_seq', 'prev_hash', 'hash',
+];
+
+export function toDecisionRow(r: DecisionRecord): DecisionRow {
+  return {
+    decision_id: r.decisionId,
+    proposal_id: r.proposalId,
+    session_id: r.sessionId,
+    agent_id: r.agentId,
+    user_id: r.userId,
+    tenant_id: r.tenantId,
+    agent_role: r.agentRole,
+    environment: r.environment,
+    tool: r.tool,
+    intent: r.intent,
+    effect: r.effect,
+    rule_ids: r.ruleIds,
+    reasons: r.reasons,
+    modifications: r.modifications.map((m) => ({ kind: m.kind, path: m.path, rule_id: m.ruleId, detail: m.detail })),
+    shadow: r.shadow.map((s) => ({ rule_id: s.ruleId, mode: s.mode, effect: s.effect, reason: s.reason })),
+    bundle_revision: r.bundleRevision,
+    args_minimised: r.argsMinimised,
+    data_labels: r.dataLabels,
+    destinations: r.destinations,
+    facts_used: r.factsUsed,
+    approval_id: r.approvalId,
+    error_code: r.errorCode,
+    decided_at_ms: r.decidedAtMs,
+    latency_us: r.latencyUs,
+    chain_partition: r.chainPartition,
+    chain_seq: r.chainSeq,
+    prev_hash: r.prevHash,
+    hash: r.hash,
+  };
+}
+
+/** One JSONEachRow line. Encoding happens as records arrive, so a flush only joins strings. */
+export function encodeDecisionRow(r: DecisionRecord): string {
+  return JSON.stringify(toDecisionRow(r));
+}
+
+/** Rebuilds the record from a row read back as JSONEachRow (64-bit integers may arrive quoted). */
+export function fromDecisionRow(row: DecisionRow): DecisionRecord {
+  return {
+    decisionId: row.decision_id,
+    proposalId: row.proposal_id,
+    sessionId: row.session_id,
+    agentId: row.agent_id,
+    userId: row.user_id,
+    tenantId: row.tenant_id,
+    agentRole: row.agent_role,
+    environment: row.environment,
+    tool: row.tool,
+    intent: row.intent,
+    effect: row.effect as Effect,
+    ruleIds: row.rule_ids,
+    reasons: row.reasons,
+    modifications: row.modifications.map(
+      (m): Modification => ({ kind: m.kind as Modification['kind'], path: m.path, ruleId: m.rule_id, detail: m.detail }),
+    ),
+    shadow: row.shadow.map(
+      (s): ShadowOutcome => ({ ruleId: s.rule_id, mode: s.mode as RuleMode, effect: s.effect as Effect, reason: s.reason }),
+    ),
+    bundleRevision: row.bundle_revision,
+    argsMinimised: row.args_minimised,
+    dataLabels: row.data_labels,
+    destinations: row.destinations,
+    factsUsed: row.facts_used,
+    approvalId: row.approval_id,
+    errorCode: row.error_code,
+    decidedAtMs: Number(row.decided_at_ms),
+    latencyUs: Number(row.latency_us),
+    chainPartition: Number(row.chain_partition),
+    chainSeq: Number(row.chain_seq),
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
