@@ -142,8 +142,12 @@ function argValue(spec: PolicySpec, tool: string, arg: string, rnd: () => number
     case 'oneOf':
       if (bad) return check.list === 'enum' ? 'format_disk' : `stranger${Math.floor(rnd() * 9)}@unknown.example`;
       return pick(rnd, check.values);
-    case 'above':
-      return bad ? check.limit + 1 + Math.floor(rnd() * check.limit) : Math.floor(rnd() * (check.limit + 1));
+    case 'above': {
+      // Boundary values (limit, limit + 1) are over-represented so an off-by-one in any engine shows up.
+      const edge = rnd() < 0.25;
+      if (bad) return edge ? check.limit + 1 : check.limit + 1 + Math.floor(rnd() * check.limit);
+      return edge ? check.limit : Math.floor(rnd() * (check.limit + 1));
+    }
     case 'pattern':
       if (check.shape === 'prefix') return bad ? `${check.text}passwd` : `/home/u${Math.floor(rnd() * 99)}/notes.txt`;
       return bad ? `exfil${check.text}` : `colleague${Math.floor(rnd() * 99)}@corp.example`;
@@ -153,9 +157,10 @@ function argValue(spec: PolicySpec, tool: string, arg: string, rnd: () => number
 }
 
 function caseFacts(rnd: () => number): CaseFacts {
-  const ratePerMinute = rnd() < 0.08 ? GLOBAL_RATE_LIMIT + 1 + Math.floor(rnd() * 60) : Math.floor(rnd() * 60);
+  const rateRoll = rnd();
+  const ratePerMinute = rateRoll < 0.04 ? GLOBAL_RATE_LIMIT + 1 : rateRoll < 0.08 ? GLOBAL_RATE_LIMIT : Math.floor(rnd() * 60);
   const piiRoll = rnd();
-  const pii = piiRoll < 0.6 ? 0 : piiRoll < 0.95 ? Math.floor(rnd() * 250) : GLOBAL_PII_LIMIT + 1;
+  const pii = piiRoll < 0.6 ? 0 : piiRoll < 0.95 ? Math.floor(rnd() * 250) : piiRoll < 0.97 ? GLOBAL_PII_LIMIT : GLOBAL_PII_LIMIT + 1;
   return { tainted: rnd() < 0.25, ratePerMinute, readRecords: { [PII_LABEL]: pii } };
 }
 

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { toCedar } from './emit-cedar.ts';
+import { toRego } from './emit-rego.ts';
+import { prepareCedar } from './engine-cedar.ts';
+import { mismatches } from './equivalence.ts';
+import { generateCases, generatePolicy } from './generate.ts';
+
+describe('Cedar emitter', () => {
+  it.each([20, 200])('decides like the oracle at %i rules, through cedar-wasm', (n) => {
+    const spec = generatePolicy(n, 11);
+    const cases = generateCases(spec, 400, 12);
+    const cedar = prepareCedar(spec, cases);
+    const decisions = cases.map((_, i) => cedar.decide(i));
+    expect(mismatches(spec, cases, decisions)).toEqual([]);
+    expect(decisions.some((d) => d)).toBe(true);
+    expect(decisions.some((d) => !d)).toBe(true);
+  });
+
+  it('writes one permit or forbid per rule, scoped to the tool as an action', () => {
+    const spec = generatePolicy(20, 1);
+    const text = toCedar(spec);
+    expect(text.match(/^(permit|forbid) \(/gm)).toHaveLength(20);
+    expect(text).toContain('permit (principal, action == Action::"tool_000", resource);');
+  });
+});
+
+describe('Rego emitter', () => {
+  it('writes one rule per spec rule, each tool rule guarded by input.tool for the rule index', () => {
+    const spec = generatePolicy(20, 1);
+    const text = toRego(spec);
+    expect(text.match(/^(allow|deny)_rules contains "/gm)).toHaveLength(20);
+    const toolRules = spec.rules.filter((r) => r.tool !== '*').length;
+    expect(text.match(/^ {2}input\.tool == "/gm)).toHaveLength(toolRules);
+  });
+
+  it('escapes regex metacharacters so patterns match their literal text', () => {
+    const text = toRego({ ruleCount: 1, tools: [{ name: 't', args: ['p'] }], rules: [
+      { id: 'x', tool: 't', effect: 'deny', description: '', when: [{ check: { kind: 'pattern', arg: 'p', shape: 'suffix', text: '@a.b' }, negated: false }] },
+    ] });
+    expect(text).toContain('regex.match("@a\\\\.b$", input.args.p)');
+  });
+});
