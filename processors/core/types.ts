@@ -138,6 +138,10 @@ export interface SessionFacts {
   readonly privilegeEscalation: boolean;
   readonly quarantined: boolean;
   readonly destinationOrigin: (destination: string) => DestinationOrigin;
+  /** This proposal's tool is outside the declared intent's tool set (absent: no intent check was made). */
+  readonly outsideIntent?: boolean;
+  /** Earlier proposals in the session that were outside their declared intent. */
+  readonly outsideIntentCalls?: number;
 }
 
 /** Facts for a session that has no history: the default when nothing is known. */

@@ -1,0 +1,215 @@
+// evolve(state, event) → state': the pure fold of a session's trajectory. No clock, no I/O, no mutation: every
+// event carries its time, and arrays that do not change are shared with the previous state.
+
+import { VERB_PRIVILEGE, type ToolCallResult } from '../core/types.ts';
+import type { ApprovalResolved, DecisionMade, ProposalReceived, QuarantineSignal, ResultReported, SessionEvent, TrustedInput } from './events.ts';
+import { findDestination, isRetryAfterDeny } from './detect.ts';
+import { type CallFingerprint, fingerprintCall } from './fingerprint.ts';
+import { destinationKey, hashString } from './hash.ts';
+import {
+  MAX_DENIED, MAX_DESTINATIONS, MAX_LABEL_CHARS, MAX_LABELS, MAX_PENDING, MAX_RECENT_CALLS, MAX_SOURCE_CHARS,
+  MAX_TAINT_SOURCES, OVERFLOW_LABEL,
+} from './limits.ts';
+import { CALL_STRIDE, DENIED_STRIDE, PENDING_STRIDE, type SessionState, pushRing } from './state.ts';
+import { countCall, dayIndex, monthIndex } from './windows.ts';
+import type { ToolInfo } from './tool-info.ts';
+
+export function evolve(state: SessionState, event: SessionEvent): SessionState {
+  const t = clampTime(event.atMs, state);
+  const s = touch(state, t);
+  switch (event.kind) {
+    case 'proposal': return onProposal(s, event, t);
+    case 'decision': return onDecision(s, event, t);
+    case 'result': return onResult(s, event, t);
+    case 'approval': return onApproval(s, event, t);
+    case 'quarantine': return onQuarantine(s, event);
+    case 'trusted-input': return onTrustedInput(s, event);
+  }
+}
+
+/** Folds a list of events from `from` (default: the empty state). */
+export function fold(events: Iterable<SessionEvent>, from: SessionState): SessionState {
+  let s = from;
+  for (const e of events) s = evolve(s, e);
+  return s;
+}
+
+/** Event time as a whole, non-negative ms; an invalid time falls back to the latest time the state has seen. */
+function clampTime(atMs: number, state: SessionState): number {
+  return Number.isFinite(atMs) && atMs >= 0 ? Math.floor(atMs) : state.lastMs;
+}
+
+/** Widens the state's [firstMs, lastMs] span to include `t`. */
+function touch(state: SessionState, t: number): SessionState {
+  const first = state.firstMs === 0 || t < state.firstMs ? t : state.firstMs;
+  const last = t > state.lastMs ? t : state.lastMs;
+  return first === state.firstMs && last === state.lastMs ? state : { ...state, firstMs: first, lastMs: last };
+}
+
+function signed(fp: CallFingerprint, head: readonly number[]): number[] {
+  const entry = head.slice();
+  for (const w of fp.sig) entry.push(w);
+  return entry;
+}
+
+function onProposal(s: SessionState, e: ProposalReceived, t: number): SessionState {
+  const fp = fingerprintCall(e.proposal);
+  const tainted = s.taintedSinceMs >= 0 && s.taintedSinceMs <= t;
+  const rate = countCall(s.rateBucket, s.rateCounts, t);
+  return {
+    ...s,
+    steps: s.steps + 1,
+    taintedCalls: s.taintedCalls + (tainted ? 1 : 0),
+    deniedRetries: s.deniedRetries + (isRetryAfterDeny(s.denied, fp) ? 1 : 0),
+    outsideIntentCalls: s.outsideIntentCalls + (e.outsideIntent ? 1 : 0),
+    calls: pushRing(s.calls, signed(fp, [t, fp.tool, fp.args]), CALL_STRIDE, MAX_RECENT_CALLS),
+    rateBucket: rate.bucket,
+    rateCounts: rate.counts,
+  };
+}
+
+function privilegeOf(tool: ToolInfo | undefined): number {
+  return tool === undefined ? -1 : VERB_PRIVILEGE[tool.verb];
+}
+
+function recordDenied(s: SessionState, t: number, tool: number, intent: number, args: number, sig: readonly number[]): SessionState {
+  const entry = [t, tool, intent, args, ...sig];
+  return { ...s, deniedCalls: s.deniedCalls + 1, denied: pushRing(s.denied, entry, DENIED_STRIDE, MAX_DENIED) };
+}
+
+function onDecision(s: SessionState, e: DecisionMade, t: number): SessionState {
+  const fp = fingerprintCall(e.proposal);
+  switch (e.effect) {
+    case 'allow':
+    case 'modify': {
+      const p = privilegeOf(e.tool);
+      return p > s.maxPrivilege ? { ...s, maxPrivilege: p } : s;
+    }
+    case 'deny':
+      return recordDenied(s, t, fp.tool, fp.intent, fp.args, fp.sig);
+    case 'escalate': {
+      const entry = signed(fp, [hashString(e.proposal.proposalId), privilegeOf(e.tool), fp.tool, fp.intent, fp.args]);
+      return { ...s, pending: pushRing(s.pending, entry, PENDING_STRIDE, MAX_PENDING) };
+    }
+  }
+}
+
+function onApproval(s: SessionState, e: ApprovalResolved, t: number): SessionState {
+  const id = hashString(e.proposalId);
+  let at = -1;
+  for (let i = 0; i < s.pending.length; i += PENDING_STRIDE) if (s.pending[i] === id) at = i;
+  if (at < 0) return s;
+  const entry = s.pending.slice(at, at + PENDING_STRIDE);
+  const pending = s.pending.slice(0, at).concat(s.pending.slice(at + PENDING_STRIDE));
+  const rest = { ...s, pending };
+  if (e.approved) {
+    const p = entry[1] as number;
+    return p > rest.maxPrivilege ? { ...rest, maxPrivilege: p } : rest;
+  }
+  return recordDenied(rest, t, entry[2] as number, entry[3] as number, entry[4] as number, entry.slice(5));
+}
+
+function count(x: number | undefined): number {
+  return x !== undefined && Number.isFinite(x) && x > 0 ? Math.floor(x) : 0;
+}
+
+/** Adds a result's per-label reads; labels beyond MAX_LABELS go to OVERFLOW_LABEL. Keys are taken in sorted order. */
+function addReads(s: SessionState, r: ToolCallResult): SessionState {
+  const keys = new Set([...Object.keys(r.recordsRead), ...Object.keys(r.bytesRead)]);
+  if (keys.size === 0) return s;
+  const labels = s.labels.slice();
+  const records = s.records.slice();
+  const bytes = s.bytes.slice();
+  let changed = false;
+  for (const raw of [...keys].sort()) {
+    const nr = count(r.recordsRead[raw]);
+    const nb = count(r.bytesRead[raw]);
+    if (nr === 0 && nb === 0) continue;
+    changed = true;
+    let label = raw.length > MAX_LABEL_CHARS ? raw.slice(0, MAX_LABEL_CHARS) : raw;
+    let i = labels.indexOf(label);
+    if (i < 0 && labels.length >= MAX_LABELS - 1 && label !== OVERFLOW_LABEL) {
+      label = OVERFLOW_LABEL;
+      i = labels.indexOf(label);
+    }
+    if (i < 0) {
+      labels.push(label);
+      records.push(nr);
+      bytes.push(nb);
+    } else {
+      records[i] = (records[i] as number) + nr;
+      bytes[i] = (bytes[i] as number) + nb;
+    }
+  }
+  return changed ? { ...s, labels, records, bytes } : s;
+}
+
+/** Untrusted sources carried by a result: its own markers, or the tool itself when its output is untrusted. */
+function untrustedSourcesOf(r: ToolCallResult, tool: ToolInfo | undefined): readonly string[] {
+  if (r.untrustedSources.length > 0) return r.untrustedSources;
+  return tool?.untrustedOutput === true ? [`tool:${r.tool}`] : [];
+}
+
+function addTaint(s: SessionState, sources: readonly string[], t: number): SessionState {
+  if (sources.length === 0) return s;
+  const names = s.taintSources.slice();
+  const at = s.taintAt.slice();
+  for (const raw of sources) {
+    const name = raw.length > MAX_SOURCE_CHARS ? raw.slice(0, MAX_SOURCE_CHARS) : raw;
+    const i = names.indexOf(name);
+    if (i >= 0) {
+      if (t < (at[i] as number)) at[i] = t;
+    } else if (names.length < MAX_TAINT_SOURCES) {
+      names.push(name);
+      at.push(t);
+    }
+  }
+  const since = s.taintedSinceMs < 0 || t < s.taintedSinceMs ? t : s.taintedSinceMs;
+  return { ...s, taintSources: names, taintAt: at, taintedSinceMs: since };
+}
+
+/** Remembers destinations not seen before, with their origin (first sighting wins). Oldest dropped when full. */
+function addDestinations(s: SessionState, seen: readonly string[], untrusted: boolean): SessionState {
+  if (seen.length === 0) return s;
+  let list: number[] | undefined;
+  for (const d of seen) {
+    const key = destinationKey(d);
+    if (findDestination(list ?? s.destinations, key) >= 0) continue;
+    list ??= s.destinations.slice();
+    if (list.length >= MAX_DESTINATIONS) list.shift();
+    list.push(key | (untrusted ? 1 : 0));
+  }
+  return list === undefined ? s : { ...s, destinations: list };
+}
+
+/** Books spend into the UTC day and month of `t`; spend from an earlier day or month than the current one is not added there. */
+function addSpend(s: SessionState, cost: number, t: number): SessionState {
+  if (!(cost > 0) || !Number.isFinite(cost)) return s;
+  const d = dayIndex(t);
+  const m = monthIndex(t);
+  const spendDay = d > s.spendDay ? d : s.spendDay;
+  const spentDay = d > s.spendDay ? cost : d === s.spendDay ? s.spentDay + cost : s.spentDay;
+  const spendMonth = m > s.spendMonth ? m : s.spendMonth;
+  const spentMonth = m > s.spendMonth ? cost : m === s.spendMonth ? s.spentMonth + cost : s.spentMonth;
+  return { ...s, spendDay, spentDay, spendMonth, spentMonth };
+}
+
+function onResult(s: SessionState, e: ResultReported, t: number): SessionState {
+  const r = e.result;
+  const reported = Number.isFinite(r.cost) && r.cost > 0 ? r.cost : 0;
+  if (r.outcome === 'skipped') return addSpend(s, reported, t);
+  const sources = untrustedSourcesOf(r, e.tool);
+  let next = addReads(s, r);
+  next = addTaint(next, sources, t);
+  next = addDestinations(next, r.destinationsSeen, sources.length > 0);
+  return addSpend(next, reported > 0 ? reported : (e.tool?.cost ?? 0), t);
+}
+
+function onQuarantine(s: SessionState, e: QuarantineSignal): SessionState {
+  const until = e.active && Number.isFinite(e.untilMs) && e.untilMs > 0 ? Math.floor(e.untilMs) : 0;
+  return e.active === s.quarantined && until === s.quarantineUntilMs ? s : { ...s, quarantined: e.active, quarantineUntilMs: until };
+}
+
+function onTrustedInput(s: SessionState, e: TrustedInput): SessionState {
+  return addDestinations(s, e.destinations, false);
+}

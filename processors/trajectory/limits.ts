@@ -1,0 +1,43 @@
+// Caps and windows of the session trajectory. They bound the state (≤ 1 KB per session on average) and the cost of
+// every fact. Changing a cap changes what a serialized state can hold, so a change here needs a new STATE_FORMAT.
+
+/** Data labels tracked by name; reads under further labels are summed under OVERFLOW_LABEL so nothing is lost. */
+export const MAX_LABELS = 16;
+export const OVERFLOW_LABEL = '_other';
+/** Longest label / taint source kept; longer names are cut (the prefix still tells the policy what it was). */
+export const MAX_LABEL_CHARS = 64;
+export const MAX_SOURCE_CHARS = 128;
+
+/** Untrusted sources remembered by name (first seen order). Later ones still taint; they are counted, not named. */
+export const MAX_TAINT_SOURCES = 8;
+
+/** Destinations remembered with their origin. When full the oldest is forgotten (it then reads as "unseen"). */
+export const MAX_DESTINATIONS = 32;
+
+/** Recent calls kept for loop detection, and the time window a call stays relevant for loops. */
+export const MAX_RECENT_CALLS = 8;
+export const LOOP_WINDOW_MS = 10 * 60_000;
+
+/** Denied calls kept for retry-after-deny detection (whole session, newest kept). */
+export const MAX_DENIED = 8;
+
+/** Escalated calls waiting for an approval decision. */
+export const MAX_PENDING = 4;
+
+/** Session call rate: RATE_BUCKETS buckets of RATE_BUCKET_MS; the rate is the sum over the newest RATE_BUCKETS. */
+export const RATE_BUCKET_MS = 10_000;
+export const RATE_BUCKETS = 6;
+
+/**
+ * Argument similarity: b-bit MinHash with MINHASH_K permutations keeping the low MINHASH_BITS bits of each minimum.
+ * 32 × 4 bits = 16 bytes per call; standard error of the Jaccard estimate ≈ 0.08 near 0.8 (0.10 with 16 × 8 bits).
+ */
+export const MINHASH_K = 32;
+export const MINHASH_BITS = 4;
+/** Tokenising stops after this many tokens or characters, so similarity costs at most this much per call. */
+export const MAX_TOKENS = 256;
+export const MAX_TOKEN_SCAN_CHARS = 8192;
+/** Estimated Jaccard similarity at or above which two calls count as near-identical. */
+export const SIMILAR_THRESHOLD = 0.8;
+
+export const DAY_MS = 86_400_000;

@@ -1,0 +1,241 @@
+// Canonical binary form of a SessionState, for the compacted session-state changelog. Deterministic: equal states
+// give equal bytes, and deserializeState(serializeState(s)) rebuilds a state that serializes to the same bytes and
+// evolves exactly like `s`. Layout (all integers LEB128 varints unless noted; "z" = zigzag for signed deltas):
+//   u8 STATE_FORMAT, sections bitmask, firstMs, z(lastMs - firstMs), steps, taintedCalls, deniedCalls,
+//   deniedRetries, outsideIntentCalls, maxPrivilege + 1, then each non-empty section in bit order:
+//   LABELS n × (utf8 label, records, bytes) | TAINT z(since - first), n × (utf8 source, z(at - first))
+//   DESTINATIONS n × i32 | CALLS n × (z(at - first), i32 × rest) | DENIED likewise | PENDING n × i32 × stride
+//   RATE bucket, counts × RATE_BUCKETS | SPEND day, f64 spentDay, month, f64 spentMonth | QUARANTINE untilMs
+// i32 and f64 are little-endian fixed width. Strings are length-prefixed UTF-8.
+
+import { ArbiterError } from '../core/errors.ts';
+import {
+  MAX_DENIED, MAX_DESTINATIONS, MAX_LABEL_CHARS, MAX_LABELS, MAX_PENDING, MAX_RECENT_CALLS, MAX_SOURCE_CHARS,
+  MAX_TAINT_SOURCES, RATE_BUCKETS,
+} from './limits.ts';
+import { CALL_STRIDE, DENIED_STRIDE, EMPTY_STATE, PENDING_STRIDE, type SessionState } from './state.ts';
+
+export const STATE_FORMAT = 1;
+
+const S_LABELS = 1, S_TAINT = 2, S_DEST = 4, S_CALLS = 8, S_DENIED = 16, S_PENDING = 32, S_RATE = 64, S_SPEND = 128,
+  S_QUARANTINE = 256;
+const ALL_SECTIONS = 511;
+
+// One scratch buffer for writing; a state is bounded by the caps to well under its size.
+const scratch = Buffer.allocUnsafe(64 * 1024);
+let pos = 0;
+
+function u(n: number): void {
+  while (n >= 128) {
+    scratch[pos++] = (n % 128) | 128;
+    n = Math.floor(n / 128);
+  }
+  scratch[pos++] = n;
+}
+function z(n: number): void {
+  u(n >= 0 ? n * 2 : -n * 2 - 1);
+}
+function i32(n: number): void {
+  pos = scratch.writeInt32LE(n, pos);
+}
+function f64(n: number): void {
+  pos = scratch.writeDoubleLE(n, pos);
+}
+function str(s: string): void {
+  const len = Buffer.byteLength(s, 'utf8');
+  u(len);
+  pos += scratch.write(s, pos, len, 'utf8');
+}
+/** A ring of fixed-stride entries whose first element is a time, written relative to `first`. */
+function timedRing(ring: readonly number[], stride: number, first: number): void {
+  u(ring.length / stride);
+  for (let i = 0; i < ring.length; i += stride) {
+    z((ring[i] as number) - first);
+    for (let j = 1; j < stride; j++) i32(ring[i + j] as number);
+  }
+}
+
+function sectionsOf(s: SessionState): number {
+  return (s.labels.length > 0 ? S_LABELS : 0) | (s.taintedSinceMs >= 0 ? S_TAINT : 0)
+    | (s.destinations.length > 0 ? S_DEST : 0) | (s.calls.length > 0 ? S_CALLS : 0)
+    | (s.denied.length > 0 ? S_DENIED : 0) | (s.pending.length > 0 ? S_PENDING : 0)
+    | (s.rateCounts.length > 0 ? S_RATE : 0) | (s.spendDay !== 0 || s.spendMonth !== 0 ? S_SPEND : 0)
+    | (s.quarantined || s.quarantineUntilMs !== 0 ? S_QUARANTINE : 0);
+}
+
+export function serializeState(s: SessionState): Buffer {
+  pos = 0;
+  const first = s.firstMs;
+  const sections = sectionsOf(s);
+  scratch[pos++] = STATE_FORMAT;
+  u(sections);
+  u(first);
+  z(s.lastMs - first);
+  u(s.steps); u(s.taintedCalls); u(s.deniedCalls); u(s.deniedRetries); u(s.outsideIntentCalls);
+  u(s.maxPrivilege + 1);
+  if (sections & S_LABELS) {
+    u(s.labels.length);
+    for (let i = 0; i < s.labels.length; i++) {
+      str(s.labels[i] as string); u(s.records[i] as number); u(s.bytes[i] as number);
+    }
+  }
+  if (sections & S_TAINT) {
+    z(s.taintedSinceMs - first);
+    u(s.taintSources.length);
+    for (let i = 0; i < s.taintSources.length; i++) {
+      str(s.taintSources[i] as string); z((s.taintAt[i] as number) - first);
+    }
+  }
+  if (sections & S_DEST) {
+    u(s.destinations.length);
+    for (const d of s.destinations) i32(d);
+  }
+  if (sections & S_CALLS) timedRing(s.calls, CALL_STRIDE, first);
+  if (sections & S_DENIED) timedRing(s.denied, DENIED_STRIDE, first);
+  if (sections & S_PENDING) {
+    u(s.pending.length / PENDING_STRIDE);
+    for (const x of s.pending) i32(x);
+  }
+  if (sections & S_RATE) {
+    u(s.rateBucket);
+    for (const c of s.rateCounts) u(c);
+  }
+  if (sections & S_SPEND) {
+    u(s.spendDay); f64(s.spentDay); u(s.spendMonth); f64(s.spentMonth);
+  }
+  if (sections & S_QUARANTINE) {
+    scratch[pos++] = s.quarantined ? 1 : 0;
+    u(s.quarantineUntilMs);
+  }
+  return Buffer.from(scratch.subarray(0, pos));
+}
+
+/** Reads a state written by serializeState. `where` (the session key) goes into error locations. */
+export function deserializeState(buf: Uint8Array, where = 'session-state'): SessionState {
+  let at = 0;
+  const fail = (what: string): never => {
+    throw new ArbiterError('ARB_TRAJECTORY_STATE_CORRUPT', `session state ${what}`, { key: `${where} byte ${at}` });
+  };
+  const byte = (): number => (at < buf.length ? buf[at++] as number : fail('is truncated'));
+  const ru = (): number => {
+    let n = 0;
+    let scale = 1;
+    for (;;) {
+      const b = byte();
+      n += (b & 127) * scale;
+      if (b < 128) break;
+      scale *= 128;
+      if (scale > 2 ** 56) fail('has an over-long varint');
+    }
+    return n;
+  };
+  const rz = (): number => {
+    const n = ru();
+    return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+  };
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const ri32 = (): number => {
+    if (at + 4 > buf.length) fail('is truncated');
+    const v = view.getInt32(at, true);
+    at += 4;
+    return v;
+  };
+  const rf64 = (): number => {
+    if (at + 8 > buf.length) fail('is truncated');
+    const v = view.getFloat64(at, true);
+    at += 8;
+    return v;
+  };
+  const rstr = (maxChars: number): string => {
+    const len = ru();
+    if (len > maxChars * 3 || at + len > buf.length) fail('has a string longer than its cap or the buffer');
+    const s = Buffer.from(buf.buffer, buf.byteOffset + at, len).toString('utf8');
+    at += len;
+    return s;
+  };
+  const count = (cap: number, what: string): number => {
+    const n = ru();
+    if (n > cap) fail(`holds ${n} ${what}, more than the cap ${cap}`);
+    return n;
+  };
+  const rring = (stride: number, cap: number, what: string, first: number): number[] => {
+    const n = count(cap, what);
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      out.push(first + rz());
+      for (let j = 1; j < stride; j++) out.push(ri32());
+    }
+    return out;
+  };
+
+  const format = byte();
+  if (format !== STATE_FORMAT) {
+    throw new ArbiterError('ARB_TRAJECTORY_STATE_VERSION', `session state format ${format} is not ${STATE_FORMAT}`, { key: `${where} byte 0` });
+  }
+  const sections = ru();
+  if ((sections & ~ALL_SECTIONS) !== 0) fail(`has unknown sections (bitmask ${sections})`);
+  const firstMs = ru();
+  const lastMs = firstMs + rz();
+  const steps = ru(), taintedCalls = ru(), deniedCalls = ru(), deniedRetries = ru(), outsideIntentCalls = ru();
+  const maxPrivilege = ru() - 1;
+  const e = EMPTY_STATE;
+  let labels = e.labels, records = e.records, bytes = e.bytes;
+  let taintSources = e.taintSources, taintAt = e.taintAt, taintedSinceMs = e.taintedSinceMs;
+  let destinations = e.destinations, calls = e.calls, denied = e.denied, pending = e.pending;
+  let rateBucket = e.rateBucket, rateCounts = e.rateCounts;
+  let spendDay = e.spendDay, spentDay = e.spentDay, spendMonth = e.spendMonth, spentMonth = e.spentMonth;
+  let quarantined = e.quarantined, quarantineUntilMs = e.quarantineUntilMs;
+  if (sections & S_LABELS) {
+    const n = count(MAX_LABELS, 'labels');
+    const l: string[] = [], r: number[] = [], b: number[] = [];
+    for (let i = 0; i < n; i++) {
+      l.push(rstr(MAX_LABEL_CHARS)); r.push(ru()); b.push(ru());
+    }
+    labels = l; records = r; bytes = b;
+  }
+  if (sections & S_TAINT) {
+    taintedSinceMs = firstMs + rz();
+    const n = count(MAX_TAINT_SOURCES, 'taint sources');
+    const names: string[] = [], times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      names.push(rstr(MAX_SOURCE_CHARS)); times.push(firstMs + rz());
+    }
+    taintSources = names; taintAt = times;
+  }
+  if (sections & S_DEST) {
+    const n = count(MAX_DESTINATIONS, 'destinations');
+    const d: number[] = [];
+    for (let i = 0; i < n; i++) d.push(ri32());
+    destinations = d;
+  }
+  if (sections & S_CALLS) calls = rring(CALL_STRIDE, MAX_RECENT_CALLS, 'recent calls', firstMs);
+  if (sections & S_DENIED) denied = rring(DENIED_STRIDE, MAX_DENIED, 'denied calls', firstMs);
+  if (sections & S_PENDING) {
+    const n = count(MAX_PENDING, 'pending approvals');
+    const p: number[] = [];
+    for (let i = 0; i < n * PENDING_STRIDE; i++) p.push(ri32());
+    pending = p;
+  }
+  if (sections & S_RATE) {
+    rateBucket = ru();
+    const c: number[] = [];
+    for (let i = 0; i < RATE_BUCKETS; i++) c.push(ru());
+    rateCounts = c;
+  }
+  if (sections & S_SPEND) {
+    spendDay = ru(); spentDay = rf64(); spendMonth = ru(); spentMonth = rf64();
+  }
+  if (sections & S_QUARANTINE) {
+    const flag = byte();
+    if (flag > 1) fail('has a quarantine flag that is not 0 or 1');
+    quarantined = flag === 1;
+    quarantineUntilMs = ru();
+  }
+  if (at !== buf.length) fail(`has ${buf.length - at} trailing bytes`);
+  // Same property order as EMPTY_STATE, so restored and folded states share one hidden class.
+  return {
+    firstMs, lastMs, steps, taintedCalls, deniedCalls, deniedRetries, outsideIntentCalls, maxPrivilege,
+    labels, records, bytes, taintSources, taintAt, taintedSinceMs, destinations, calls, denied, pending,
+    rateBucket, rateCounts, spendDay, spentDay, spendMonth, spentMonth, quarantined, quarantineUntilMs,
+  };
+}

@@ -1,0 +1,100 @@
+// SessionState: everything the trajectory remembers about one session. Immutable plain data; evolve() returns a new
+// object and shares every array it did not change. Rings are flat number arrays with a fixed stride (oldest first)
+// rather than arrays of objects: a session then costs a few hundred bytes of heap instead of a few kilobytes.
+// Hashes are int32, times are epoch milliseconds (UTC), money is in the budget's currency units.
+
+import { SIG_WORDS } from './fingerprint.ts';
+
+/** Loop ring entry: [atMs, toolHash, argsHash, sig × SIG_WORDS]. */
+export const CALL_STRIDE = 3 + SIG_WORDS;
+/** Denied ring entry: [atMs, toolHash, intentHash, argsHash, sig × SIG_WORDS]. */
+export const DENIED_STRIDE = 4 + SIG_WORDS;
+/** Pending approval entry: [proposalIdHash, verbPrivilege, toolHash, intentHash, argsHash, sig × SIG_WORDS]. */
+export const PENDING_STRIDE = 5 + SIG_WORDS;
+
+export interface SessionState {
+  /** Time of the first and the latest event applied (0 before any). */
+  readonly firstMs: number;
+  readonly lastMs: number;
+  /** Proposals received. */
+  readonly steps: number;
+  /** Proposals received while the session was tainted. */
+  readonly taintedCalls: number;
+  /** Denied calls (deny decisions and rejected approvals). */
+  readonly deniedCalls: number;
+  /** Proposals that were a retry after deny (same tool and intent, altered arguments). */
+  readonly deniedRetries: number;
+  /** Proposals outside the declared intent's tool set. */
+  readonly outsideIntentCalls: number;
+  /** Highest VERB_PRIVILEGE among allowed calls; -1 before the first. */
+  readonly maxPrivilege: number;
+  /** Data labels (first seen order, ≤ MAX_LABELS) and, at the same index, records and bytes read under them. */
+  readonly labels: readonly string[];
+  readonly records: readonly number[];
+  readonly bytes: readonly number[];
+  /** Untrusted sources that entered the context (first seen order, ≤ MAX_TAINT_SOURCES) and when each did. */
+  readonly taintSources: readonly string[];
+  readonly taintAt: readonly number[];
+  /** Earliest time untrusted content entered the context; -1 while clean. */
+  readonly taintedSinceMs: number;
+  /** Destination keys (destinationKey()) with the low bit set when first seen in untrusted context. */
+  readonly destinations: readonly number[];
+  /** Loop ring, CALL_STRIDE per entry. */
+  readonly calls: readonly number[];
+  /** Denied ring, DENIED_STRIDE per entry. */
+  readonly denied: readonly number[];
+  /** Escalations awaiting approval, PENDING_STRIDE per entry. */
+  readonly pending: readonly number[];
+  /** Rate buckets: index (atMs / RATE_BUCKET_MS) of the newest, counts by index % RATE_BUCKETS; [] before a call. */
+  readonly rateBucket: number;
+  readonly rateCounts: readonly number[];
+  /** Spend in the current UTC day (day index = ms / DAY_MS) and UTC month (year * 12 + month). */
+  readonly spendDay: number;
+  readonly spentDay: number;
+  readonly spendMonth: number;
+  readonly spentMonth: number;
+  /** Set by the cross-session aggregator; untilMs 0 = until lifted. */
+  readonly quarantined: boolean;
+  readonly quarantineUntilMs: number;
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+
+/** The state of a session nothing is known about. */
+export const EMPTY_STATE: SessionState = Object.freeze({
+  firstMs: 0,
+  lastMs: 0,
+  steps: 0,
+  taintedCalls: 0,
+  deniedCalls: 0,
+  deniedRetries: 0,
+  outsideIntentCalls: 0,
+  maxPrivilege: -1,
+  labels: NONE,
+  records: NONE,
+  bytes: NONE,
+  taintSources: NONE,
+  taintAt: NONE,
+  taintedSinceMs: -1,
+  destinations: NONE,
+  calls: NONE,
+  denied: NONE,
+  pending: NONE,
+  rateBucket: 0,
+  rateCounts: NONE,
+  spendDay: 0,
+  spentDay: 0,
+  spendMonth: 0,
+  spentMonth: 0,
+  quarantined: false,
+  quarantineUntilMs: 0,
+});
+
+export const EMPTY_LIST: readonly never[] = NONE;
+
+/** Appends one entry of `stride` numbers to a ring holding at most `cap` entries, dropping the oldest. */
+export function pushRing(ring: readonly number[], entry: readonly number[], stride: number, cap: number): number[] {
+  const keep = ring.length >= cap * stride ? ring.slice(ring.length - (cap - 1) * stride) : ring.slice();
+  for (const x of entry) keep.push(x);
+  return keep;
+}
