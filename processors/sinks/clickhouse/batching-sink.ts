@@ -1,0 +1,215 @@
+// The batching core of a ClickHouse table sink, transport-agnostic. Records arrive in per-partition batches;
+// each is decoded (injected), encoded to one JSON line right away (so a flush only joins strings and the event
+// loop never runs one long encode), and buffered. A flush inserts the oldest ≤ maxBatchRows lines when
+// ≥ minBatchRows are buffered or lingerMs passed since the oldest buffered line, then commits, per partition,
+// the offset after the last inserted record. Flushes are sequential and FIFO, so a committed offset never passes
+// a row that is not yet in ClickHouse. accept() returns once the batch is buffered, waiting only while more than
+// maxBufferedRows are pending (backpressure), so the consumer keeps fetching while a batch fills or lingers.
+// Redelivery after a crash re-inserts rows already stored; the table engine (ReplacingMergeTree) collapses them.
+import { ArbiterError } from '../../core/errors.ts';
+import type { Batch, TopicPartitionOffset } from '../../runtime/transport/transport.ts';
+import type { InsertLines } from './insert.ts';
+
+export interface BatchingOptions {
+  /** Flush as soon as this many rows are buffered. */
+  readonly minBatchRows: number;
+  /** One insert never carries more rows than this. */
+  readonly maxBatchRows: number;
+  /** Flush a smaller batch once its oldest row waited this long. */
+  readonly lingerMs: number;
+  /** accept() waits while more rows than this are buffered and not yet durable. */
+  readonly maxBufferedRows: number;
+  /** Attempts per insert before the sink fails (same dedup token each time). */
+  readonly insertAttempts: number;
+  /** First retry backoff, doubled each attempt. */
+  readonly retryBackoffMs: number;
+}
+
+export const DEFAULT_BATCHING: BatchingOptions = {
+  minBatchRows: 10_000,
+  maxBatchRows: 100_000,
+  lingerMs: 250,
+  maxBufferedRows: 200_000,
+  insertAttempts: 5,
+  retryBackoffMs: 200,
+};
+
+export interface SinkDeps<R> {
+  readonly table: string;
+  readonly decode: (value: Buffer) => Promise<R> | R;
+  readonly encode: (record: R) => string;
+  readonly insert: InsertLines;
+  readonly commit: (offsets: readonly TopicPartitionOffset[]) => Promise<void>;
+  /** A record that cannot be decoded is skipped (its offset still advances) and reported here. */
+  readonly onDecodeError: (error: ArbiterError, value: Buffer | null) => void;
+}
+
+export interface SinkStats {
+  readonly rowsInserted: number;
+  readonly batchesInserted: number;
+  readonly insertRetries: number;
+  readonly decodeErrors: number;
+  readonly buffered: number;
+}
+
+export interface BatchingSink {
+  /** Buffers a batch (waits while the buffer is over maxBufferedRows); rejects once the sink has failed. */
+  accept(batch: Batch): Promise<void>;
+  /** Resolves when every row buffered before the call is inserted and its offset committed. */
+  flush(): Promise<void>;
+  /** Inserts and commits everything buffered, then stops the linger timer. */
+  close(): Promise<void>;
+  stats(): SinkStats;
+}
+
+interface Pending {
+  readonly line: string | null; // null: undecodable record, only its offset moves
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+interface Waiter {
+  readonly upTo: number;
+  readonly resolve: () => void;
+  readonly reject: (e: unknown) => void;
+}
+
+export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DEFAULT_BATCHING): BatchingSink {
+  const buffer: Pending[] = [];
+  let head = 0; // index of the oldest unflushed entry in buffer
+  let accepted = 0; // entries ever accepted
+  let durable = 0; // entries inserted and committed
+  let oldestAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | undefined;
+  let failed: unknown;
+  const waiters: Waiter[] = [];
+  const stats = { rowsInserted: 0, batchesInserted: 0, insertRetries: 0, decodeErrors: 0 };
+
+  const bufferedCount = (): number => buffer.length - head;
+
+  function settleWaiters(): void {
+    while (waiters.length > 0 && (waiters[0]?.upTo ?? Infinity) <= durable) waiters.shift()?.resolve();
+  }
+
+  function fail(e: unknown): void {
+    failed = e;
+    for (const w of waiters.splice(0)) w.reject(e);
+  }
+
+  async function insertWithRetry(lines: string[], token: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await deps.insert(lines, token);
+        return;
+      } catch (e) {
+        if (attempt >= o.insertAttempts) throw e;
+        stats.insertRetries++;
+        await new Promise((r) => setTimeout(r, o.retryBackoffMs * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  async function flushOnce(): Promise<void> {
+    const take = Math.min(bufferedCount(), o.maxBatchRows);
+    const slice = buffer.slice(head, head + take);
+    const lines: string[] = [];
+    const last = new Map<string, TopicPartitionOffset>();
+    for (const p of slice) {
+      if (p.line !== null) lines.push(p.line);
+      last.set(`${p.topic}\u0000${p.partition}`, { topic: p.topic, partition: p.partition, offset: (BigInt(p.offset) + 1n).toString() });
+    }
+    const first = slice[0];
+    const end = slice[slice.length - 1];
+    const token = `${deps.table}:${first?.topic}/${first?.partition}@${first?.offset}..${end?.topic}/${end?.partition}@${end?.offset}:${lines.length}`;
+    await insertWithRetry(lines, token);
+    stats.rowsInserted += lines.length;
+    stats.batchesInserted++;
+    await deps.commit([...last.values()]);
+    head += take;
+    durable += take;
+    if (head > 200_000 && head * 2 > buffer.length) {
+      buffer.splice(0, head);
+      head = 0;
+    }
+    oldestAt = Date.now();
+    settleWaiters();
+  }
+
+  function waitDurable(upTo: number): Promise<void> {
+    if (failed) return Promise.reject(failed);
+    if (durable >= upTo) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => waiters.push({ upTo, resolve, reject }));
+  }
+
+  function due(force: boolean): boolean {
+    const n = bufferedCount();
+    if (n === 0) return false;
+    return force || n >= o.minBatchRows || Date.now() - oldestAt >= o.lingerMs;
+  }
+
+  function schedule(force = false): Promise<void> {
+    if (flushing || failed) return flushing ?? Promise.resolve();
+    if (!due(force)) {
+      armTimer();
+      return Promise.resolve();
+    }
+    flushing = (async () => {
+      try {
+        while (due(force)) await flushOnce();
+      } catch (e) {
+        fail(e);
+      } finally {
+        flushing = undefined;
+      }
+      armTimer();
+    })();
+    return flushing;
+  }
+
+  function armTimer(): void {
+    if (timer || failed || bufferedCount() === 0) return;
+    const wait = Math.max(0, o.lingerMs - (Date.now() - oldestAt));
+    timer = setTimeout(() => {
+      timer = undefined;
+      void schedule();
+    }, wait);
+  }
+
+  return {
+    async accept(batch) {
+      if (failed) throw failed;
+      if (bufferedCount() === 0) oldestAt = Date.now();
+      for (const rec of batch.records) {
+        let line: string | null = null;
+        try {
+          if (rec.value === null) throw new Error('record has no value (tombstone)');
+          line = deps.encode(await deps.decode(rec.value));
+        } catch (e) {
+          stats.decodeErrors++;
+          const err = e instanceof ArbiterError ? e : new ArbiterError('ARB_CH_DECODE_FAILED', (e as Error).message, { topic: rec.topic, partition: rec.partition, offset: rec.offset });
+          deps.onDecodeError(err, rec.value);
+        }
+        buffer.push({ line, topic: rec.topic, partition: rec.partition, offset: rec.offset });
+        accepted++;
+      }
+      void schedule();
+      if (bufferedCount() <= o.maxBufferedRows) return;
+      await waitDurable(accepted - o.maxBufferedRows);
+    },
+    async flush() {
+      const target = accepted;
+      while (!failed && durable < target) await schedule(true);
+      if (failed) throw failed;
+    },
+    async close() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      while (!failed && bufferedCount() > 0) await schedule(true);
+      if (flushing) await flushing;
+      if (failed) throw failed;
+    },
+    stats: () => ({ ...stats, buffered: bufferedCount() }),
+  };
+}

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { createBatchingSink, type BatchingOptions } from '../../../processors/sinks/clickhouse/batching-sink.ts';
+import type { ArbiterError } from '../../../processors/core/errors.ts';
+import type { Batch, TopicPartitionOffset } from '../../../processors/runtime/transport/transport.ts';
+
+const opts = (o: Partial<BatchingOptions> = {}): BatchingOptions => ({
+  minBatchRows: 10, maxBatchRows: 25, lingerMs: 20, maxBufferedRows: 1000, insertAttempts: 3, retryBackoffMs: 1, ...o,
+});
+
+function batch(partition: number, from: number, n: number, topic = 'arbiter.decisions'): Batch {
+  return {
+    topic, partition,
+    records: Array.from({ length: n }, (_, i) => ({
+      topic, partition, offset: String(from + i), key: null, value: Buffer.from(`v${partition}:${from + i}`), headers: {}, timestampMs: 0,
+    })),
+  };
+}
+
+function harness(o: BatchingOptions, failTimes = 0) {
+  const log: string[] = [];
+  const inserts: { lines: readonly string[]; token: string }[] = [];
+  const commits: TopicPartitionOffset[][] = [];
+  const decodeErrors: ArbiterError[] = [];
+  let failures = failTimes;
+  const sink = createBatchingSink<string>({
+    table: 't',
+    decode: (b) => {
+      const s = b.toString();
+      if (s.endsWith(':13')) throw new Error('bad record');
+      return s;
+    },
+    encode: (s) => JSON.stringify({ v: s }),
+    insert: async (lines, token) => {
+      log.push(`insert ${lines.length}`);
+      if (failures-- > 0) throw new Error('server unavailable');
+      inserts.push({ lines, token });
+    },
+    commit: async (offsets) => {
+      log.push(`commit ${offsets.map((x) => `${x.partition}@${x.offset}`).join(',')}`);
+      commits.push([...offsets]);
+    },
+    onDecodeError: (e) => decodeErrors.push(e),
+  }, o);
+  return { sink, log, inserts, commits, decodeErrors };
+}
+
+describe('batching sink', () => {
+  it('inserts once minBatchRows are buffered, never more than maxBatchRows at once, in arrival order', async () => {
+    const h = harness(opts());
+    await h.sink.accept(batch(0, 100, 60));
+    await h.sink.flush();
+    expect(h.inserts.map((i) => i.lines.length)).toEqual([25, 25, 10]);
+    expect(h.inserts.flatMap((i) => i.lines).map((l) => JSON.parse(l).v)).toEqual(Array.from({ length: 60 }, (_, i) => `v0:${100 + i}`));
+  });
+
+  it('flushes a small batch after the linger time without an explicit flush', async () => {
+    const h = harness(opts({ lingerMs: 15 }));
+    await h.sink.accept(batch(1, 100, 3));
+    expect(h.inserts).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(h.inserts.map((i) => i.lines.length)).toEqual([3]);
+    expect(h.commits).toEqual([[{ topic: 'arbiter.decisions', partition: 1, offset: '103' }]]);
+  });
+
+  it('commits each partition at the offset after its last inserted record, only after the insert succeeded', async () => {
+    const h = harness(opts({ minBatchRows: 1000, maxBatchRows: 1000 }), 2);
+    await h.sink.accept(batch(0, 5, 4));
+    await h.sink.accept(batch(2, 40, 2));
+    await h.sink.flush();
+    expect(h.log).toEqual(['insert 6', 'insert 6', 'insert 6', 'commit 0@9,2@42']);
+    expect(h.sink.stats().insertRetries).toBe(2);
+  });
+
+  it('retries with the same dedup token so a retried insert is idempotent on the server', async () => {
+    const tokens: string[] = [];
+    const sink = createBatchingSink<string>({
+      table: 't', decode: (b) => b.toString(), encode: (s) => s, onDecodeError: () => undefined, commit: async () => undefined,
+      insert: async (_lines, token) => {
+        tokens.push(token);
+        if (tokens.length < 3) throw new Error('timeout');
+      },
+    }, opts());
+    await sink.accept(batch(0, 0, 10));
+    await sink.flush();
+    expect(tokens).toHaveLength(3);
+    expect(new Set(tokens).size).toBe(1);
+  });
+
+  it('fails without committing when every insert attempt fails, and rejects later batches', async () => {
+    const h = harness(opts({ insertAttempts: 2 }), 99);
+    await h.sink.accept(batch(0, 0, 10)).catch(() => undefined);
+    await expect(h.sink.flush()).rejects.toThrow(/server unavailable/);
+    expect(h.commits).toEqual([]);
+    await expect(h.sink.accept(batch(0, 10, 1))).rejects.toThrow(/server unavailable/);
+  });
+
+  it('skips an undecodable record with ARB_CH_DECODE_FAILED naming its offset, and still moves the offset past it', async () => {
+    const h = harness(opts());
+    await h.sink.accept(batch(3, 10, 5));
+    await h.sink.flush();
+    expect(h.decodeErrors.map((e) => [e.code, e.location?.offset])).toEqual([['ARB_CH_DECODE_FAILED', '13']]);
+    expect(h.inserts.flatMap((i) => i.lines)).toHaveLength(4);
+    expect(h.commits.at(-1)).toEqual([{ topic: 'arbiter.decisions', partition: 3, offset: '15' }]);
+  });
+
+  it('makes accept wait while more than maxBufferedRows are not yet durable', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const sink = createBatchingSink<string>({
+      table: 't', decode: (b) => b.toString(), encode: (s) => s, onDecodeError: () => undefined, commit: async () => undefined,
+      insert: () => gate,
+    }, opts({ minBatchRows: 5, maxBatchRows: 5, maxBufferedRows: 8 }));
+    let accepted = false;
+    const p = sink.accept(batch(0, 0, 12)).then(() => (accepted = true));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(accepted).toBe(false);
+    release();
+    await p;
+    expect(accepted).toBe(true);
+    await sink.close();
+    expect(sink.stats().rowsInserted).toBe(12);
+  });
+});
