@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import {
+  EMPTY_STATE, type SessionEvent, type SessionState, decisionMade, evolve, factsFor, fold, proposalReceived,
+  resultReported,
+} from '../../../processors/trajectory/index.ts';
+import { CALL_STRIDE } from '../../../processors/trajectory/state.ts';
+import { MAX_LABELS, MAX_TAINT_SOURCES, MAX_DESTINATIONS, OVERFLOW_LABEL } from '../../../processors/trajectory/limits.ts';
+import { T0, proposal, result, tool } from './fixtures.ts';
+
+const read = tool('read');
+const send = tool('communicate');
+const web = tool('read', { untrustedOutput: true });
+
+function after(events: SessionEvent[], from: SessionState = EMPTY_STATE): SessionState {
+  return fold(events, from);
+}
+
+describe('evolve: purity', () => {
+  it('given a state, when an event is applied, then the input state is unchanged and untouched arrays are shared', () => {
+    const p = proposal('search', { q: 'x' }, T0);
+    const s1 = after([proposalReceived(p, read)]);
+    const snapshot = JSON.stringify(s1);
+    const s2 = evolve(s1, resultReported(result('search', T0 + 1, { recordsRead: { pii: 2 } }), read));
+    expect(JSON.stringify(s1)).toBe(snapshot);
+    expect(s2.calls).toBe(s1.calls);
+    expect(s2.records).toEqual([2]);
+  });
+
+  it('given the same events, when folded twice, then the states are equal (no clock, no randomness)', () => {
+    const p = proposal('search', { q: 'x' }, T0);
+    const events = [proposalReceived(p, read), decisionMade(p, read, 'allow', [], T0)];
+    expect(after(events)).toEqual(after(events));
+  });
+
+  it('given an event with an invalid time, when applied, then the latest known time is used instead', () => {
+    const s1 = after([proposalReceived(proposal('a', {}, T0), read)]);
+    const s2 = evolve(s1, proposalReceived(proposal('a', {}, Number.NaN), read));
+    expect(s2.lastMs).toBe(T0);
+    expect(s2.calls[s2.calls.length - CALL_STRIDE]).toBe(T0);
+  });
+});
+
+describe('reads per data label', () => {
+  it('given two results with pii reads, when folded, then records and bytes are summed per label', () => {
+    const s = after([
+      resultReported(result('crm', T0, { recordsRead: { pii: 3, financial: 1 }, bytesRead: { pii: 300 } }), read),
+      resultReported(result('crm', T0 + 10, { recordsRead: { pii: 4 }, bytesRead: { pii: 50, financial: 7 } }), read),
+    ]);
+    const f = factsFor(s, proposal('x', {}, T0 + 20), read, T0 + 20);
+    expect(f.readRecords).toEqual({ financial: 1, pii: 7 });
+    expect(f.readBytes).toEqual({ financial: 7, pii: 350 });
+  });
+
+  it('given a skipped result, when folded, then nothing is counted as read', () => {
+    const s = after([resultReported(result('crm', T0, { outcome: 'skipped', recordsRead: { pii: 3 } }), read)]);
+    expect(factsFor(s, proposal('x', {}, T0), read, T0).readRecords).toEqual({});
+  });
+
+  it('given negative or fractional counts, when folded, then negatives count 0 and fractions round down', () => {
+    const s = after([resultReported(result('crm', T0, { recordsRead: { pii: -5, x: 2.9 } }), read)]);
+    expect(factsFor(s, proposal('x', {}, T0), read, T0).readRecords).toEqual({ x: 2 });
+  });
+
+  it('given more labels than the cap, when folded, then the extra labels are summed under the overflow label', () => {
+    const recordsRead: Record<string, number> = {};
+    for (let i = 0; i < MAX_LABELS + 4; i++) recordsRead[`l${String(i).padStart(2, '0')}`] = 1;
+    const s = after([resultReported(result('crm', T0, { recordsRead }), read)]);
+    const f = factsFor(s, proposal('x', {}, T0), read, T0);
+    expect(Object.keys(f.readRecords)).toHaveLength(MAX_LABELS);
+    expect(f.readRecords[OVERFLOW_LABEL]).toBe(5);
+    expect(Object.values(f.readRecords).reduce((a, b) => a + b, 0)).toBe(MAX_LABELS + 4);
+  });
+});
+
+describe('taint', () => {
+  it('given a clean session, when facts are computed, then it is not tainted', () => {
+    const f = factsFor(EMPTY_STATE, proposal('x', {}, T0), read, T0);
+    expect(f.tainted).toBe(false);
+    expect(f.taintSources).toEqual([]);
+  });
+
+  it('given a result carrying untrusted content, when a later call is proposed, then the session is tainted and names the source', () => {
+    const s = after([resultReported(result('read_inbox', T0, { untrustedSources: ['email:inbox'] }), read)]);
+    const f = factsFor(s, proposal('send_email', {}, T0 + 1), send, T0 + 1);
+    expect(f.tainted).toBe(true);
+    expect(f.taintSources).toEqual(['email:inbox']);
+    expect(s.taintAt).toEqual([T0]);
+  });
+
+  it('given a tool declared untrustedOutput, when its result reports no sources, then the tool itself taints the session', () => {
+    const s = after([resultReported(result('browse', T0), web)]);
+    expect(factsFor(s, proposal('x', {}, T0 + 1), read, T0 + 1).taintSources).toEqual(['tool:browse']);
+  });
+
+  it('given taint entered at T, when facts are asked for a time before T, then the session is not yet tainted', () => {
+    const s = after([resultReported(result('browse', T0), web)]);
+    expect(factsFor(s, proposal('x', {}, T0 - 1), read, T0 - 1).tainted).toBe(false);
+    expect(factsFor(s, proposal('x', {}, T0), read, T0).tainted).toBe(true);
+  });
+
+  it('given a tainted session, when calls are proposed, then each is counted as a tainted call', () => {
+    const s = after([
+      proposalReceived(proposal('a', {}, T0 - 5), read),
+      resultReported(result('browse', T0), web),
+      proposalReceived(proposal('b', {}, T0 + 5), read),
+      proposalReceived(proposal('c', {}, T0 + 6), read),
+    ]);
+    expect(s.taintedCalls).toBe(2);
+  });
+
+  it('given more untrusted sources than the cap, when folded, then the first ones are named and the session stays tainted', () => {
+    const sources = Array.from({ length: MAX_TAINT_SOURCES + 3 }, (_, i) => `web:site${i}`);
+    const s = after([resultReported(result('browse', T0, { untrustedSources: sources }), read)]);
+    expect(s.taintSources).toEqual(sources.slice(0, MAX_TAINT_SOURCES));
+    expect(factsFor(s, proposal('x', {}, T0), read, T0).tainted).toBe(true);
+  });
+});
+
+describe('destinations and their origin', () => {
+  it('given a destination first seen in trusted tool output, when asked, then its origin is trusted (case and spaces ignored)', () => {
+    const s = after([resultReported(result('contacts', T0, { destinationsSeen: ['Bob@Example.com'] }), read)]);
+    const f = factsFor(s, proposal('send', {}, T0), send, T0);
+    expect(f.destinationOrigin('bob@example.com')).toBe('trusted');
+    expect(f.destinationOrigin(' BOB@example.COM ')).toBe('trusted');
+    expect(f.destinationOrigin('eve@evil.example')).toBe('unseen');
+  });
+
+  it('given a destination first seen in untrusted output, when later seen in trusted output, then the first origin (untrusted) stays', () => {
+    const s = after([
+      resultReported(result('read_inbox', T0, { untrustedSources: ['email:inbox'], destinationsSeen: ['DE89 3704 0044 0532 0130 00'] }), read),
+      resultReported(result('contacts', T0 + 1, { destinationsSeen: ['de89370400440532013000'] }), read),
+    ]);
+    expect(factsFor(s, proposal('pay', {}, T0 + 2), send, T0 + 2).destinationOrigin('DE89370400440532013000')).toBe('untrusted');
+  });
+
+  it('given the user prompt named a destination, when asked, then its origin is trusted', () => {
+    const s = after([{ kind: 'trusted-input', atMs: T0, destinations: ['alice@corp.example'] }]);
+    expect(factsFor(s, proposal('send', {}, T0), send, T0).destinationOrigin('alice@corp.example')).toBe('trusted');
+  });
+
+  it('given more destinations than the cap, when folded, then the oldest is forgotten and reads as unseen', () => {
+    const seen = Array.from({ length: MAX_DESTINATIONS + 1 }, (_, i) => `user${i}@corp.example`);
+    const s = after([resultReported(result('contacts', T0, { destinationsSeen: seen }), read)]);
+    const f = factsFor(s, proposal('send', {}, T0), send, T0);
+    expect(s.destinations).toHaveLength(MAX_DESTINATIONS);
+    expect(f.destinationOrigin('user0@corp.example')).toBe('unseen');
+    expect(f.destinationOrigin(`user${MAX_DESTINATIONS}@corp.example`)).toBe('trusted');
+  });
+});
