@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { Args } from '../../../processors/core/types.ts';
 import { fingerprintArgs, signatureSimilarity } from '../../../processors/trajectory/index.ts';
 import { MAX_TOKEN_SCAN_CHARS } from '../../../processors/trajectory/limits.ts';
 import { EMAIL_BODY } from './fixtures.ts';
 
-const sim = (a: Parameters<typeof fingerprintArgs>[0], b: Parameters<typeof fingerprintArgs>[0]) =>
+const sim = (a: Args, b: Args) =>
   signatureSimilarity(fingerprintArgs(a).sig, 0, fingerprintArgs(b).sig, 0);
 
 describe('argument fingerprints', () => {
@@ -14,8 +15,8 @@ describe('argument fingerprints', () => {
   });
 
   it('given values that print alike but differ in type or nesting, when fingerprinted, then the exact hashes differ', () => {
-    const hashes = [{ a: 1 }, { a: '1' }, { a: [1] }, { a: { '1': null } }, { a: true }, { a: 'true' }, { a: null }, {}]
-      .map((x) => fingerprintArgs(x).args);
+    const cases: Args[] = [{ a: 1 }, { a: '1' }, { a: [1] }, { a: { '1': null } }, { a: true }, { a: 'true' }, { a: null }, {}];
+    const hashes = cases.map((x) => fingerprintArgs(x).args);
     expect(new Set(hashes).size).toBe(hashes.length);
   });
 
