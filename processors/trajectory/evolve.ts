@@ -10,7 +10,7 @@ import {
   MAX_DENIED, MAX_DESTINATIONS, MAX_LABEL_CHARS, MAX_LABELS, MAX_PENDING, MAX_RECENT_CALLS, MAX_SOURCE_CHARS,
   MAX_TAINT_SOURCES, OVERFLOW_LABEL,
 } from './limits.ts';
-import { CALL_STRIDE, DENIED_STRIDE, PENDING_STRIDE, type SessionState, pushRing } from './state.ts';
+import { CALL_STRIDE, DENIED_STRIDE, PENDING_STRIDE, type SessionState, compact, pushRing } from './state.ts';
 import { countCall, dayIndex, monthIndex } from './windows.ts';
 import type { ToolInfo } from './tool-info.ts';
 
@@ -47,9 +47,7 @@ function touch(state: SessionState, t: number): SessionState {
 }
 
 function signed(fp: CallFingerprint, head: readonly number[]): number[] {
-  const entry = head.slice();
-  for (const w of fp.sig) entry.push(w);
-  return entry;
+  return head.concat(fp.sig);
 }
 
 function onProposal(s: SessionState, e: ProposalReceived, t: number): SessionState {
@@ -73,7 +71,7 @@ function privilegeOf(tool: ToolInfo | undefined): number {
 }
 
 function recordDenied(s: SessionState, t: number, tool: number, intent: number, args: number, sig: readonly number[]): SessionState {
-  const entry = [t, tool, intent, args, ...sig];
+  const entry = [t, tool, intent, args].concat(sig);
   return { ...s, deniedCalls: s.deniedCalls + 1, denied: pushRing(s.denied, entry, DENIED_STRIDE, MAX_DENIED) };
 }
 
@@ -141,7 +139,8 @@ function addReads(s: SessionState, r: ToolCallResult): SessionState {
       bytes[i] = (bytes[i] as number) + nb;
     }
   }
-  return changed ? { ...s, labels, records, bytes } : s;
+  if (!changed) return s;
+  return labels.length === s.labels.length ? { ...s, records, bytes } : { ...s, labels: compact(labels), records: compact(records), bytes: compact(bytes) };
 }
 
 /** Untrusted sources carried by a result: its own markers, or the tool itself when its output is untrusted. */
@@ -165,7 +164,7 @@ function addTaint(s: SessionState, sources: readonly string[], t: number): Sessi
     }
   }
   const since = s.taintedSinceMs < 0 || t < s.taintedSinceMs ? t : s.taintedSinceMs;
-  return { ...s, taintSources: names, taintAt: at, taintedSinceMs: since };
+  return { ...s, taintSources: compact(names), taintAt: compact(at), taintedSinceMs: since };
 }
 
 /** Remembers destinations not seen before, with their origin (first sighting wins). Oldest dropped when full. */
@@ -179,7 +178,7 @@ function addDestinations(s: SessionState, seen: readonly string[], untrusted: bo
     if (list.length >= MAX_DESTINATIONS) list.shift();
     list.push(key | (untrusted ? 1 : 0));
   }
-  return list === undefined ? s : { ...s, destinations: list };
+  return list === undefined ? s : { ...s, destinations: compact(list) };
 }
 
 /** Books spend into the UTC day and month of `t`; spend from an earlier day or month than the current one is not added there. */

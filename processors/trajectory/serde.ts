@@ -21,6 +21,7 @@ const S_LABELS = 1, S_TAINT = 2, S_DEST = 4, S_CALLS = 8, S_DENIED = 16, S_PENDI
   S_QUARANTINE = 256;
 const ALL_SECTIONS = 511;
 
+// Arrays are allocated at their exact length (no spare push() capacity in stored states).
 // One scratch buffer for writing; a state is bounded by the caps to well under its size.
 const scratch = Buffer.allocUnsafe(64 * 1024);
 let pos = 0;
@@ -160,10 +161,10 @@ export function deserializeState(buf: Uint8Array, where = 'session-state'): Sess
   };
   const rring = (stride: number, cap: number, what: string, first: number): number[] => {
     const n = count(cap, what);
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) {
-      out.push(first + rz());
-      for (let j = 1; j < stride; j++) out.push(ri32());
+    const out = new Array<number>(n * stride);
+    for (let i = 0; i < n * stride; i += stride) {
+      out[i] = first + rz();
+      for (let j = 1; j < stride; j++) out[i + j] = ri32();
     }
     return out;
   };
@@ -187,39 +188,39 @@ export function deserializeState(buf: Uint8Array, where = 'session-state'): Sess
   let quarantined = e.quarantined, quarantineUntilMs = e.quarantineUntilMs;
   if (sections & S_LABELS) {
     const n = count(MAX_LABELS, 'labels');
-    const l: string[] = [], r: number[] = [], b: number[] = [];
+    const l = new Array<string>(n), r = new Array<number>(n), b = new Array<number>(n);
     for (let i = 0; i < n; i++) {
-      l.push(rstr(MAX_LABEL_CHARS)); r.push(ru()); b.push(ru());
+      l[i] = rstr(MAX_LABEL_CHARS); r[i] = ru(); b[i] = ru();
     }
     labels = l; records = r; bytes = b;
   }
   if (sections & S_TAINT) {
     taintedSinceMs = firstMs + rz();
     const n = count(MAX_TAINT_SOURCES, 'taint sources');
-    const names: string[] = [], times: number[] = [];
+    const names = new Array<string>(n), times = new Array<number>(n);
     for (let i = 0; i < n; i++) {
-      names.push(rstr(MAX_SOURCE_CHARS)); times.push(firstMs + rz());
+      names[i] = rstr(MAX_SOURCE_CHARS); times[i] = firstMs + rz();
     }
     taintSources = names; taintAt = times;
   }
   if (sections & S_DEST) {
     const n = count(MAX_DESTINATIONS, 'destinations');
-    const d: number[] = [];
-    for (let i = 0; i < n; i++) d.push(ri32());
+    const d = new Array<number>(n);
+    for (let i = 0; i < n; i++) d[i] = ri32();
     destinations = d;
   }
   if (sections & S_CALLS) calls = rring(CALL_STRIDE, MAX_RECENT_CALLS, 'recent calls', firstMs);
   if (sections & S_DENIED) denied = rring(DENIED_STRIDE, MAX_DENIED, 'denied calls', firstMs);
   if (sections & S_PENDING) {
     const n = count(MAX_PENDING, 'pending approvals');
-    const p: number[] = [];
-    for (let i = 0; i < n * PENDING_STRIDE; i++) p.push(ri32());
+    const p = new Array<number>(n * PENDING_STRIDE);
+    for (let i = 0; i < n * PENDING_STRIDE; i++) p[i] = ri32();
     pending = p;
   }
   if (sections & S_RATE) {
     rateBucket = ru();
-    const c: number[] = [];
-    for (let i = 0; i < RATE_BUCKETS; i++) c.push(ru());
+    const c = new Array<number>(RATE_BUCKETS);
+    for (let i = 0; i < RATE_BUCKETS; i++) c[i] = ru();
     rateCounts = c;
   }
   if (sections & S_SPEND) {

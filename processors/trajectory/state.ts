@@ -92,9 +92,21 @@ export const EMPTY_STATE: SessionState = Object.freeze({
 
 export const EMPTY_LIST: readonly never[] = NONE;
 
-/** Appends one entry of `stride` numbers to a ring holding at most `cap` entries, dropping the oldest. */
+/**
+ * Appends one entry of `stride` numbers to a ring holding at most `cap` entries, dropping the oldest. The result is
+ * allocated at its exact length: growing an array with push() reserves spare capacity that would stay in every
+ * stored state.
+ */
 export function pushRing(ring: readonly number[], entry: readonly number[], stride: number, cap: number): number[] {
-  const keep = ring.length >= cap * stride ? ring.slice(ring.length - (cap - 1) * stride) : ring.slice();
-  for (const x of entry) keep.push(x);
-  return keep;
+  const from = ring.length >= cap * stride ? ring.length - (cap - 1) * stride : 0;
+  const kept = ring.length - from;
+  const out = new Array<number>(kept + entry.length);
+  for (let i = 0; i < kept; i++) out[i] = ring[from + i] as number;
+  for (let i = 0; i < entry.length; i++) out[kept + i] = entry[i] as number;
+  return out;
+}
+
+/** An array grown with push() copied to its exact length (see pushRing). */
+export function compact<T>(a: T[]): T[] {
+  return a.slice();
 }
