@@ -45,6 +45,11 @@ export class BoundedQueue<T> {
       if (this.closed) return [];
       await new Promise<void>((resolve) => { this.itemWaiter = resolve; });
     }
+    return this.takeNow(max);
+  }
+
+  /** Up to max items without waiting (possibly none). */
+  takeNow(max: number): T[] {
     const n = Math.min(max, this.size);
     const out = this.items.slice(this.head, this.head + n);
     this.head += n;
