@@ -98,6 +98,8 @@ export interface Decision {
   /** Arguments after modifications, present when effect is "modify". */
   readonly modifiedArgs?: Args;
   readonly approval?: ApprovalSpec;
+  /** Ids of firing enforce rules marked alert: true (e.g. a loop was blocked); the aggregator raises alerts. */
+  readonly alerts?: readonly string[];
   readonly shadow: readonly ShadowOutcome[];
   readonly bundleRevision: string;
   /** Names of the session facts the matching rules read (for the audit record). */
