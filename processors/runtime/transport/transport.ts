@@ -88,6 +88,12 @@ export interface ConsumerOptions {
   readonly onAssigned?: (partitions: readonly { topic: string; partition: number }[]) => Promise<void>;
   /** Called with partitions being revoked, after in-flight batches finished (flush here). */
   readonly onRevoked?: (partitions: readonly { topic: string; partition: number }[]) => Promise<void>;
+  /** Longest the broker holds a fetch waiting for minBytes, ms (latency vs throughput). Adapter default if unset. */
+  readonly maxWaitMs?: number;
+  /** Bytes the broker waits for before answering a fetch (1 = answer as soon as anything arrives). */
+  readonly minBytes?: number;
+  /** Group session timeout, ms: how long a dead member keeps its partitions. */
+  readonly sessionTimeoutMs?: number;
 }
 
 export interface TransportConsumer {

@@ -1,0 +1,240 @@
+// KafkaTransport on @confluentinc/kafka-javascript (librdkafka, KafkaJS-compatible API). Transactions: yes.
+// Optional dependency (native addon built from source here, see docs/decisions.md "Kafka clients"): index.ts imports
+// this module lazily so a machine without the addon still runs the other clients.
+// Rebalance hooks run inside librdkafka's rebalance callback, which the client awaits before (un)assigning:
+// onAssigned finishes before any record of the partition is fetched; onRevoked runs before the partition is released.
+// sendOffsets needs the live consumer of the group, so consumers are registered by group id in this transport.
+import confluent from '@confluentinc/kafka-javascript';
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
+import { ArbiterError } from '../../core/errors.ts';
+import { awaitTopicsReady } from './await-topics.ts';
+import { AssignmentSequencer, partitionsNotIn, type TopicPartition } from './assignment-sequencer.ts';
+import { groupByTopic, headersFrom, offsetsByTopic } from './records.ts';
+import { RunUntilClosed } from './run-until-closed.ts';
+import type {
+  Batch,
+  ConsumerOptions,
+  InRecord,
+  KafkaTransport,
+  OutRecord,
+  ProducerOptions,
+  TopicPartitionOffset,
+  TopicSpec,
+  TransportAdmin,
+  TransportConfig,
+  TransportConsumer,
+  TransportProducer,
+  TransportTransaction,
+} from './transport.ts';
+
+const { Kafka, logLevel, ErrorCodes } = confluent.KafkaJS;
+type Groups = Map<string, KafkaJS.Consumer>;
+
+const DEFAULT_MAX_WAIT_MS = 100;
+const DEFAULT_LINGER_MS = 0;
+/** Records per eachBatch call (the client's default is 32). */
+const MAX_BATCH = 1024;
+
+function toMessage(r: OutRecord): KafkaJS.Message {
+  const m: KafkaJS.Message = { key: r.key, value: r.value };
+  if (r.partition !== undefined) m.partition = r.partition;
+  if (r.headers !== undefined) m.headers = r.headers as Record<string, Buffer>;
+  return m;
+}
+
+function topicMessages(records: readonly OutRecord[]): KafkaJS.TopicMessages[] {
+  return [...groupByTopic(records)].map(([topic, list]) => ({ topic, messages: list.map(toMessage) }));
+}
+
+class ConfluentAdmin implements TransportAdmin {
+  readonly #admin: KafkaJS.Admin;
+  constructor(admin: KafkaJS.Admin) {
+    this.#admin = admin;
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    const existing = new Set(await this.#admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    if (missing.length === 0) return;
+    try {
+      await this.#admin.createTopics({
+        topics: missing.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.partitions,
+          replicationFactor: s.replicationFactor,
+          configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    } catch (error) {
+      if (!/already exists/i.test(String((error as Error).message))) throw error;
+    }
+    await awaitTopicsReady(this, missing);
+  }
+
+  async fetchOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]> {
+    const offsets = await this.#admin.fetchTopicOffsets(topic);
+    return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
+  }
+
+  close(): Promise<void> {
+    return this.#admin.disconnect();
+  }
+}
+
+/** The client's transaction is the producer itself, in transactional state. */
+class ConfluentTransaction implements TransportTransaction {
+  readonly #txn: KafkaJS.Transaction;
+  readonly #groups: Groups;
+  constructor(txn: KafkaJS.Transaction, groups: Groups) {
+    this.#txn = txn;
+    this.#groups = groups;
+  }
+  async send(records: readonly OutRecord[]): Promise<void> {
+    await this.#txn.sendBatch({ topicMessages: topicMessages(records) });
+  }
+  sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    const consumer = this.#groups.get(groupId);
+    if (consumer === undefined) {
+      throw new ArbiterError('ARB_TRANSPORT_NO_GROUP_CONSUMER', `@confluentinc/kafka-javascript: no running consumer for group ${groupId}`, { key: groupId });
+    }
+    return this.#txn.sendOffsets({ consumer, topics: offsetsByTopic(offsets) });
+  }
+  commit(): Promise<void> {
+    return this.#txn.commit();
+  }
+  abort(): Promise<void> {
+    return this.#txn.abort();
+  }
+}
+
+class ConfluentProducer implements TransportProducer {
+  readonly #producer: KafkaJS.Producer;
+  readonly transaction?: () => Promise<TransportTransaction>;
+
+  constructor(producer: KafkaJS.Producer, transactional: boolean, groups: Groups) {
+    this.#producer = producer;
+    if (transactional) this.transaction = async () => new ConfluentTransaction(await this.#producer.transaction(), groups);
+  }
+
+  async send(records: readonly OutRecord[]): Promise<void> {
+    await this.#producer.sendBatch({ topicMessages: topicMessages(records) });
+  }
+
+  close(): Promise<void> {
+    return this.#producer.disconnect();
+  }
+}
+
+class ConfluentConsumer implements TransportConsumer {
+  readonly #consumer: KafkaJS.Consumer;
+  readonly #options: ConsumerOptions;
+  readonly #groups: Groups;
+  readonly #sequencer: AssignmentSequencer;
+  readonly #done = new RunUntilClosed();
+
+  constructor(kafka: KafkaJS.Kafka, options: ConsumerOptions, groups: Groups) {
+    this.#options = options;
+    this.#groups = groups;
+    this.#sequencer = new AssignmentSequencer(options.onAssigned, options.onRevoked);
+    this.#consumer = kafka.consumer({
+      kafkaJS: {
+        groupId: options.groupId,
+        fromBeginning: options.fromBeginning,
+        autoCommit: false,
+        readUncommitted: options.readCommitted !== true,
+        maxWaitTimeInMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
+        minBytes: options.minBytes ?? 1,
+        ...(options.sessionTimeoutMs !== undefined ? { sessionTimeout: options.sessionTimeoutMs } : {}),
+      },
+      'js.consumer.max.batch.size': MAX_BATCH,
+      'socket.nagle.disable': true,
+      rebalance_cb: (err: { code: number }, assignment: TopicPartition[]) => this.#onRebalance(err.code, assignment),
+    });
+  }
+
+  /** Eager protocol: ASSIGN carries the whole new assignment, REVOKE the whole current one. */
+  async #onRebalance(code: number, assignment: readonly TopicPartition[]): Promise<void> {
+    const parts = assignment.map((tp) => ({ topic: tp.topic, partition: tp.partition }));
+    const next =
+      code === ErrorCodes.ERR__ASSIGN_PARTITIONS ? [...this.#sequencer.owned, ...partitionsNotIn(parts, this.#sequencer.owned)] : partitionsNotIn(this.#sequencer.owned, parts);
+    // A failing hook is kept by the sequencer and fails the next batch (the client only logs callback errors).
+    await this.#sequencer.assign(next).catch(() => undefined);
+  }
+
+  async run(eachBatch: (batch: Batch) => Promise<void>): Promise<void> {
+    await this.#consumer.connect();
+    this.#groups.set(this.#options.groupId, this.#consumer);
+    await this.#consumer.subscribe({ topics: [...this.#options.topics] });
+    await this.#consumer.run({
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch }) => {
+        const records: InRecord[] = batch.messages.map((m) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key ?? null,
+          value: m.value ?? null,
+          headers: headersFrom(m.headers ? Object.entries(m.headers) : undefined),
+          timestampMs: Number(m.timestamp),
+        }));
+        if (records.length === 0) return;
+        try {
+          await this.#sequencer.runBatch(batch.topic, batch.partition, () => eachBatch({ topic: batch.topic, partition: batch.partition, records }));
+        } catch (error) {
+          // The client would retry the batch forever; a processing failure stops this consumer instead.
+          this.#done.failed(this.#options.groupId, error);
+          throw error;
+        }
+      },
+    });
+    return this.#done.promise;
+  }
+
+  commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    return this.#consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })));
+  }
+
+  async close(): Promise<void> {
+    if (this.#groups.get(this.#options.groupId) === this.#consumer) this.#groups.delete(this.#options.groupId);
+    await this.#consumer.disconnect();
+    await this.#sequencer.idle();
+    this.#done.closed();
+  }
+}
+
+export class ConfluentTransport implements KafkaTransport {
+  readonly name = 'confluent';
+  readonly supportsTransactions = true;
+  readonly #kafka: KafkaJS.Kafka;
+  readonly #groups: Groups = new Map();
+
+  constructor(config: TransportConfig) {
+    this.#kafka = new Kafka({ kafkaJS: { clientId: config.clientId, brokers: [...config.brokers], logLevel: logLevel.ERROR } });
+  }
+
+  async admin(): Promise<TransportAdmin> {
+    const admin = this.#kafka.admin();
+    await admin.connect();
+    return new ConfluentAdmin(admin);
+  }
+
+  async producer(options: ProducerOptions = {}): Promise<TransportProducer> {
+    const transactional = options.transactionalId !== undefined;
+    const producer = this.#kafka.producer({
+      kafkaJS: {
+        acks: -1,
+        allowAutoTopicCreation: false,
+        idempotent: transactional || options.idempotent === true,
+        ...(transactional ? { transactionalId: options.transactionalId } : {}),
+      },
+      'linger.ms': options.lingerMs ?? DEFAULT_LINGER_MS,
+      'socket.nagle.disable': true,
+    });
+    await producer.connect();
+    return new ConfluentProducer(producer, transactional, this.#groups);
+  }
+
+  async consumer(options: ConsumerOptions): Promise<TransportConsumer> {
+    return new ConfluentConsumer(this.#kafka, options, this.#groups);
+  }
+}

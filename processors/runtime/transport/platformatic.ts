@@ -1,0 +1,288 @@
+// KafkaTransport on @platformatic/kafka (pure JS, Node >= 22). Transactions: yes.
+// No linger setting: each send() is one produce request; lingerMs is ignored.
+// A transaction's sendOffsets needs the live consumer of that group (generation/member fencing, KIP-447),
+// so consumers are registered by group id in the transport that created them.
+// Batches: what the message stream has buffered is drained at once and split into per-partition runs.
+// Rebalance hooks come from 'consumer:group:join' (after the rejoin; see assignment-sequencer.ts).
+import { once } from 'node:events';
+import { Admin, Consumer, FetchIsolationLevels, ProduceAcks, Producer } from '@platformatic/kafka';
+import type { Message, MessagesStream } from '@platformatic/kafka';
+import { ArbiterError } from '../../core/errors.ts';
+import { awaitTopicsReady } from './await-topics.ts';
+import { AssignmentSequencer } from './assignment-sequencer.ts';
+import { headersFrom, keyBuffer, splitByPartition } from './records.ts';
+import { RunUntilClosed } from './run-until-closed.ts';
+import type {
+  Batch,
+  ConsumerOptions,
+  Headers,
+  InRecord,
+  KafkaTransport,
+  OutRecord,
+  ProducerOptions,
+  TopicPartitionOffset,
+  TopicSpec,
+  TransportAdmin,
+  TransportConfig,
+  TransportConsumer,
+  TransportProducer,
+  TransportTransaction,
+} from './transport.ts';
+
+const DEFAULT_MAX_WAIT_MS = 100;
+/** Most records handed over per drain of the stream buffer. */
+const MAX_DRAIN = 1024;
+
+type Groups = Map<string, Consumer>;
+type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
+
+function headerMap(headers: Headers): Map<Buffer, Buffer> {
+  const map = new Map<Buffer, Buffer>();
+  for (const [k, v] of Object.entries(headers)) map.set(Buffer.from(k), v);
+  return map;
+}
+
+function toMessages(records: readonly OutRecord[]) {
+  return records.map((r) => ({
+    topic: r.topic,
+    key: keyBuffer(r.key) ?? undefined,
+    value: r.value ?? undefined,
+    ...(r.partition !== undefined ? { partition: r.partition } : {}),
+    // Header keys go through the (no-op) Buffer serialiser: they must be Buffers. A string key makes send()
+    // hang without an error in 2.12.1, so the conversion is not optional.
+    ...(r.headers !== undefined ? { headers: headerMap(r.headers) } : {}),
+  }));
+}
+
+function toInRecord(m: Message): InRecord {
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: m.offset.toString(),
+    key: m.key ?? null,
+    value: m.value ?? null,
+    headers: headersFrom(m.headers),
+    timestampMs: Number(m.timestamp),
+  };
+}
+
+class PlatformaticAdmin implements TransportAdmin {
+  readonly #admin: Admin;
+  constructor(admin: Admin) {
+    this.#admin = admin;
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    const existing = new Set(await this.#admin.listTopics());
+    for (const s of specs) {
+      if (existing.has(s.topic)) continue;
+      try {
+        await this.#admin.createTopics({
+          topics: [s.topic],
+          partitions: s.partitions,
+          replicas: s.replicationFactor,
+          configs: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
+        });
+      } catch (error) {
+        if (!/already exists/i.test(JSON.stringify(error, Object.getOwnPropertyNames(error)))) throw error;
+      }
+    }
+    await awaitTopicsReady(this, specs.filter((s) => !existing.has(s.topic)));
+  }
+
+  async fetchOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]> {
+    const metadata = await this.#admin.metadata({ topics: [topic] });
+    const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
+    const partitions = Array.from({ length: count }, (_, i) => i);
+    // ListOffsets timestamps: -2 = earliest, -1 = latest (high-water mark).
+    const list = async (timestamp: bigint) =>
+      (await this.#admin.listOffsets({ topics: [{ name: topic, partitions: partitions.map((p) => ({ partitionIndex: p, timestamp })) }] }))[0]
+        ?.partitions ?? [];
+    const [low, high] = await Promise.all([list(-2n), list(-1n)]);
+    return partitions.map((p) => ({
+      partition: p,
+      low: String(low.find((x) => x.partitionIndex === p)?.offset ?? 0n),
+      high: String(high.find((x) => x.partitionIndex === p)?.offset ?? 0n),
+    }));
+  }
+
+  close(): Promise<void> {
+    return this.#admin.close();
+  }
+}
+
+class PlatformaticTransaction implements TransportTransaction {
+  readonly #txn: Transaction;
+  readonly #groups: Groups;
+  constructor(txn: Transaction, groups: Groups) {
+    this.#txn = txn;
+    this.#groups = groups;
+  }
+
+  async send(records: readonly OutRecord[]): Promise<void> {
+    await this.#txn.send({ messages: toMessages(records) });
+  }
+
+  async sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    const consumer = this.#groups.get(groupId);
+    if (consumer === undefined) {
+      throw new ArbiterError('ARB_TRANSPORT_NO_GROUP_CONSUMER', `@platformatic/kafka: no running consumer for group ${groupId}`, { key: groupId });
+    }
+    await this.#txn.addConsumer(consumer);
+    const member = {
+      groupId,
+      generationId: consumer.generationId,
+      memberId: consumer.memberId,
+      coordinatorId: consumer.coordinatorId,
+    };
+    for (const o of offsets) {
+      // The client commits message.offset + 1; we are given the next offset to read.
+      const message = { topic: o.topic, partition: o.partition, offset: BigInt(o.offset) - 1n, metadata: { consumer: member } };
+      await this.#txn.addOffset(message as unknown as Message);
+    }
+  }
+
+  commit(): Promise<void> {
+    return this.#txn.commit();
+  }
+  abort(): Promise<void> {
+    return this.#txn.abort();
+  }
+}
+
+class PlatformaticProducer implements TransportProducer {
+  readonly #producer: Producer;
+  readonly transaction?: () => Promise<TransportTransaction>;
+
+  constructor(producer: Producer, transactional: boolean, groups: Groups) {
+    this.#producer = producer;
+    if (transactional) this.transaction = async () => new PlatformaticTransaction(await this.#producer.beginTransaction(), groups);
+  }
+
+  async send(records: readonly OutRecord[]): Promise<void> {
+    await this.#producer.send({ messages: toMessages(records) });
+  }
+
+  close(): Promise<void> {
+    return this.#producer.close();
+  }
+}
+
+class PlatformaticConsumer implements TransportConsumer {
+  readonly #consumer: Consumer;
+  readonly #options: ConsumerOptions;
+  readonly #groups: Groups;
+  readonly #sequencer: AssignmentSequencer;
+  readonly #done = new RunUntilClosed();
+  #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  #closing = false;
+
+  constructor(consumer: Consumer, options: ConsumerOptions, groups: Groups) {
+    this.#consumer = consumer;
+    this.#options = options;
+    this.#groups = groups;
+    this.#sequencer = new AssignmentSequencer(options.onAssigned, options.onRevoked);
+    consumer.on('consumer:group:join', (payload) => {
+      const assignment = (payload.assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })));
+      this.#sequencer.assign(assignment).catch(() => undefined);
+    });
+  }
+
+  async run(eachBatch: (batch: Batch) => Promise<void>): Promise<void> {
+    const stream = await this.#consumer.consume({
+      topics: [...this.#options.topics],
+      mode: 'committed',
+      fallbackMode: this.#options.fromBeginning ? 'earliest' : 'latest',
+      autocommit: false,
+    });
+    this.#stream = stream;
+    this.#groups.set(this.#options.groupId, this.#consumer);
+    stream.on('error', (error) => this.#done.failed(this.#options.groupId, error));
+    this.#loop(stream, eachBatch).catch((error) => {
+      if (!this.#closing) this.#done.failed(this.#options.groupId, error);
+    });
+    return this.#done.promise;
+  }
+
+  async #loop(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, eachBatch: (batch: Batch) => Promise<void>): Promise<void> {
+    while (!this.#closing) {
+      const drained: InRecord[] = [];
+      let m: Message | null;
+      while (drained.length < MAX_DRAIN && (m = stream.read() as Message | null) !== null) drained.push(toInRecord(m));
+      if (drained.length === 0) {
+        if (stream.destroyed) return;
+        await Promise.race([once(stream, 'readable'), once(stream, 'close')]);
+        continue;
+      }
+      for (const run of splitByPartition(drained)) {
+        const first = run[0];
+        if (first === undefined) continue;
+        await this.#sequencer.runBatch(first.topic, first.partition, () =>
+          eachBatch({ topic: first.topic, partition: first.partition, records: run }),
+        );
+      }
+    }
+  }
+
+  commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    // leaderEpoch -1: unknown (the broker skips the epoch check).
+    return this.#consumer.commit({
+      offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })),
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    if (this.#groups.get(this.#options.groupId) === this.#consumer) this.#groups.delete(this.#options.groupId);
+    if (this.#stream !== undefined && !this.#stream.closed) await this.#stream.close();
+    await this.#sequencer.idle();
+    await this.#consumer.close(true);
+    this.#done.closed();
+  }
+}
+
+export class PlatformaticTransport implements KafkaTransport {
+  readonly name = 'platformatic';
+  readonly supportsTransactions = true;
+  readonly #config: TransportConfig;
+  readonly #groups: Groups = new Map();
+
+  constructor(config: TransportConfig) {
+    this.#config = config;
+  }
+
+  #base() {
+    return { clientId: this.#config.clientId, bootstrapBrokers: [...this.#config.brokers] };
+  }
+
+  async admin(): Promise<TransportAdmin> {
+    return new PlatformaticAdmin(new Admin(this.#base()));
+  }
+
+  async producer(options: ProducerOptions = {}): Promise<TransportProducer> {
+    const transactional = options.transactionalId !== undefined;
+    const producer = new Producer({
+      ...this.#base(),
+      acks: ProduceAcks.ALL,
+      autocreateTopics: false,
+      idempotent: transactional || options.idempotent === true,
+      ...(transactional ? { transactionalId: options.transactionalId } : {}),
+    });
+    return new PlatformaticProducer(producer, transactional, this.#groups);
+  }
+
+  async consumer(options: ConsumerOptions): Promise<TransportConsumer> {
+    const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+    const consumer = new Consumer({
+      ...this.#base(),
+      groupId: options.groupId,
+      autocommit: false,
+      sessionTimeout,
+      heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
+      maxWaitTime: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
+      minBytes: options.minBytes ?? 1,
+      isolationLevel: options.readCommitted === true ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED,
+    });
+    return new PlatformaticConsumer(consumer, options, this.#groups);
+  }
+}

@@ -1,0 +1,180 @@
+// The KafkaTransport contract, run against every adapter on the real broker (KAFKA_BROKERS or .run/stack.env).
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTransport, KAFKA_CLIENTS } from '../../processors/runtime/transport/index.ts';
+import type { Batch, InRecord, KafkaTransport, TransportAdmin, TransportConsumer } from '../../processors/runtime/transport/index.ts';
+import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
+
+const FAST_GROUP = { sessionTimeoutMs: 10_000, maxWaitMs: 50 } as const;
+
+/** Runs a consumer until `enough(records)` holds (or the deadline passes), then closes it. */
+async function consumeUntil(
+  consumer: TransportConsumer,
+  enough: (records: readonly InRecord[]) => boolean,
+  onBatch?: (batch: Batch) => Promise<void>,
+  timeoutMs = 30_000,
+): Promise<InRecord[]> {
+  const seen: InRecord[] = [];
+  let done!: () => void;
+  const reached = new Promise<void>((resolve) => (done = resolve));
+  const running = consumer.run(async (batch) => {
+    seen.push(...batch.records);
+    await onBatch?.(batch);
+    if (enough(seen)) done();
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+  await Promise.race([reached, timeout, running]);
+  clearTimeout(timer);
+  await consumer.close();
+  await running;
+  return seen;
+}
+
+const text = (b: Buffer | null | undefined): string | undefined => b?.toString();
+
+describe.each(KAFKA_CLIENTS)('KafkaTransport contract: %s', (client) => {
+  let transport: KafkaTransport;
+  let admin: TransportAdmin;
+  const run = randomUUID().slice(0, 8);
+  const topic = (name: string) => `t.${client}.${name}.${run}`;
+
+  beforeAll(async () => {
+    transport = await createTransport(client, { brokers: localBrokers(), clientId: `contract-${client}` });
+    admin = await transport.admin();
+  });
+  afterAll(async () => {
+    await admin?.close();
+  });
+
+  it('ensureTopics creates topics with their partition count and is idempotent', async () => {
+    const spec = { topic: topic('created'), partitions: 3, replicationFactor: 1, configs: { 'retention.ms': '3600000' } };
+    await admin.ensureTopics([spec]);
+    await admin.ensureTopics([spec]);
+    const offsets = await admin.fetchOffsets(spec.topic);
+    expect(offsets.map((o) => o.partition)).toEqual([0, 1, 2]);
+    expect(offsets.every((o) => o.low === '0' && o.high === '0')).toBe(true);
+  });
+
+  it('round-trips keys, values, headers and an explicit partition; onAssigned runs before the first batch', async () => {
+    const t = topic('roundtrip');
+    await admin.ensureTopics([{ topic: t, partitions: 3, replicationFactor: 1, configs: {} }]);
+    const producer = await transport.producer({ idempotent: true });
+    await producer.send([
+      { topic: t, key: 'session-a', value: Buffer.from('one'), headers: { 'reply-partition': Buffer.from('2') } },
+      { topic: t, partition: 2, key: Buffer.from('session-b'), value: Buffer.from('two'), headers: { h: Buffer.from([0, 1, 255]) } },
+      { topic: t, partition: 1, key: null, value: null },
+    ]);
+    await producer.close();
+    expect((await admin.fetchOffsets(t)).reduce((n, o) => n + Number(o.high), 0)).toBe(3);
+
+    const events: string[] = [];
+    const consumer = await transport.consumer({
+      groupId: `g.roundtrip.${client}.${run}`,
+      topics: [t],
+      fromBeginning: true,
+      ...FAST_GROUP,
+      onAssigned: async (parts) => {
+        events.push(`assigned:${parts.length}`);
+      },
+    });
+    const seen = await consumeUntil(
+      consumer,
+      (rs) => rs.length >= 3,
+      async (batch) => {
+        events.push(`batch:${batch.partition}`);
+      },
+    );
+    expect(events[0]).toBe('assigned:3');
+    const byValue = new Map(seen.map((r) => [text(r.value) ?? '<null>', r]));
+    const one = byValue.get('one');
+    expect(text(one?.key)).toBe('session-a');
+    expect(text(one?.headers['reply-partition'])).toBe('2');
+    const two = byValue.get('two');
+    expect(two?.partition).toBe(2);
+    expect(text(two?.key)).toBe('session-b');
+    expect([...(two?.headers['h'] ?? [])]).toEqual([0, 1, 255]);
+    const empty = byValue.get('<null>');
+    expect(empty?.partition).toBe(1);
+    expect(empty?.key).toBeNull();
+    expect(seen.every((r) => r.topic === t && r.timestampMs > Date.now() - 600_000)).toBe(true);
+  });
+
+  it('commits manually and a new member of the group resumes from the committed offset', async () => {
+    const t = topic('resume');
+    const group = `g.resume.${client}.${run}`;
+    await admin.ensureTopics([{ topic: t, partitions: 1, replicationFactor: 1, configs: {} }]);
+    const producer = await transport.producer();
+    await producer.send(Array.from({ length: 10 }, (_, i) => ({ topic: t, partition: 0, key: `k${i}`, value: Buffer.from(`v${i}`) })));
+    await producer.close();
+
+    const first = await transport.consumer({ groupId: group, topics: [t], fromBeginning: true, ...FAST_GROUP });
+    const firstSeen = await consumeUntil(
+      first,
+      (rs) => rs.length >= 10,
+      async (batch) => {
+        // Commit only up to v4 (next offset 5), whatever the batch size.
+        if (batch.records.some((r) => r.offset === '4')) await first.commit([{ topic: t, partition: 0, offset: '5' }]);
+      },
+    );
+    expect(firstSeen.map((r) => text(r.value))).toEqual(Array.from({ length: 10 }, (_, i) => `v${i}`));
+    expect(firstSeen.map((r) => r.offset)).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
+
+    const second = await transport.consumer({ groupId: group, topics: [t], fromBeginning: true, ...FAST_GROUP });
+    const resumed = await consumeUntil(second, (rs) => rs.length >= 5);
+    expect(resumed[0]?.offset).toBe('5');
+    expect(resumed.map((r) => text(r.value))).toEqual(['v5', 'v6', 'v7', 'v8', 'v9']);
+  });
+
+  it('reports transaction support truthfully through the producer', async () => {
+    const producer = await transport.producer({ transactionalId: `tx.flag.${client}.${run}` });
+    expect(typeof producer.transaction === 'function').toBe(transport.supportsTransactions);
+    await producer.close();
+  });
+
+  it('consume-transform-produce in a transaction: committed output and offsets visible, aborted output invisible', async () => {
+    const input = topic('tx-in');
+    const output = topic('tx-out');
+    const group = `g.tx.${client}.${run}`;
+    await admin.ensureTopics([
+      { topic: input, partitions: 1, replicationFactor: 1, configs: {} },
+      { topic: output, partitions: 1, replicationFactor: 1, configs: {} },
+    ]);
+    const plain = await transport.producer();
+    await plain.send(['a', 'b', 'c', 'd'].map((v) => ({ topic: input, partition: 0, key: v, value: Buffer.from(v) })));
+
+    const txProducer = await transport.producer({ transactionalId: `tx.${client}.${run}` });
+    const begin = txProducer.transaction;
+    if (begin === undefined) throw new Error('transactional producer without transaction()');
+    const processor = await transport.consumer({ groupId: group, topics: [input], fromBeginning: true, readCommitted: true, ...FAST_GROUP });
+    await consumeUntil(
+      processor,
+      (rs) => rs.length >= 4,
+      async (batch) => {
+        const txn = await begin();
+        await txn.send(batch.records.map((r) => ({ topic: output, partition: 0, key: r.key, value: Buffer.from(`${text(r.value)}!`) })));
+        const last = batch.records[batch.records.length - 1];
+        if (last === undefined) throw new Error('empty batch');
+        await txn.sendOffsets(group, [{ topic: input, partition: 0, offset: String(BigInt(last.offset) + 1n) }]);
+        await txn.commit();
+      },
+    );
+    const aborted = await begin();
+    await aborted.send([{ topic: output, partition: 0, key: 'x', value: Buffer.from('aborted') }]);
+    await aborted.abort();
+    await txProducer.close();
+
+    // The committed transaction's records are visible to read_committed; the aborted one never is.
+    await plain.send([{ topic: output, partition: 0, key: 'end', value: Buffer.from('end-marker') }]);
+    const committedView = await transport.consumer({ groupId: `g.txread.${client}.${run}`, topics: [output], fromBeginning: true, readCommitted: true, ...FAST_GROUP });
+    const visible = await consumeUntil(committedView, (rs) => rs.some((r) => text(r.value) === 'end-marker'));
+    expect(visible.map((r) => text(r.value))).toEqual(['a!', 'b!', 'c!', 'd!', 'end-marker']);
+
+    // The offsets committed inside the transaction hold: the group resumes after 'd'.
+    await plain.send([{ topic: input, partition: 0, key: 'e', value: Buffer.from('e') }]);
+    await plain.close();
+    const resumed = await transport.consumer({ groupId: group, topics: [input], fromBeginning: true, readCommitted: true, ...FAST_GROUP });
+    const rest = await consumeUntil(resumed, (rs) => rs.length >= 1);
+    expect(rest.map((r) => text(r.value))).toEqual(['e']);
+  });
+});
