@@ -7,7 +7,7 @@
 // maxBufferedRows are pending (backpressure), so the consumer keeps fetching while a batch fills or lingers.
 // Redelivery after a crash re-inserts rows already stored; the table engine (ReplacingMergeTree) collapses them.
 import { ArbiterError } from '../../core/errors.ts';
-import type { Batch, TopicPartitionOffset } from '../../runtime/transport/transport.ts';
+import type { Batch, InRecord, TopicPartitionOffset } from '../../runtime/transport/transport.ts';
 import type { InsertLines } from './insert.ts';
 
 export interface BatchingOptions {
@@ -36,7 +36,8 @@ export const DEFAULT_BATCHING: BatchingOptions = {
 
 export interface SinkDeps<R> {
   readonly table: string;
-  readonly decode: (value: Buffer) => Promise<R> | R;
+  /** Injected decoder (e.g. the registry serde); throw an ArbiterError with the record's location on failure. */
+  readonly decode: (record: InRecord) => Promise<R> | R;
   readonly encode: (record: R) => string;
   readonly insert: InsertLines;
   readonly commit: (offsets: readonly TopicPartitionOffset[]) => Promise<void>;
@@ -185,7 +186,7 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
         let line: string | null = null;
         try {
           if (rec.value === null) throw new Error('record has no value (tombstone)');
-          line = deps.encode(await deps.decode(rec.value));
+          line = deps.encode(await deps.decode(rec));
         } catch (e) {
           stats.decodeErrors++;
           const err = e instanceof ArbiterError ? e : new ArbiterError('ARB_CH_DECODE_FAILED', (e as Error).message, { topic: rec.topic, partition: rec.partition, offset: rec.offset });

@@ -75,9 +75,18 @@ export function toDecisionRow(r: DecisionRecord): DecisionRow {
   };
 }
 
-/** One JSONEachRow line. Encoding happens as records arrive, so a flush only joins strings. */
+/**
+ * One JSONCompactEachRow line in DECISION_ROW_COLUMNS order (about half the bytes of JSONEachRow, parsed faster).
+ * Encoding happens as records arrive, so a flush only joins strings.
+ */
 export function encodeDecisionRow(r: DecisionRecord): string {
-  return JSON.stringify(toDecisionRow(r));
+  const row = toDecisionRow(r);
+  return JSON.stringify([
+    row.decision_id, row.proposal_id, row.session_id, row.agent_id, row.user_id, row.tenant_id, row.agent_role,
+    row.environment, row.tool, row.intent, row.effect, row.rule_ids, row.reasons, row.modifications, row.shadow,
+    row.bundle_revision, row.args_minimised, row.data_labels, row.destinations, row.facts_used, row.approval_id,
+    row.error_code, row.decided_at_ms, row.latency_us, row.chain_partition, row.chain_seq, row.prev_hash, row.hash,
+  ]);
 }
 
 /** Rebuilds the record from a row read back as JSONEachRow (64-bit integers may arrive quoted). */

@@ -24,8 +24,8 @@ function harness(o: BatchingOptions, failTimes = 0) {
   let failures = failTimes;
   const sink = createBatchingSink<string>({
     table: 't',
-    decode: (b) => {
-      const s = b.toString();
+    decode: (r) => {
+      const s = String(r.value);
       if (s.endsWith(':13')) throw new Error('bad record');
       return s;
     },
@@ -74,7 +74,7 @@ describe('batching sink', () => {
   it('retries with the same dedup token so a retried insert is idempotent on the server', async () => {
     const tokens: string[] = [];
     const sink = createBatchingSink<string>({
-      table: 't', decode: (b) => b.toString(), encode: (s) => s, onDecodeError: () => undefined, commit: async () => undefined,
+      table: 't', decode: (r) => String(r.value), encode: (s) => s, onDecodeError: () => undefined, commit: async () => undefined,
       insert: async (_lines, token) => {
         tokens.push(token);
         if (tokens.length < 3) throw new Error('timeout');
@@ -107,7 +107,7 @@ describe('batching sink', () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
     const sink = createBatchingSink<string>({
-      table: 't', decode: (b) => b.toString(), encode: (s) => s, onDecodeError: () => undefined, commit: async () => undefined,
+      table: 't', decode: (r) => String(r.value), encode: (s) => s, onDecodeError: () => undefined, commit: async () => undefined,
       insert: () => gate,
     }, opts({ minBatchRows: 5, maxBatchRows: 5, maxBufferedRows: 8 }));
     let accepted = false;

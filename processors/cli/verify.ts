@@ -1,0 +1,77 @@
+// `arbiter verify`: checks the decisions hash chain stored in ClickHouse and names every broken link
+// (partition, chain seq, decision id, what is wrong). Exit code 0 = intact, 1 = broken, 2 = usage/config error.
+import { parseArgs } from 'node:util';
+import { ArbiterError } from '../core/errors.ts';
+import { openClickHouse, type ClickHouseTarget } from '../sinks/clickhouse/client.ts';
+import { verifyChain, type VerifyReport } from '../sinks/clickhouse/verify-chain.ts';
+
+export const VERIFY_USAGE = `usage: arbiter verify [--chdb PATH | --url URL] [--table decisions] [--partition N]... [--allow-expired-prefix] [--json]
+  --chdb PATH              chDB data path (default: $ARBITER_CHDB_PATH)
+  --url URL                ClickHouse HTTP URL (default: $CLICKHOUSE_URL; wins over --chdb)
+  --table NAME             decisions table (default: decisions)
+  --partition N            only this chain partition (repeatable)
+  --allow-expired-prefix   start each chain at its oldest stored row (rows past the TTL are gone legitimately)
+  --json                   print the report as JSON`;
+
+export function targetFrom(values: { chdb?: string | undefined; url?: string | undefined }, env: NodeJS.ProcessEnv): ClickHouseTarget {
+  const url = values.url ?? env['CLICKHOUSE_URL'];
+  if (url) return { kind: 'http', url, username: env['CLICKHOUSE_USER'], password: env['CLICKHOUSE_PASSWORD'] };
+  const path = values.chdb ?? env['ARBITER_CHDB_PATH'];
+  if (!path) throw new ArbiterError('ARB_CONFIG_INVALID', 'no ClickHouse given: pass --url or --chdb, or set CLICKHOUSE_URL or ARBITER_CHDB_PATH', { key: '--chdb' });
+  return { kind: 'chdb', path };
+}
+
+export function formatReport(r: VerifyReport): string {
+  const lines = r.partitions.map((p) => `partition ${p.partition}: ${p.rows} rows, seq ${p.firstSeq}..${p.headSeq}, head ${p.headHash.slice(0, 16)}`);
+  for (const p of r.problems) lines.push(`${p.code} partition ${p.partition} seq ${p.seq} decision ${p.decisionId}: ${p.detail}`);
+  lines.push(r.ok ? 'OK: every chain is intact' : `BROKEN: ${r.problems.length} problem(s)`);
+  return lines.join('\n');
+}
+
+export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        chdb: { type: 'string' }, url: { type: 'string' }, table: { type: 'string' }, partition: { type: 'string', multiple: true },
+        'allow-expired-prefix': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+      },
+    }));
+  } catch (e) {
+    out(`${(e as Error).message}\n${VERIFY_USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    out(VERIFY_USAGE);
+    return 0;
+  }
+  const partitions = values.partition?.map(Number);
+  if (partitions?.some((p) => !Number.isInteger(p) || p < 0)) {
+    out(`ARB_CONFIG_INVALID: --partition takes a non-negative integer, got ${values.partition?.join(', ')}`);
+    return 2;
+  }
+  let target: ClickHouseTarget;
+  try {
+    target = targetFrom(values, process.env);
+  } catch (e) {
+    out((e as Error).message);
+    return 2;
+  }
+  const client = openClickHouse(target);
+  try {
+    const report = await verifyChain(client, {
+      ...(values.table ? { table: values.table } : {}),
+      ...(partitions ? { partitions } : {}),
+      allowExpiredPrefix: values['allow-expired-prefix'] ?? false,
+    });
+    out(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    return report.ok ? 0 : 1;
+  } finally {
+    await client.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main(process.argv.slice(2));
+}
