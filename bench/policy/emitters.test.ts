@@ -1,9 +1,30 @@
 import { describe, expect, it } from 'vitest';
+import { toArbiterYaml } from './emit-arbiter.ts';
 import { toCedar } from './emit-cedar.ts';
 import { toRego } from './emit-rego.ts';
+import { prepareArbiter } from './engine-arbiter.ts';
 import { prepareCedar } from './engine-cedar.ts';
 import { mismatches } from './equivalence.ts';
 import { generateCases, generatePolicy } from './generate.ts';
+
+describe('Arbiter emitter', () => {
+  it.each([20, 200])('decides like the oracle at %i rules, through compileBundle and evaluate', (n) => {
+    const spec = generatePolicy(n, 11);
+    const cases = generateCases(spec, 400, 12);
+    const arbiter = prepareArbiter(spec, cases);
+    const decisions = cases.map((_, i) => arbiter.decide(i));
+    expect(mismatches(spec, cases, decisions)).toEqual([]);
+    expect(decisions.some((d) => d)).toBe(true);
+    expect(decisions.some((d) => !d)).toBe(true);
+  });
+
+  it('writes the destination allow-lists as named lists and one rule per spec rule', () => {
+    const spec = generatePolicy(20, 1);
+    const text = toArbiterYaml(spec);
+    expect(text.match(/^ {2}- id: /gm)).toHaveLength(20);
+    expect(text).toMatch(/not_in:\n\s+list: r\d+_\d+_allowed/);
+  });
+});
 
 describe('Cedar emitter', () => {
   it.each([20, 200])('decides like the oracle at %i rules, through cedar-wasm', (n) => {
