@@ -39,9 +39,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A CA and a server cert for localhost/127.0.0.1 (P-256, valid one day). */
+/** A CA and a server cert for localhost/127.0.0.1 (P-256, valid one day); reused if the dir already has them. */
 export function makeTestCerts(dir: string): { ca: string; cert: string; key: string } {
   const p = (f: string) => join(dir, f);
+  if (existsSync(p('server.pem'))) return { ca: p('ca.pem'), cert: p('server.pem'), key: p('server.key') };
   const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   run(['req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.pem'), '-days', '1', '-subj', '/CN=arbiter-test-ca']);

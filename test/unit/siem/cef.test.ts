@@ -1,39 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeCefExtension, escapeCefHeader, toCef } from '../../../processors/sinks/siem/cef.ts';
+import { parseCef } from './cef-reader.ts';
 import { alertInput, decisionInput } from './fixtures.ts';
-
-/** A strict CEF reader for the tests: splits 7 header fields on unescaped pipes, then key=value pairs. */
-function parseCef(line: string): { header: string[]; ext: Record<string, string> } {
-  const header: string[] = [];
-  let cur = '';
-  let i = 0;
-  while (header.length < 7) {
-    const c = line[i];
-    if (c === undefined) throw new Error('short header');
-    if (c === '\\') {
-      const n = line[i + 1];
-      if (n !== '\\' && n !== '|') throw new Error(`bad header escape \\${n}`);
-      cur += n;
-      i += 2;
-    } else if (c === '|') {
-      header.push(cur);
-      cur = '';
-      i += 1;
-    } else {
-      cur += c;
-      i += 1;
-    }
-  }
-  const rest = line.slice(i);
-  const ext: Record<string, string> = {};
-  // keys are [A-Za-z0-9]+ followed by an unescaped '='; values run to the next " key=".
-  const re = /(?:^| )([A-Za-z0-9]+)=((?:\\.|[^\\])*?)(?= [A-Za-z0-9]+=|$)/gs;
-  for (const m of rest.matchAll(re)) {
-    const raw = m[2] ?? '';
-    ext[m[1] ?? ''] = raw.replace(/\\(.)/gs, (_, ch: string) => (ch === 'n' ? '\n' : ch === 'r' ? '\r' : ch));
-  }
-  return { header, ext };
-}
 
 describe('CEF escaping', () => {
   it('escapes pipes and backslashes in header fields and flattens newlines', () => {
