@@ -1,0 +1,33 @@
+// Turns a record that failed into a dead letter on its source topic's DLQ: the raw key and value, the error's
+// stable code and message, and where it came from. The partition keeps flowing; nothing is retried from here.
+import { ArbiterError, type ErrorCode } from '../../core/errors.ts';
+import type { TopicSerde } from '../serde/topic-serde.ts';
+import { dlqFor, type TopicMap } from '../topics.ts';
+import type { InRecord, OutRecord } from '../transport/transport.ts';
+
+export interface Failure {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/** The stable code and message of anything thrown; non-Arbiter errors get `fallback`. */
+export function failureOf(error: unknown, fallback: ErrorCode): Failure {
+  if (error instanceof ArbiterError) return { code: error.code, message: error.message };
+  return { code: fallback, message: error instanceof Error ? error.message : String(error) };
+}
+
+export function deadLetter(serde: TopicSerde, topics: TopicMap, record: InRecord, failure: Failure, nowMs: number): OutRecord {
+  const dlq = dlqFor(topics, record.topic);
+  if (dlq === undefined) {
+    throw new ArbiterError('ARB_CONFIG_INVALID', `topic ${record.topic} has no dead-letter topic`, { topic: record.topic });
+  }
+  return {
+    topic: dlq.topic,
+    key: record.key,
+    value: serde.encode(dlq, {
+      key: record.key, value: record.value, errorCode: failure.code, message: failure.message,
+      sourceTopic: record.topic, sourcePartition: record.partition, sourceOffset: record.offset, atMs: nowMs,
+    }),
+    headers: { 'arbiter.error-code': Buffer.from(failure.code) },
+  };
+}

@@ -1,0 +1,123 @@
+// The active policy bundle. Bundles arrive on the compacted policy-bundles topic (key = bundle name); each is
+// verified and compiled by the engine off the hot path (in the watcher's own consumer, never inside evaluate),
+// then swapped in with one reference assignment, so a batch sees one bundle from start to end if it reads
+// `current` once. A bundle that fails verification or compilation is refused: the previous one stays active
+// and the refusal goes to the bundles DLQ with ARB_VERDICT_BUNDLE_REJECTED.
+import { randomUUID } from 'node:crypto';
+import type { PolicyBundle } from '../policy/model.ts';
+import { deadLetter, failureOf, type Failure } from '../runtime/stream/dead-letter.ts';
+import type { TopicSerde } from '../runtime/serde/topic-serde.ts';
+import type { TopicMap } from '../runtime/topics.ts';
+import type { InRecord, KafkaTransport, TransportConsumer, TransportProducer } from '../runtime/transport/transport.ts';
+import type { PolicyEngine } from './policy-port.ts';
+
+export interface BundleEvent {
+  readonly kind: 'activated' | 'rejected';
+  readonly bundleName: string;
+  readonly revision: string;
+  readonly failure?: Failure;
+}
+
+export class BundleSlot {
+  #current: PolicyBundle | undefined;
+  readonly #engine: PolicyEngine;
+  readonly #bundleName: string;
+  readonly #listeners: ((e: BundleEvent) => void)[] = [];
+
+  constructor(engine: PolicyEngine, bundleName: string) {
+    this.#engine = engine;
+    this.#bundleName = bundleName;
+  }
+
+  get current(): PolicyBundle | undefined {
+    return this.#current;
+  }
+
+  onEvent(listener: (e: BundleEvent) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Verifies, compiles and swaps in one activation; returns the failure when refused. */
+  async offer(activated: Parameters<PolicyEngine['load']>[0]): Promise<Failure | undefined> {
+    if (activated.bundleName !== this.#bundleName) return undefined;
+    try {
+      const bundle = await this.#engine.load(activated);
+      this.#current = bundle;
+      this.#emit({ kind: 'activated', bundleName: activated.bundleName, revision: bundle.revision });
+      return undefined;
+    } catch (error) {
+      const cause = failureOf(error, 'ARB_VERDICT_BUNDLE_REJECTED');
+      const failure: Failure = {
+        code: 'ARB_VERDICT_BUNDLE_REJECTED',
+        message: `bundle ${activated.bundleName} revision ${activated.revision} refused, ${this.#current ? `revision ${this.#current.revision} stays active` : 'no bundle is active'}: ${cause.message}`,
+      };
+      this.#emit({ kind: 'rejected', bundleName: activated.bundleName, revision: activated.revision, failure });
+      return failure;
+    }
+  }
+
+  #emit(e: BundleEvent): void {
+    for (const l of this.#listeners) l(e);
+  }
+}
+
+/** Follows the bundles topic from the beginning with a group of its own (every instance sees every bundle). */
+export class BundleWatcher {
+  readonly #slot: BundleSlot;
+  readonly #serde: TopicSerde;
+  readonly #topics: TopicMap;
+  readonly #transport: KafkaTransport;
+  readonly #producer: TransportProducer;
+  readonly #groupPrefix: string;
+  #consumer: TransportConsumer | undefined;
+  #running: Promise<void> | undefined;
+
+  constructor(opts: { slot: BundleSlot; serde: TopicSerde; topics: TopicMap; transport: KafkaTransport; producer: TransportProducer; groupPrefix: string }) {
+    this.#slot = opts.slot;
+    this.#serde = opts.serde;
+    this.#topics = opts.topics;
+    this.#transport = opts.transport;
+    this.#producer = opts.producer;
+    this.#groupPrefix = opts.groupPrefix;
+  }
+
+  async start(): Promise<void> {
+    this.#consumer = await this.#transport.consumer({
+      groupId: `${this.#groupPrefix}-bundles-${randomUUID()}`, topics: [this.#topics.policyBundles.topic],
+      fromBeginning: true, readCommitted: true,
+    });
+    this.#running = this.#consumer.run(async (batch) => {
+      for (const record of batch.records) await this.#apply(record);
+    });
+  }
+
+  async #apply(record: InRecord): Promise<void> {
+    if (record.value === null) return;
+    let failure: Failure | undefined;
+    try {
+      failure = await this.#slot.offer(await this.#serde.decode(this.#topics.policyBundles, record));
+    } catch (error) {
+      failure = failureOf(error, 'ARB_SERDE_DECODE_FAILED');
+    }
+    if (failure) await this.#producer.send([deadLetter(this.#serde, this.#topics, record, failure, Date.now())]);
+  }
+
+  async close(): Promise<void> {
+    await this.#consumer?.close();
+    await this.#running?.catch(() => undefined);
+  }
+}
+
+/** Resolves when the slot holds a bundle, or after timeoutMs (the processor then denies with ARB_VERDICT_NO_POLICY). */
+export function firstBundle(slot: BundleSlot, timeoutMs: number): Promise<boolean> {
+  if (slot.current) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    slot.onEvent((e) => {
+      if (e.kind === 'activated') {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    });
+  });
+}

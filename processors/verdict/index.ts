@@ -1,0 +1,77 @@
+// Assembles and starts a verdict processor: topics (created, co-partitioning checked), schemas registered, the
+// bundle watcher (waits for the first bundle up to bundleWaitMs), then the stream loop over the proposals topic
+// (exactly once when the transport has transactions). close() stops consuming and closes every client.
+import { defineTopics, ensureArbiterTopics, type TopicMap } from '../runtime/topics.ts';
+import { createRegistryClient } from '../runtime/serde/registry.ts';
+import { TopicSerde } from '../runtime/serde/topic-serde.ts';
+import { StreamLoop, type DeliveryMode } from '../runtime/stream/loop.ts';
+import { createTransport } from '../runtime/transport/index.ts';
+import type { KafkaTransport } from '../runtime/transport/transport.ts';
+import { BundleSlot, BundleWatcher, firstBundle } from './bundle-slot.ts';
+import type { VerdictConfig } from './config.ts';
+import { createPolicyEngine } from './policy-engine.ts';
+import type { PolicyEngine } from './policy-port.ts';
+import { VerdictTask } from './verdict-task.ts';
+
+export type { VerdictConfig } from './config.ts';
+export { verdictConfigFromEnv } from './config.ts';
+
+export interface RunningVerdict {
+  readonly topics: TopicMap;
+  readonly serde: TopicSerde;
+  readonly slot: BundleSlot;
+  readonly task: VerdictTask;
+  readonly transport: KafkaTransport;
+  readonly mode: DeliveryMode;
+  /** Settles when the consumer stops (close() or a failure). */
+  readonly stopped: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface VerdictOverrides {
+  readonly engine?: PolicyEngine;
+  readonly clock?: () => number;
+  readonly log?: (event: string, detail: Record<string, unknown>) => void;
+}
+
+export async function startVerdictProcessor(config: VerdictConfig, overrides: VerdictOverrides = {}): Promise<RunningVerdict> {
+  const topics = defineTopics({ prefix: config.topicPrefix, partitions: config.partitions, replicationFactor: config.replicationFactor });
+  const transport = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId: `verdict-${config.instanceId}` });
+  const admin = await transport.admin();
+  try {
+    await ensureArbiterTopics(admin, topics);
+  } finally {
+    await admin.close();
+  }
+  const serde = new TopicSerde(createRegistryClient(config.registryUrl), topics, { maxValueBytes: config.maxValueBytes });
+  await serde.registerAll();
+
+  const engine = overrides.engine ?? createPolicyEngine({
+    requireSignature: Object.keys(config.trustedKeys).length > 0, trustedKeys: config.trustedKeys,
+  });
+  const slot = new BundleSlot(engine, config.bundleName);
+  const log = overrides.log;
+  slot.onEvent((e) => log?.(`bundle-${e.kind}`, { ...e }));
+  const plainProducer = await transport.producer({ idempotent: true });
+  const watcher = new BundleWatcher({ slot, serde, topics, transport, producer: plainProducer, groupPrefix: config.groupId });
+  await watcher.start();
+  await firstBundle(slot, config.bundleWaitMs);
+
+  const task = new VerdictTask({
+    topics, serde, engine, slot, transport, barrierProducer: plainProducer, groupId: config.groupId,
+    replyTopics: config.replyTopics, restoreTimeoutMs: config.restoreTimeoutMs, clock: overrides.clock ?? Date.now,
+    ...(log ? { log } : {}),
+  });
+  const loop = new StreamLoop(transport, {
+    groupId: config.groupId, topics: [topics.proposals.topic], transactionalId: `${config.groupId}-${config.instanceId}`, maxWaitMs: 20,
+  }, task);
+  const { stopped } = await loop.start();
+  return {
+    topics, serde, slot, task, transport, mode: loop.mode, stopped,
+    async close() {
+      await loop.close();
+      await watcher.close();
+      await plainProducer.close();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// Binds the verdict processor's PolicyEngine port to processors/policy: BundleHolder (signature check + compile)
+// for load(), evaluate() as is, and the intent table of the bundle for outsideIntent() (globs compiled once per
+// bundle, cached by bundle object). On the wire a bundle is PolicyBundleActivated whose `bundle` bytes are the
+// JSON document { name, sources } that was signed; signature and keyId travel beside it.
+import { createHash } from 'node:crypto';
+import { ArbiterError } from '../core/errors.ts';
+import type { ToolCallProposal } from '../core/types.ts';
+import { BundleHolder, evaluate, signedPayload, type BundleHolderOptions, type PolicyBundle, type PolicySource } from '../policy/index.ts';
+import type { SignedBundle } from '../policy/signing.ts';
+import { compileGlob } from '../policy/matchers.ts';
+import type { PolicyBundleActivated } from '../../schemas/generated/PolicyBundleActivated.ts';
+import type { PolicyEngine } from './policy-port.ts';
+
+/** The wire form of a signed bundle, e.g. for `arbiter policy publish` and tests. */
+export function activationOf(signed: SignedBundle, activatedBy: string, nowMs: number): PolicyBundleActivated {
+  const bundle = Buffer.from(JSON.stringify({ name: signed.name, sources: signed.sources }));
+  return {
+    bundleName: signed.name,
+    revision: `sha256:${createHash('sha256').update(signedPayload(signed.name, signed.sources)).digest('hex')}`,
+    bundle, signature: signed.signature, keyId: signed.keyId, activatedBy, activatedAtMs: nowMs,
+  };
+}
+
+export function signedOf(a: PolicyBundleActivated): SignedBundle {
+  let doc: { name?: unknown; sources?: unknown };
+  try {
+    doc = JSON.parse(a.bundle.toString('utf8')) as typeof doc;
+  } catch (error) {
+    throw new ArbiterError('ARB_VERDICT_BUNDLE_REJECTED', `bundle ${a.bundleName}: document is not JSON: ${(error as Error).message}`);
+  }
+  const sources = Array.isArray(doc.sources) ? (doc.sources as PolicySource[]) : [];
+  if (doc.name !== a.bundleName || sources.some((s) => typeof s?.path !== 'string' || typeof s?.text !== 'string')) {
+    throw new ArbiterError('ARB_VERDICT_BUNDLE_REJECTED', `bundle ${a.bundleName}: document must be { name: "${a.bundleName}", sources: [{ path, text }] }`);
+  }
+  return { name: a.bundleName, sources, keyId: a.keyId, signature: a.signature };
+}
+
+type IntentTable = ReadonlyMap<string, (tool: string) => boolean>;
+
+export function createPolicyEngine(options: BundleHolderOptions): PolicyEngine {
+  const intents = new WeakMap<PolicyBundle, IntentTable>();
+  const tableOf = (bundle: PolicyBundle): IntentTable => {
+    let table = intents.get(bundle);
+    if (!table) {
+      table = new Map([...bundle.intents].map(([name, patterns]) => {
+        const globs = patterns.map(compileGlob);
+        return [name, (tool: string) => globs.some((g) => g(tool))] as const;
+      }));
+      intents.set(bundle, table);
+    }
+    return table;
+  };
+  return {
+    evaluate,
+    outsideIntent(bundle: PolicyBundle, proposal: ToolCallProposal): boolean | undefined {
+      if (proposal.intent === '') return undefined;
+      const onTask = tableOf(bundle).get(proposal.intent);
+      return onTask === undefined ? undefined : !onTask(proposal.tool);
+    },
+    async load(activated: PolicyBundleActivated): Promise<PolicyBundle> {
+      const holder = new BundleHolder(options);
+      const outcome = holder.load(signedOf(activated));
+      const bundle = holder.current();
+      if (!outcome.accepted || bundle === undefined) {
+        const errors = outcome.problems.filter((p) => p.severity === 'error');
+        const first = errors[0];
+        throw new ArbiterError(first?.code ?? 'ARB_VERDICT_BUNDLE_REJECTED',
+          errors.map((p) => `${p.code}: ${p.message}`).join('; ') || 'rejected');
+      }
+      return bundle;
+    },
+  };
+}

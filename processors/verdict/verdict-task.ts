@@ -1,0 +1,217 @@
+// The verdict processor as a StreamTask over the proposals topic. Per proposal: decode once, dedup by proposal id
+// (a retry gets the verdict already sent, and no second decision), decide (pure), then emit the Verdict to the
+// proposal's reply address, the hash-chained DecisionRecord to the decisions partition equal to the input
+// partition (so one owner appends to each chain), an ApprovalRequested for escalations, and the changed session
+// states plus the chain head to the changelog. StreamLoop sends all of it with the input offsets in one
+// transaction. Poison records go to the DLQ with the source offset; when the correlation headers are readable the
+// agent gets a deny with ARB_VERDICT_UNDECODABLE. Restore: on assignment, the sessions and chain heads of the
+// assigned partitions are read back from the changelog before their first batch.
+import { chainNext, genesisHead, type ChainHead } from '../core/chain.ts';
+import type { ErrorCode } from '../core/errors.ts';
+import type { ToolCallProposal } from '../core/types.ts';
+import type { PolicyBundle } from '../policy/model.ts';
+import { proposalFromWire } from '../runtime/serde/records.ts';
+import type { TopicSerde } from '../runtime/serde/topic-serde.ts';
+import { deadLetter, failureOf, type Failure } from '../runtime/stream/dead-letter.ts';
+import type { StreamTask } from '../runtime/stream/loop.ts';
+import { OverlayStore } from '../runtime/stream/overlay-store.ts';
+import { restorePartitions } from '../runtime/stream/restore.ts';
+import type { TopicMap } from '../runtime/topics.ts';
+import type { Batch, InRecord, KafkaTransport, OutRecord, TransportProducer } from '../runtime/transport/transport.ts';
+import type { BundleSlot } from './bundle-slot.ts';
+import { HEADER_PROPOSAL_ID, readCorrelation, type Correlation, type ReplyAddress } from './correlation.ts';
+import { decide, denyFor } from './decide.ts';
+import { approvalRequestFor, decisionRecordFor, verdictFor } from './outcome.ts';
+import type { PolicyEngine } from './policy-port.ts';
+import {
+  CHAIN_HEAD_KEY, EMPTY_ENTRY, chainHeadFromSnapshot, chainHeadToSnapshot, entryFromSnapshot, entryToSnapshot, findRecent,
+  withVerdict, type SessionEntry,
+} from './session-store.ts';
+
+export interface VerdictTaskOptions {
+  readonly topics: TopicMap;
+  readonly serde: TopicSerde;
+  readonly engine: PolicyEngine;
+  readonly slot: BundleSlot;
+  readonly transport: KafkaTransport;
+  /** Plain producer for restore barriers. */
+  readonly barrierProducer: TransportProducer;
+  readonly groupId: string;
+  /** Reply topics the processor answers on, with their partition counts (the verdicts topic is always one). */
+  readonly replyTopics: ReadonlyMap<string, number>;
+  readonly restoreTimeoutMs: number;
+  readonly clock: () => number;
+  readonly log?: (event: string, detail: Record<string, unknown>) => void;
+}
+
+export interface VerdictStats {
+  decided: number;
+  duplicates: number;
+  deadLettered: number;
+  restoredSessions: number;
+  restoreSkipped: number;
+}
+
+const HEAD = 'head';
+
+export class VerdictTask implements StreamTask {
+  readonly stats: VerdictStats = { decided: 0, duplicates: 0, deadLettered: 0, restoredSessions: 0, restoreSkipped: 0 };
+  readonly #o: VerdictTaskOptions;
+  readonly #sessions = new OverlayStore<SessionEntry>();
+  readonly #heads = new OverlayStore<ChainHead>();
+
+  constructor(options: VerdictTaskOptions) {
+    this.#o = options;
+  }
+
+  async process(batch: Batch): Promise<readonly OutRecord[]> {
+    const out: OutRecord[] = [];
+    const bundle = this.#o.slot.current; // one bundle for the whole batch
+    for (const record of batch.records) {
+      let proposal: ToolCallProposal;
+      try {
+        proposal = proposalFromWire(await this.#o.serde.decode(this.#o.topics.proposals, record));
+      } catch (error) {
+        this.#poison(record, failureOf(error, 'ARB_SERDE_DECODE_FAILED'), out);
+        continue;
+      }
+      try {
+        this.#decideOne(record, proposal, bundle, out);
+      } catch (error) {
+        this.#poison(record, failureOf(error, 'ARB_STREAM_PROCESS_FAILED'), out);
+      }
+    }
+    this.#changelog(out);
+    return out;
+  }
+
+  committed(): void {
+    this.#sessions.commit();
+    this.#heads.commit();
+  }
+
+  aborted(): void {
+    this.#sessions.abort();
+    this.#heads.abort();
+  }
+
+  async onAssigned(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
+    const mine = partitions.filter((p) => p.topic === this.#o.topics.proposals.topic).map((p) => p.partition);
+    if (mine.length === 0) return;
+    const records: InRecord[] = [];
+    await restorePartitions({
+      transport: this.#o.transport, producer: this.#o.barrierProducer, topic: this.#o.topics.sessionState.topic,
+      partitions: mine, groupPrefix: this.#o.groupId, timeoutMs: this.#o.restoreTimeoutMs, onRecord: (r) => records.push(r),
+    });
+    for (const p of mine) {
+      this.#sessions.dropPartition(p);
+      this.#heads.dropPartition(p);
+    }
+    for (const r of records) await this.#restoreOne(r);
+    this.#o.log?.('restored', { partitions: mine, records: records.length, sessions: mine.map((p) => this.#sessions.size(p)) });
+  }
+
+  async onRevoked(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
+    for (const p of partitions) {
+      if (p.topic !== this.#o.topics.proposals.topic) continue;
+      this.#sessions.dropPartition(p.partition);
+      this.#heads.dropPartition(p.partition);
+    }
+  }
+
+  async #restoreOne(r: InRecord): Promise<void> {
+    const key = r.key?.toString('utf8') ?? '';
+    if (r.value === null) {
+      if (key === CHAIN_HEAD_KEY) this.#heads.restore(r.partition, HEAD, undefined);
+      else this.#sessions.restore(r.partition, key, undefined);
+      return;
+    }
+    try {
+      const snapshot = await this.#o.serde.decode(this.#o.topics.sessionState, r);
+      if (key === CHAIN_HEAD_KEY) this.#heads.restore(r.partition, HEAD, chainHeadFromSnapshot(r.partition, snapshot));
+      else {
+        this.#sessions.restore(r.partition, key, entryFromSnapshot(snapshot));
+        this.stats.restoredSessions++;
+      }
+    } catch (error) {
+      // A corrupt changelog entry: the session starts over (fails open on history, never on policy). Counted.
+      this.stats.restoreSkipped++;
+      this.#o.log?.('restore-skipped', { topic: r.topic, partition: r.partition, offset: r.offset, error: String(error) });
+    }
+  }
+
+  #decideOne(record: InRecord, proposal: ToolCallProposal, bundle: PolicyBundle | undefined, out: OutRecord[]): void {
+    const p = record.partition;
+    const replyTo = { topic: proposal.replyTopic, partition: proposal.replyPartition };
+    if (!this.#canReply(replyTo)) {
+      const failure: Failure = { code: 'ARB_VERDICT_BAD_REPLY_TO', message: `proposal ${proposal.proposalId} asks for a reply on ${replyTo.topic}/${replyTo.partition}, which is not a configured reply topic partition` };
+      this.#deadLetterOnly(record, failure, out);
+      return;
+    }
+    const entry = this.#sessions.get(p, proposal.sessionId) ?? EMPTY_ENTRY;
+    const seen = findRecent(entry, proposal.proposalId);
+    if (seen) {
+      out.push(this.#reply(replyTo, proposal.sessionId, proposal.proposalId, seen.verdict));
+      this.stats.duplicates++;
+      return;
+    }
+    const now = this.#o.clock();
+    const decided = decide(this.#o.engine, bundle, proposal, entry.state, now);
+    const verdict = this.#o.serde.encode(this.#o.topics.verdicts, verdictFor(proposal, decided.decision, now));
+    const head = this.#heads.get(p, HEAD) ?? genesisHead(p);
+    const chained = chainNext(head, decisionRecordFor(proposal, decided.decision, decided.tool, decided.facts, now));
+    const approval = approvalRequestFor(proposal, decided.decision, now);
+
+    out.push(this.#reply(replyTo, proposal.sessionId, proposal.proposalId, verdict));
+    out.push({ topic: this.#o.topics.decisions.topic, partition: p, key: proposal.sessionId,
+      value: this.#o.serde.encode(this.#o.topics.decisions, chained.record) });
+    if (approval) {
+      out.push({ topic: this.#o.topics.approvals.topic, partition: p, key: proposal.sessionId,
+        value: this.#o.serde.encode(this.#o.topics.approvals, { event: { 'arbiter.v1.ApprovalRequested': approval } }) });
+    }
+    this.#heads.put(p, HEAD, chained.head);
+    this.#sessions.put(p, proposal.sessionId, withVerdict(entry, decided.nextState, { proposalId: proposal.proposalId, verdict }));
+    this.stats.decided++;
+  }
+
+  #canReply(to: ReplyAddress): boolean {
+    const partitions = to.topic === this.#o.topics.verdicts.topic ? this.#o.topics.verdicts.partitions : this.#o.replyTopics.get(to.topic);
+    return partitions !== undefined && Number.isInteger(to.partition) && to.partition >= 0 && to.partition < partitions;
+  }
+
+  #reply(to: ReplyAddress, sessionId: string, proposalId: string, verdict: Buffer): OutRecord {
+    return { topic: to.topic, partition: to.partition, key: sessionId, value: verdict, headers: { [HEADER_PROPOSAL_ID]: Buffer.from(proposalId) } };
+  }
+
+  /** DLQ the record and, when its correlation headers are readable, deny the agent with the failure's code. */
+  #poison(record: InRecord, failure: Failure, out: OutRecord[]): void {
+    this.#deadLetterOnly(record, failure, out);
+    const c: Correlation | undefined = readCorrelation(record);
+    if (c === undefined || !this.#canReply(c.replyTo)) return;
+    const now = this.#o.clock();
+    const code: ErrorCode = failure.code === 'ARB_STREAM_PROCESS_FAILED' ? 'ARB_VERDICT_EVALUATE_FAILED' : 'ARB_VERDICT_UNDECODABLE';
+    const deny = denyFor(code, `proposal ${c.proposalId} could not be processed (${failure.code}): ${failure.message}`, this.#o.slot.current?.revision ?? '');
+    const stub = { proposalId: c.proposalId, sessionId: c.sessionId } as ToolCallProposal;
+    out.push(this.#reply(c.replyTo, c.sessionId, c.proposalId, this.#o.serde.encode(this.#o.topics.verdicts, verdictFor(stub, deny, now))));
+  }
+
+  #deadLetterOnly(record: InRecord, failure: Failure, out: OutRecord[]): void {
+    out.push(deadLetter(this.#o.serde, this.#o.topics, record, failure, this.#o.clock()));
+    this.stats.deadLettered++;
+    this.#o.log?.('dead-letter', { code: failure.code, topic: record.topic, partition: record.partition, offset: record.offset });
+  }
+
+  /** The batch's latest session states and chain heads, to the changelog partition of their input partition. */
+  #changelog(out: OutRecord[]): void {
+    const now = this.#o.clock();
+    const topic = this.#o.topics.sessionState;
+    for (const { partition, key, value } of this.#sessions.changes()) {
+      out.push({ topic: topic.topic, partition, key,
+        value: value === undefined ? null : this.#o.serde.encode(topic, entryToSnapshot(key, value, now)) });
+    }
+    for (const { partition, value } of this.#heads.changes()) {
+      if (value === undefined) continue;
+      out.push({ topic: topic.topic, partition, key: CHAIN_HEAD_KEY, value: this.#o.serde.encode(topic, chainHeadToSnapshot(value, now)) });
+    }
+  }
+}
