@@ -63,7 +63,8 @@ function checkReceived(lines: string[], n: number): void {
       expect(ext['cs1Label']).toBe('gen_ai.tool.name');
       expect(['send_email', 'tool|with\\pipe']).toContain(ext['cs1']);
       expect(header[5]).toBe(`${ext['act']} ${ext['cs1']}`);
-      expect(sys.pri).toBe(13 * 8 + ({ allow: 6, modify: 5, escalate: 4, deny: 3 } as Record<string, number>)[ext['act'] ?? '']);
+      const syslogSeverity: Record<string, number> = { allow: 6, modify: 5, escalate: 4, deny: 3 };
+      expect(sys.pri).toBe(13 * 8 + (syslogSeverity[ext['act'] ?? ''] ?? -1));
     }
   }
   expect(ids.size).toBe(n);
