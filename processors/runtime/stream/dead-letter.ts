@@ -5,6 +5,9 @@ import type { TopicSerde } from '../serde/topic-serde.ts';
 import { dlqFor, type TopicMap } from '../topics.ts';
 import type { InRecord, OutRecord } from '../transport/transport.ts';
 
+/** Raw values above this are cut in the dead letter (the message says so), so the DLQ record stays producible. */
+export const MAX_DEAD_LETTER_VALUE_BYTES = 256 * 1024;
+
 export interface Failure {
   readonly code: ErrorCode;
   readonly message: string;
@@ -21,11 +24,16 @@ export function deadLetter(serde: TopicSerde, topics: TopicMap, record: InRecord
   if (dlq === undefined) {
     throw new ArbiterError('ARB_CONFIG_INVALID', `topic ${record.topic} has no dead-letter topic`, { topic: record.topic });
   }
+  const raw = record.value;
+  const cut = raw !== null && raw.length > MAX_DEAD_LETTER_VALUE_BYTES;
   return {
     topic: dlq.topic,
     key: record.key,
     value: serde.encode(dlq, {
-      key: record.key, value: record.value, errorCode: failure.code, message: failure.message,
+      key: record.key,
+      value: cut ? raw.subarray(0, MAX_DEAD_LETTER_VALUE_BYTES) : raw,
+      errorCode: failure.code,
+      message: cut ? `${failure.message} [value cut to ${MAX_DEAD_LETTER_VALUE_BYTES} of ${raw.length} bytes]` : failure.message,
       sourceTopic: record.topic, sourcePartition: record.partition, sourceOffset: record.offset, atMs: nowMs,
     }),
     headers: { 'arbiter.error-code': Buffer.from(failure.code) },

@@ -1,0 +1,139 @@
+// VerdictTask.process over batches, without a broker: the schema registry is an in-memory twin of the
+// SchemaRegistryClient interface (ids per distinct schema), the Kafka side is just records in and out.
+import { describe, expect, it } from 'vitest';
+import { checkLink, genesisHead } from '../../../processors/core/chain.ts';
+import type { DecisionRecord } from '../../../processors/core/types.ts';
+import type { SchemaRegistryClient } from '../../../processors/runtime/serde/registry.ts';
+import { proposalToWire } from '../../../processors/runtime/serde/records.ts';
+import { TopicSerde } from '../../../processors/runtime/serde/topic-serde.ts';
+import { defineTopics } from '../../../processors/runtime/topics.ts';
+import type { InRecord, KafkaTransport, OutRecord, TransportProducer } from '../../../processors/runtime/transport/transport.ts';
+import { BundleSlot } from '../../../processors/verdict/bundle-slot.ts';
+import { correlationHeaders } from '../../../processors/verdict/correlation.ts';
+import { createPolicyEngine } from '../../../processors/verdict/policy-engine.ts';
+import type { PolicyEngine } from '../../../processors/verdict/policy-port.ts';
+import { CHAIN_HEAD_KEY } from '../../../processors/verdict/session-store.ts';
+import { VerdictTask } from '../../../processors/verdict/verdict-task.ts';
+import { proposal, testBundle } from './fixtures.ts';
+
+function memoryRegistry(): SchemaRegistryClient {
+  const ids = new Map<string, number>();
+  const byId = new Map<number, string>();
+  return {
+    async register(_subject, schema) {
+      const text = JSON.stringify(schema);
+      let id = ids.get(text);
+      if (id === undefined) {
+        id = ids.size + 1;
+        ids.set(text, id);
+        byId.set(id, text);
+      }
+      return id;
+    },
+    async isCompatible() { return true; },
+    async schemaById(id) { return byId.get(id); },
+  };
+}
+
+async function setup(engineOverride?: PolicyEngine) {
+  const topics = defineTopics({ prefix: 't', partitions: 2, replicationFactor: 1 });
+  const registry = memoryRegistry();
+  const serde = new TopicSerde(registry, topics, { maxValueBytes: 4096 });
+  await serde.registerAll();
+  const reader = new TopicSerde(registry, topics, { maxValueBytes: 1 << 20 }); // reads outputs, dead letters included
+  await reader.registerAll();
+  const engine = engineOverride ?? createPolicyEngine({ requireSignature: false, trustedKeys: {} });
+  const slot = new BundleSlot({ ...engine, load: async () => testBundle() }, 'verdict-test');
+  await slot.offer({ bundleName: 'verdict-test', revision: 'r', bundle: Buffer.alloc(0), signature: '', keyId: '', activatedBy: '', activatedAtMs: 0 });
+  const task = new VerdictTask({
+    topics, serde, engine, slot, transport: {} as KafkaTransport, barrierProducer: {} as TransportProducer, groupId: 'g',
+    replyTopics: new Map(), restoreTimeoutMs: 1000, clock: () => 1_500_000,
+  });
+  let offset = 0;
+  const rec = (value: Buffer | null, headers: InRecord['headers'] = {}, key = 's-1'): InRecord => ({
+    topic: topics.proposals.topic, partition: 1, offset: String(offset++), key: Buffer.from(key), value, headers, timestampMs: 0,
+  });
+  const encoded = (over: Parameters<typeof proposal>[0] = {}) => serde.encode(topics.proposals, proposalToWire(proposal(over)));
+  const run = async (...records: InRecord[]): Promise<OutRecord[]> => {
+    const out = await task.process({ topic: topics.proposals.topic, partition: 1, records });
+    task.committed();
+    return [...out];
+  };
+  const on = (out: OutRecord[], topic: string) => out.filter((r) => r.topic === topic);
+  const decode = <T>(topic: { topic: string }, r: OutRecord) =>
+    reader.decode(topic as never, { ...rec(r.value as Buffer), topic: topic.topic }) as Promise<T>;
+  return { topics, serde, task, rec, encoded, run, on, decode };
+}
+
+describe('VerdictTask.process', () => {
+  it('answers on the reply partition, records a chained decision on the input partition and writes the changelog', async () => {
+    const { topics, run, rec, encoded, on, decode } = await setup();
+    const out = await run(rec(encoded()));
+    const [reply] = on(out, topics.verdicts.topic);
+    expect(reply?.partition).toBe(0);
+    expect(await decode(topics.verdicts, reply as OutRecord)).toMatchObject({ proposalId: 'p-1', effect: 'allow', errorCode: '' });
+    const [decision] = on(out, topics.decisions.topic);
+    expect(decision?.partition).toBe(1);
+    const record = await decode<DecisionRecord>(topics.decisions, decision as OutRecord);
+    expect(checkLink(genesisHead(1), record)).toEqual([]);
+    const changelog = on(out, topics.sessionState.topic);
+    expect(changelog.map((r) => String(r.key))).toEqual(['s-1', CHAIN_HEAD_KEY]);
+    expect(changelog.every((r) => r.partition === 1)).toBe(true);
+  });
+
+  it('gives a duplicate proposal the same verdict bytes and no second decision, in one batch and across batches', async () => {
+    const { topics, run, rec, encoded, on } = await setup();
+    const first = await run(rec(encoded()), rec(encoded()));
+    const replies = on(first, topics.verdicts.topic);
+    expect(replies).toHaveLength(2);
+    expect(replies[1]?.value).toEqual(replies[0]?.value);
+    expect(on(first, topics.decisions.topic)).toHaveLength(1);
+    const again = await run(rec(encoded()));
+    expect(on(again, topics.verdicts.topic)[0]?.value).toEqual(replies[0]?.value);
+    expect(on(again, topics.decisions.topic)).toHaveLength(0);
+  });
+
+  it('chains consecutive decisions of a partition', async () => {
+    const { topics, run, rec, encoded, on, decode } = await setup();
+    const out = await run(rec(encoded({ proposalId: 'a' })), rec(encoded({ proposalId: 'b', sessionId: 's-2' })));
+    const [a, b] = await Promise.all(on(out, topics.decisions.topic).map((r) => decode<DecisionRecord>(topics.decisions, r)));
+    expect(b?.chainSeq).toBe(1);
+    expect(b?.prevHash).toBe(a?.hash);
+  });
+
+  it('dead-letters poison (bad magic, oversized) with the source offset and denies via correlation headers; the batch goes on', async () => {
+    const { topics, run, rec, encoded, on, decode } = await setup();
+    const headers = correlationHeaders('p-bad', { topic: topics.verdicts.topic, partition: 1 });
+    const out = await run(rec(Buffer.from('{"json":true}'), headers), rec(Buffer.alloc(5000, 0)), rec(encoded({ proposalId: 'ok' })));
+    const dlq = await Promise.all(on(out, topics.dlqProposals.topic).map((r) => decode<{ errorCode: string; sourceOffset: string }>(topics.dlqProposals, r)));
+    expect(dlq.map((d) => d.errorCode)).toEqual(['ARB_SERDE_BAD_MAGIC', 'ARB_SERDE_OVERSIZED']);
+    expect(dlq[0]?.sourceOffset).toBe('0');
+    const replies = await Promise.all(on(out, topics.verdicts.topic).map((r) => decode<{ proposalId: string; effect: string; errorCode: string }>(topics.verdicts, r)));
+    expect(replies.map((r) => [r.proposalId, r.effect, r.errorCode])).toEqual([
+      ['p-bad', 'deny', 'ARB_VERDICT_UNDECODABLE'], ['ok', 'allow', ''],
+    ]);
+  });
+
+  it('dead-letters a proposal whose reply address is not answerable, without a decision', async () => {
+    const { topics, run, rec, encoded, on } = await setup();
+    const out = await run(rec(encoded({ replyTopic: 'elsewhere' })), rec(encoded({ proposalId: 'p-2', replyPartition: 9 })));
+    expect(on(out, topics.dlqProposals.topic)).toHaveLength(2);
+    expect(on(out, topics.decisions.topic)).toHaveLength(0);
+  });
+
+  it('emits an ApprovalRequested on the input partition for an escalation', async () => {
+    const { topics, run, rec, encoded, on, decode } = await setup();
+    const out = await run(rec(encoded({ tool: 'wire_transfer', args: { amount: 5000 } })));
+    const [approval] = on(out, topics.approvals.topic);
+    expect(approval?.partition).toBe(1);
+    const event = await decode<{ event: Record<string, { approvers: string[]; argsHash: string }> }>(topics.approvals, approval as OutRecord);
+    expect(event.event['arbiter.v1.ApprovalRequested']).toMatchObject({ approvers: ['finance'] });
+  });
+
+  it('after abort() the state of the failed batch is forgotten: the same proposal is decided again', async () => {
+    const { topics, task, rec, encoded, on, run } = await setup();
+    await task.process({ topic: topics.proposals.topic, partition: 1, records: [rec(encoded())] });
+    task.aborted();
+    expect(on(await run(rec(encoded())), topics.decisions.topic)).toHaveLength(1);
+  });
+});
