@@ -37,6 +37,15 @@ describe('Cedar emitter', () => {
     expect(decisions.some((d) => !d)).toBe(true);
   });
 
+  it('keeps two prepared policies of the same size apart (cedar-wasm caches policy sets by id)', () => {
+    const spread = generatePolicy(200, 11);
+    const dense = generatePolicy(200, 11, 50);
+    const spreadCases = generateCases(spread, 200, 12);
+    const first = prepareCedar(spread, spreadCases);
+    prepareCedar(dense, generateCases(dense, 10, 12));
+    expect(mismatches(spread, spreadCases, spreadCases.map((_, i) => first.decide(i)))).toEqual([]);
+  });
+
   it('writes one permit or forbid per rule, scoped to the tool as an action', () => {
     const spec = generatePolicy(20, 1);
     const text = toCedar(spec);

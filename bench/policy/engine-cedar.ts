@@ -6,8 +6,11 @@ import { cedarRequest, toCedar } from './emit-cedar.ts';
 import type { PreparedEngine } from './engine.ts';
 import type { BenchCase, PolicySpec } from './spec.ts';
 
+/** cedar-wasm caches pre-parsed policy sets by id in module state: every prepared engine gets its own id. */
+let prepared = 0;
+
 export function prepareCedar(spec: PolicySpec, cases: readonly BenchCase[]): PreparedEngine {
-  const policySetId = `bench-${spec.ruleCount}`;
+  const policySetId = `bench-${spec.ruleCount}-${++prepared}`;
   const parsed = preparsePolicySet(policySetId, { staticPolicies: toCedar(spec) });
   if (parsed.type !== 'success') {
     throw new Error(`Cedar rejected the generated ${spec.ruleCount}-rule policy: ${parsed.errors.map((e) => e.message).join('; ')}`);

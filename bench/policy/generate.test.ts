@@ -24,6 +24,12 @@ describe('generatePolicy', () => {
     expect([...kinds(20)].sort()).toEqual([...kinds(200)].sort());
   });
 
+  it('puts about rulesPerTool rules on each tool', () => {
+    expect(generatePolicy(200, 1, 50).tools).toHaveLength(4);
+    expect(generatePolicy(200, 1).tools).toHaveLength(40);
+    expect(() => generatePolicy(20, 1, 0)).toThrow(/rulesPerTool/);
+  });
+
   it('declares as a tool argument every argument a rule reads', () => {
     const spec = generatePolicy(200, 9);
     for (const rule of spec.rules) {

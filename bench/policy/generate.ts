@@ -16,7 +16,8 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-const RULES_PER_TOOL = 5;
+/** Default density: about five rules per tool, a typical hand-written policy. */
+export const DEFAULT_RULES_PER_TOOL = 5;
 /** Every BLOCKED_EVERY-th tool is blocked outright by an unconditional deny rule. */
 const BLOCKED_EVERY = 8;
 const MODES = ['read', 'list', 'search', 'summarise', 'export', 'delete'] as const;
@@ -93,9 +94,13 @@ function denyRule(kind: DenyKind, tool: string, id: string, argName: (base: stri
   }
 }
 
-/** A policy of exactly ruleCount rules (ruleCount ≥ 4). */
-export function generatePolicy(ruleCount: number, seed: number): PolicySpec {
+/**
+ * A policy of exactly ruleCount rules (ruleCount ≥ 4), about rulesPerTool of them per tool. A high rulesPerTool
+ * (all rules on few tools) takes away the advantage a per-tool rule index has.
+ */
+export function generatePolicy(ruleCount: number, seed: number, rulesPerTool = DEFAULT_RULES_PER_TOOL): PolicySpec {
   if (!Number.isInteger(ruleCount) || ruleCount < 4) throw new Error(`ruleCount must be an integer ≥ 4, got ${ruleCount}`);
+  if (!Number.isInteger(rulesPerTool) || rulesPerTool < 1) throw new Error(`rulesPerTool must be a positive integer, got ${rulesPerTool}`);
   const rnd = seededRandom(seed);
   const rules: RuleSpec[] = [
     { id: 'g_rate', tool: '*', effect: 'deny', description: `more than ${GLOBAL_RATE_LIMIT} calls per minute`,
@@ -104,7 +109,7 @@ export function generatePolicy(ruleCount: number, seed: number): PolicySpec {
       when: [cond({ kind: 'recordsAbove', label: PII_LABEL, limit: GLOBAL_PII_LIMIT })] },
   ];
   const perTool = ruleCount - rules.length;
-  const toolCount = Math.max(1, Math.round(perTool / RULES_PER_TOOL));
+  const toolCount = Math.max(1, Math.round(perTool / rulesPerTool));
   const tools: ToolSpec[] = [];
   for (let t = 0; t < toolCount; t++) {
     const name = `tool_${String(t).padStart(3, '0')}`;
