@@ -60,6 +60,8 @@ export interface EvalContext {
   readonly tool: ToolMeta | undefined;
   /** Set when an operator met a value of the wrong type: the decision becomes deny with ARB_POLICY_ARG_TYPE. */
   typeError: string | undefined;
+  /** Memo of intent.on_task for this evaluation (many wildcard rules read it). */
+  onTask?: boolean | undefined;
 }
 
 /**

@@ -135,13 +135,16 @@ export function resolvePath(text: string, env: PathEnv): ResolvedPath | string {
 function onTaskGetter(env: PathEnv): (c: EvalContext) => boolean {
   const byName = new Map<string, (tool: string) => boolean>();
   for (const [name, patterns] of env.intents) {
-    const globs = patterns.map(compileGlob);
-    byName.set(name, (tool) => globs.some((g) => g(tool)));
+    const exact = new Set(patterns.filter((p) => !p.includes('*')));
+    const globs = patterns.filter((p) => p.includes('*')).map(compileGlob);
+    byName.set(name, globs.length === 0 ? (tool) => exact.has(tool) : (tool) => exact.has(tool) || globs.some((g) => g(tool)));
   }
   return (c) => {
-    if (c.proposal.intent === '') return true;
-    const m = byName.get(c.proposal.intent);
-    return m !== undefined && m(c.proposal.tool);
+    if (c.onTask !== undefined) return c.onTask;
+    const intent = c.proposal.intent;
+    const m = intent === '' ? undefined : byName.get(intent);
+    c.onTask = intent === '' || (m !== undefined && m(c.proposal.tool));
+    return c.onTask;
   };
 }
 
