@@ -9,7 +9,7 @@ export ARBITER_ROOT ARBITER_CACHE ARBITER_RUN_DIR
 
 # Versions of the Maven Central artifacts the local stack runs. Changing one means a new cache directory.
 KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
-APICURIO_VERSION="${APICURIO_VERSION:-3.3.3}"
+APICURIO_VERSION="${APICURIO_VERSION:-2.4.2.Final}"
 
 # Ports come from the environment; these are the documented defaults.
 KAFKA_PORT="${KAFKA_PORT:-9092}"
