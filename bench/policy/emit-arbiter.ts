@@ -3,6 +3,7 @@
 
 import { stringify } from 'yaml';
 import { EMPTY_FACTS, type SessionFacts, type ToolCallProposal } from '../../processors/core/types.ts';
+import { patternRegex } from './patterns.ts';
 import type { BenchCase, Check, Condition, PolicySpec, RuleSpec } from './spec.ts';
 
 /** Session fact paths in the policy language. */
@@ -10,8 +11,6 @@ const FACT_TAINTED = 'session.tainted';
 const FACT_RATE = 'session.rate.session';
 const factRecords = (label: string): string => `session.read.records{label=${label}}`;
 
-/** Escapes regex metacharacters so the literal text matches itself. */
-const regexLiteral = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const listName = (ruleId: string): string => `${ruleId}_allowed`;
 
 type YamlCondition = Readonly<Record<string, unknown>>;
@@ -24,10 +23,7 @@ function checkCondition(check: Check, negated: boolean, ruleId: string): YamlCon
       return { [`args.${check.arg}`]: negated ? { not_in: values } : { in: values } };
     }
     case 'above': return wrap({ [`args.${check.arg}`]: { gt: check.limit } });
-    case 'pattern': {
-      const re = check.shape === 'prefix' ? `^${regexLiteral(check.text)}` : `${regexLiteral(check.text)}$`;
-      return { [`args.${check.arg}`]: negated ? { not_matches: re } : { matches: re } };
-    }
+    case 'pattern': return { [`args.${check.arg}`]: negated ? { not_matches: patternRegex(check) } : { matches: patternRegex(check) } };
     case 'tainted': return { [FACT_TAINTED]: !negated };
     case 'rateAbove': return wrap({ [FACT_RATE]: { gt: check.limit } });
     case 'recordsAbove': return wrap({ [factRecords(check.label)]: { gt: check.limit } });

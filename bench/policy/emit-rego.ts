@@ -3,23 +3,19 @@
 // `allow` is the spec's default-deny combination. Rules start with `input.tool == "…"` so OPA's rule index
 // can skip the other tools' rules, the same advantage Arbiter's tool index has.
 
+import { patternRegex } from './patterns.ts';
 import type { BenchCase, Check, Condition, PolicySpec, RuleSpec } from './spec.ts';
 
 export const REGO_PACKAGE = 'arbiter.bench';
 export const REGO_QUERY = `data.${REGO_PACKAGE}.allow`;
 
 const str = (s: string): string => JSON.stringify(s);
-/** Escapes regex metacharacters so the literal text matches itself. */
-const regexLiteral = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function checkExpr(check: Check): string {
   switch (check.kind) {
     case 'oneOf': return `input.args.${check.arg} in {${check.values.map(str).join(', ')}}`;
     case 'above': return `input.args.${check.arg} > ${check.limit}`;
-    case 'pattern': {
-      const re = check.shape === 'prefix' ? `^${regexLiteral(check.text)}` : `${regexLiteral(check.text)}$`;
-      return `regex.match(${str(re)}, input.args.${check.arg})`;
-    }
+    case 'pattern': return `regex.match(${str(patternRegex(check))}, input.args.${check.arg})`;
     case 'tainted': return 'input.session.tainted';
     case 'rateAbove': return `input.session.ratePerMinute > ${check.limit}`;
     case 'recordsAbove': return `input.session.readRecords.${check.label} > ${check.limit}`;

@@ -7,17 +7,22 @@ import { prepareCedar } from './engine-cedar.ts';
 import { mismatches } from './equivalence.ts';
 import { generateCases, generatePolicy } from './generate.ts';
 
-describe('Arbiter emitter', () => {
-  it.each([20, 200])('decides like the oracle at %i rules, through compileBundle and evaluate', (n) => {
-    const spec = generatePolicy(n, 11);
+describe.each([
+  { engine: 'arbiter (compileBundle + evaluate)', prepare: prepareArbiter },
+  { engine: 'cedar-wasm', prepare: prepareCedar },
+])('$engine on generated policies', ({ prepare }) => {
+  it.each([[20, 5], [200, 5], [200, 50]])('decides like the oracle at %i rules, %i per tool', (n, perTool) => {
+    const spec = generatePolicy(n, 11, perTool);
     const cases = generateCases(spec, 400, 12);
-    const arbiter = prepareArbiter(spec, cases);
-    const decisions = cases.map((_, i) => arbiter.decide(i));
+    const engine = prepare(spec, cases);
+    const decisions = cases.map((_, i) => engine.decide(i));
     expect(mismatches(spec, cases, decisions)).toEqual([]);
     expect(decisions.some((d) => d)).toBe(true);
     expect(decisions.some((d) => !d)).toBe(true);
   });
+});
 
+describe('Arbiter emitter', () => {
   it('writes the destination allow-lists as named lists and one rule per spec rule', () => {
     const spec = generatePolicy(20, 1);
     const text = toArbiterYaml(spec);
@@ -27,16 +32,6 @@ describe('Arbiter emitter', () => {
 });
 
 describe('Cedar emitter', () => {
-  it.each([20, 200])('decides like the oracle at %i rules, through cedar-wasm', (n) => {
-    const spec = generatePolicy(n, 11);
-    const cases = generateCases(spec, 400, 12);
-    const cedar = prepareCedar(spec, cases);
-    const decisions = cases.map((_, i) => cedar.decide(i));
-    expect(mismatches(spec, cases, decisions)).toEqual([]);
-    expect(decisions.some((d) => d)).toBe(true);
-    expect(decisions.some((d) => !d)).toBe(true);
-  });
-
   it('keeps two prepared policies of the same size apart (cedar-wasm caches policy sets by id)', () => {
     const spread = generatePolicy(200, 11);
     const dense = generatePolicy(200, 11, 50);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateCases, generatePolicy } from './generate.ts';
+import { oracleDecide } from './oracle.ts';
 
 describe('generatePolicy', () => {
   it('produces exactly the requested number of rules, with unique ids', () => {
@@ -46,6 +47,15 @@ describe('generatePolicy', () => {
 });
 
 describe('generateCases', () => {
+  it.each([5, 50])('mixes allow and deny (30–70%% allowed) at %i rules per tool', (perTool) => {
+    const spec = generatePolicy(200, 3, perTool);
+    const cases = generateCases(spec, 1000, 4);
+    const allowed = cases.filter((c) => oracleDecide(spec, c) === 'allow').length / cases.length;
+    expect(allowed).toBeGreaterThan(0.3);
+    expect(allowed).toBeLessThan(0.7);
+  });
+
+
   it('gives every proposal all the arguments its tool declares', () => {
     const spec = generatePolicy(200, 2);
     for (const c of generateCases(spec, 500, 5)) {

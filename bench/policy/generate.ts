@@ -26,6 +26,8 @@ const EMAIL_SUFFIXES = ['@evil.example', '@paste.example', '@dropbox.example'] a
 export const PII_LABEL = 'pii';
 export const GLOBAL_RATE_LIMIT = 120;
 export const GLOBAL_PII_LIMIT = 5000;
+/** Chance that a generated call has a bad argument (one failing its rule's check). */
+const BAD_ARG_CHANCE = 0.4;
 
 /** The kinds of per-tool deny rule, taken in rotation (offset by tool index) so tools differ. */
 type DenyKind = 'enum' | 'amount' | 'path' | 'recipientSuffix' | 'destinations' | 'taintedDestinations' | 'piiEgress';
@@ -134,14 +136,13 @@ export function generatePolicy(ruleCount: number, seed: number, rulesPerTool = D
   return { ruleCount: rules.length, tools, rules };
 }
 
-/** Values for one argument: good most of the time, violating otherwise, decided by what the rules test. */
-function argValue(spec: PolicySpec, tool: string, arg: string, rnd: () => number): string | number {
+/** A value for one argument that passes (bad = false) or fails (bad = true) the check the tool's rules make on it. */
+function argValue(spec: PolicySpec, tool: string, arg: string, bad: boolean, rnd: () => number): string | number {
   const checks = spec.rules
     .filter((r) => r.tool === tool)
     .flatMap((r) => r.when.map((c) => c.check))
     .filter((c) => 'arg' in c && c.arg === arg);
   const check = checks[0];
-  const bad = rnd() < 0.12;
   if (check === undefined) throw new Error(`argument ${arg} of ${tool} is read by no rule`);
   switch (check.kind) {
     case 'oneOf':
@@ -180,8 +181,13 @@ export function generateCases(spec: PolicySpec, count: number, seed: number): Be
       continue;
     }
     const tool = pick(rnd, spec.tools);
+    // At most one or two bad arguments per call, whatever the tool's rule count, so the allow/deny mix does not
+    // depend on how many rules a tool has.
+    const badArgs = new Set<string>();
+    if (tool.args.length > 0 && rnd() < BAD_ARG_CHANCE) badArgs.add(pick(rnd, tool.args));
+    if (tool.args.length > 0 && rnd() < BAD_ARG_CHANCE / 4) badArgs.add(pick(rnd, tool.args));
     const args: Record<string, string | number> = {};
-    for (const arg of tool.args) args[arg] = argValue(spec, tool.name, arg, rnd);
+    for (const arg of tool.args) args[arg] = argValue(spec, tool.name, arg, badArgs.has(arg), rnd);
     cases.push({ tool: tool.name, args, facts });
   }
   return cases;
