@@ -14,8 +14,8 @@ const stdout: Out = (s) => process.stdout.write(`${s}\n`);
 
 export const POLICY_USAGE = `usage: arbiter policy <subcommand>
   check FILE...                       validate and lint a bundle (files are layers, base first)
-  test [PATH...]                      run golden cases (files, or dirs searched for tests.yaml and test/golden/*.yaml);
-                                      default: examples/*/tests.yaml and test/golden/*.yaml; reports rule coverage
+  test [PATH...]                      run golden cases (files, or dirs searched for tests.yaml and *.tests.yaml);
+                                      default: examples/ and test/golden/ (tests.yaml, *.tests.yaml); reports rule coverage
   explain FILE... --tool NAME         show the compiled rules that apply to one tool (--stages: list compiler stages)
   bench [FILE... --tool NAME] [--rules 200] [--iterations 200000]
                                       measure evaluate() cost (p50/p99); without files, a generated bundle of --rules rules
@@ -41,7 +41,7 @@ function check(files: readonly string[], json: boolean, out: Out): number {
   return bundle ? 0 : 1;
 }
 
-/** Golden files under the given paths: a file as is; in a directory, every tests.yaml and the YAML files of golden dirs. */
+/** Golden files under the given paths: a file as is; in a directory (recursively), every tests.yaml and *.tests.yaml. */
 export function findGoldenFiles(paths: readonly string[]): string[] {
   const found: string[] = [];
   const walk = (p: string, depth: number): void => {
@@ -55,7 +55,7 @@ export function findGoldenFiles(paths: readonly string[]): string[] {
       const full = join(p, name);
       const s = statSync(full);
       if (s.isDirectory()) walk(full, depth + 1);
-      else if (name === 'tests.yaml' || (p.includes('golden') && /\.ya?ml$/.test(name))) found.push(full);
+      else if (name === 'tests.yaml' || name.endsWith('.tests.yaml')) found.push(full);
     }
   };
   for (const p of paths) walk(p, 0);

@@ -205,7 +205,7 @@ export class ConditionCompiler {
         name,
         test: (el, ctx) => !p.test(el, ctx),
         phrase: (ctx) => negatePhrase(p.phrase(ctx)),
-        show: p.show,
+        show: name === 'ne' ? (el) => fmt(el) : p.show,
         whole: p.whole,
         facts: p.facts,
         canon: `!${p.canon}`,
@@ -227,7 +227,8 @@ export class ConditionCompiler {
           name, whole: false, facts: o.facts, canon: `eq ${o.canon}`, unsat: false,
           test: (el, ctx) => el !== undefined && el === o.get(ctx),
           phrase: (ctx) => `is ${o.text(ctx)}`,
-          show: (el) => fmt(el),
+          // "session.tainted is true" rather than "session.tainted true is true"; a path operand shows both sides.
+          show: o.literal !== undefined ? () => '' : (el) => fmt(el),
         };
       }
       case 'in': {
