@@ -34,10 +34,10 @@ export function kafkaDlqWriter(producer: TransportProducer, topic: string, encod
         key: l.key,
         value: encode(l),
         headers: {
-          'arbiter.error.code': Buffer.from(l.errorCode),
-          'arbiter.source.topic': Buffer.from(l.sourceTopic),
-          'arbiter.source.partition': Buffer.from(String(l.sourcePartition)),
-          'arbiter.source.offset': Buffer.from(l.sourceOffset),
+          'arbiter.error-code': Buffer.from(l.errorCode),
+          'arbiter.source-topic': Buffer.from(l.sourceTopic),
+          'arbiter.source-partition': Buffer.from(String(l.sourcePartition)),
+          'arbiter.source-offset': Buffer.from(l.sourceOffset),
         },
       })));
     },

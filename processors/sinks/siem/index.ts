@@ -1,7 +1,7 @@
 // Entry point: build one SIEM forwarder from a validated config. Each format runs in its own consumer group
 // (config.groupId, default arbiter-siem-<format>) with its own DLQ topic (arbiter.dlq.siem-<format>).
 import type { MetricsRegistry } from '../../core/metrics.ts';
-import type { InRecord } from '../../runtime/transport/transport.ts';
+import type { ConsumerOptions, InRecord } from '../../runtime/transport/transport.ts';
 import type { SiemForwarderConfig } from './config.ts';
 import type { DlqWriter } from './dlq.ts';
 import { ecsBulkSink } from './ecs-sink.ts';
@@ -35,8 +35,17 @@ export function createSiemForwarder(config: SiemForwarderConfig, deps: SiemForwa
   return new SiemForwarder({ config, decode: deps.decode, dlq: deps.dlq, metrics: deps.metrics, sink: deps.sink ?? sinkFor(config) });
 }
 
+/**
+ * The forwarder's consumer: its own group per format, reading the source topics. A new group starts from the
+ * beginning so the first deployment forwards the retained history instead of silently skipping it.
+ */
+export function consumerOptionsFor(config: SiemForwarderConfig, extra: Partial<ConsumerOptions> = {}): ConsumerOptions {
+  return { groupId: config.groupId, topics: config.sourceTopics, fromBeginning: true, ...extra };
+}
+
 export { validateSiemConfig, dlqTopicFor, type SiemForwarderConfig, type SiemFormat } from './config.ts';
 export { kafkaDlqWriter, type DeadLetter, type DlqWriter } from './dlq.ts';
 export { SiemForwarder } from './forwarder.ts';
 export type { SiemInput } from './input.ts';
 export type { TrajectoryAlert } from './alert.ts';
+export { siemDecoder, deadLetterEncoder, siemDlqTopicSpec } from './wire.ts';
