@@ -53,6 +53,13 @@ export function readYaml(file: string, text: string, maxBytes: number, maxDepth:
     problems.push(problemAt('ARB_POLICY_TOO_LARGE', `policy source is ${text.length} bytes; the limit is ${maxBytes}`, start));
     return { problems };
   }
+  const deep = flowDepthExceeds(text, maxDepth);
+  if (deep !== undefined) {
+    const before = text.slice(0, deep);
+    const line = before.split('\n').length;
+    problems.push(problemAt('ARB_POLICY_TOO_DEEP', `flow nesting deeper than ${maxDepth} levels`, { file, line, col: deep - before.lastIndexOf('\n') }));
+    return { problems };
+  }
   const lc = new LineCounter();
   let doc;
   try {
@@ -113,6 +120,38 @@ export function readYaml(file: string, text: string, maxBytes: number, maxDepth:
   };
   const root = convert(doc.contents, 0);
   return problems.some((p) => p.severity === 'error') ? { problems } : { root, problems };
+}
+
+/**
+ * A linear pre-scan for flow nesting ([ and { outside quotes and comments), so hostile inputs such as 500 000
+ * nested brackets are refused before the YAML parser spends seconds on them. Returns the offset where the limit
+ * is crossed, or undefined. Block (indentation) nesting is bounded by the converter's depth check.
+ */
+function flowDepthExceeds(text: string, maxDepth: number): number | undefined {
+  let depth = 0;
+  let quote = '';
+  let comment = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '\n') {
+      comment = false;
+      continue;
+    }
+    if (comment) continue;
+    if (quote !== '') {
+      if (ch === '\\' && quote === '"') i++;
+      else if (ch === quote) quote = '';
+      continue;
+    }
+    if (ch === '"' || ch === "'") {
+      const prev = text[i - 1];
+      if (prev === undefined || prev === ' ' || prev === '[' || prev === '{' || prev === ',' || prev === ':' || prev === '\n') quote = ch;
+    } else if (ch === '#' && (i === 0 || text[i - 1] === ' ' || text[i - 1] === '\n')) comment = true;
+    else if (ch === '[' || ch === '{') {
+      if (++depth > maxDepth) return i;
+    } else if ((ch === ']' || ch === '}') && depth > 0) depth--;
+  }
+  return undefined;
 }
 
 function firstLine(s: string): string {
