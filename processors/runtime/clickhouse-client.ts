@@ -1,0 +1,20 @@
+// The one factory for a @clickhouse/client ClickHouseClient. Same client API either way:
+//   - chDB (default): ClickHouse embedded in this process through chdb's Connection for @clickhouse/client.
+//     Its query/insert/exec run on chDB's async API (Session.queryAsync / queryBindAsync), so a query does not block
+//     the event loop (test/int/smoke-clickhouse.int.test.ts measures this). chDB allows one data path per process.
+//   - HTTP: a ClickHouse server at config.url.
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import type { ClickHouseConfig } from '../core/config.ts';
+
+// chdb re-exports @clickhouse/client-common's Connection type, a structurally equal copy of the client's own; the two
+// settings unions differ only by package version, hence the one cast below.
+type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
+
+export function createClickHouse(config: ClickHouseConfig): ClickHouseClient {
+  if (config.kind === 'http') {
+    return createClient({ url: config.url, username: config.username, password: config.password, database: config.database });
+  }
+  const connection = createChdbConnection({ path: config.path }) as unknown as ClientConnection;
+  return createClient({ connection });
+}
