@@ -10,13 +10,19 @@ export interface Peer {
   readonly url: string;
   /** Requests seen (including failed ones). */
   requests: number;
+  /** Events accepted so far (also counted when keep is false). */
+  stored: number;
   /** When set, every request is answered with this status (a SIEM in trouble). */
   failWith: number | undefined;
   stop(): Promise<void>;
 }
 
-async function listen(handler: http.RequestListener, port: number): Promise<{ server: http.Server; port: number }> {
-  const server = http.createServer({ keepAliveTimeout: 30_000 }, handler);
+/** GET /_stats answers {"stored": n, "requests": n} so a peer in another process can be read by a benchmark. */
+async function listen(handler: http.RequestListener, port: number, stats: () => { stored: number; requests: number }): Promise<{ server: http.Server; port: number }> {
+  const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+    if (req.method === 'GET' && req.url === '/_stats') return answer(res, 200, stats());
+    return handler(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
@@ -53,9 +59,9 @@ export interface HecPeer extends Peer {
 }
 
 /** Splunk HEC: checks "Authorization: Splunk <token>", parses the concatenated envelopes, validates each event as OCSF. */
-export async function startHecPeer(token: string, port = 0): Promise<HecPeer> {
+export async function startHecPeer(token: string, port = 0, keep = true): Promise<HecPeer> {
   const events: Record<string, unknown>[] = [];
-  const peer = { requests: 0, failWith: undefined as number | undefined, events };
+  const peer = { requests: 0, stored: 0, failWith: undefined as number | undefined, events };
   const { server, port: bound } = await listen(async (req, res) => {
     const body = await readBody(req);
     peer.requests += 1;
@@ -79,9 +85,10 @@ export async function startHecPeer(token: string, port = 0): Promise<HecPeer> {
       batch.push(env);
     }
     if (batch.length === 0) return answer(res, 400, { text: 'No data', code: 5 });
-    events.push(...batch);
+    if (keep) events.push(...batch);
+    peer.stored += batch.length;
     answer(res, 200, { text: 'Success', code: 0 });
-  }, port);
+  }, port, () => ({ stored: peer.stored, requests: peer.requests }));
   return Object.assign(peer, { port: bound, url: `http://127.0.0.1:${bound}`, stop: stopper(server) });
 }
 
@@ -95,9 +102,9 @@ export interface BulkPeer extends Peer {
 }
 
 /** Elasticsearch /_bulk with `create` actions: per-item statuses, 409 for an existing _id, ECS basics checked. */
-export async function startBulkPeer(port = 0): Promise<BulkPeer> {
+export async function startBulkPeer(port = 0, keep = true): Promise<BulkPeer> {
   const docs = new Map<string, Record<string, unknown>>();
-  const peer = { requests: 0, failWith: undefined as number | undefined, docs, rejectIds: new Set<string>(), conflicts: 0 };
+  const peer = { requests: 0, stored: 0, failWith: undefined as number | undefined, docs, rejectIds: new Set<string>(), conflicts: 0 };
   const { server, port: bound } = await listen(async (req, res) => {
     const body = await readBody(req);
     peer.requests += 1;
@@ -127,12 +134,13 @@ export async function startBulkPeer(port = 0): Promise<BulkPeer> {
         peer.conflicts += 1;
         items.push({ create: { _index: index, _id: id, status: 409, error: { type: 'version_conflict_engine_exception', reason: `[${id}]: version conflict, document already exists` } } });
       } else {
-        docs.set(key, doc);
+        docs.set(key, keep ? doc : {});
+        peer.stored += 1;
         items.push({ create: { _index: index, _id: id, status: 201, result: 'created' } });
       }
     }
     answer(res, 200, { took: 1, errors, items });
-  }, port);
+  }, port, () => ({ stored: peer.stored, requests: peer.requests }));
   return Object.assign(peer, { port: bound, url: `http://127.0.0.1:${bound}`, stop: stopper(server) });
 }
 
@@ -141,9 +149,9 @@ export interface OcsfPeer extends Peer {
 }
 
 /** An OCSF ndjson collector at /ingest: every line must be a valid OCSF event of a known class, else 400. */
-export async function startOcsfPeer(port = 0): Promise<OcsfPeer> {
+export async function startOcsfPeer(port = 0, keep = true): Promise<OcsfPeer> {
   const events: Record<string, unknown>[] = [];
-  const peer = { requests: 0, failWith: undefined as number | undefined, events };
+  const peer = { requests: 0, stored: 0, failWith: undefined as number | undefined, events };
   const { server, port: bound } = await listen(async (req, res) => {
     const body = await readBody(req);
     peer.requests += 1;
@@ -152,8 +160,9 @@ export async function startOcsfPeer(port = 0): Promise<OcsfPeer> {
     const batch = body.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
     const problems = batch.flatMap((e, i) => validateOcsf(e).map((p) => `event ${i}: ${p}`));
     if (problems.length > 0) return answer(res, 400, { error: problems });
-    events.push(...batch);
+    if (keep) events.push(...batch);
+    peer.stored += batch.length;
     answer(res, 202, { accepted: batch.length });
-  }, port);
+  }, port, () => ({ stored: peer.stored, requests: peer.requests }));
   return Object.assign(peer, { port: bound, url: `http://127.0.0.1:${bound}/ingest`, stop: stopper(server) });
 }

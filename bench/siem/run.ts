@@ -7,7 +7,12 @@
 //     forwarder (queue, retries bookkeeping, metrics): the ceiling the peer allows.
 // Decode is JSON here (Avro decoding is measured by the serde bench); the records are realistic DecisionRecords.
 //
+// The HTTP peers run in a child process (bench/siem/peer-main.ts) and rsyslogd is its own process, so the peer's
+// work does not share the forwarder's event loop (on a 2-core machine it still shares the CPU).
+//
 // Usage: node bench/siem/run.ts [--records 20000] [--rounds 3] [--batch 500] [--partitions 4]
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startRsyslogReceiver, rsyslogAvailable, type RsyslogReceiver } from '../../deploy/local/rsyslog/receiver.ts';
 import { MetricsRegistry } from '../../processors/core/metrics.ts';
@@ -17,7 +22,6 @@ import { compileFilter } from '../../processors/sinks/siem/filter.ts';
 import { formatterFor } from '../../processors/sinks/siem/formats.ts';
 import { createSiemForwarder, sinkFor } from '../../processors/sinks/siem/index.ts';
 import { alertInput, decisionInput, inRecord, jsonDecode } from '../../test/unit/siem/fixtures.ts';
-import { startBulkPeer, startHecPeer, startOcsfPeer, type Peer } from './peers.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -65,9 +69,20 @@ function median(xs: number[]): number {
 interface Target {
   readonly name: string;
   readonly config: SiemForwarderConfig;
-  /** Resolves when the peer holds `expected` records in total (rsyslog writes asynchronously). */
-  readonly settled: (expected: number) => Promise<void>;
+  /** Records the peer holds so far (rsyslog: lines written to its file). */
+  readonly stored: () => Promise<number>;
   readonly stop: () => Promise<void>;
+}
+
+/** Waits until the peer holds `target` records: the end of a timed run (rsyslog writes asynchronously). */
+async function settled(t: Target, target: number): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  let n = await t.stored();
+  while (n < target) {
+    if (Date.now() > deadline) throw new Error(`${t.name}: peer holds ${n} of ${target}`);
+    await new Promise((r) => setTimeout(r, 5));
+    n = await t.stored();
+  }
 }
 
 const delivery = { batchSize: 500, queueCapacity: 20_000, maxAttempts: 8, baseBackoffMs: 50, maxBackoffMs: 2000, requestTimeoutMs: 10_000 };
@@ -80,36 +95,42 @@ async function rsyslogTarget(tls: boolean): Promise<Target> {
   });
   return {
     name: `CEF/syslog ${tls ? 'TLS' : 'TCP'} -> rsyslog`, config,
-    settled: async (expected) => {
-      const got = await r.waitForMessages(expected, 120_000);
-      if (got.length < expected) throw new Error(`rsyslog wrote ${got.length} of ${expected}`);
-    },
+    stored: async () => r.count(),
     stop: () => r.stop(),
   };
 }
 
-async function httpTarget(name: string, peer: Peer, raw: Record<string, unknown>, count: () => number): Promise<Target> {
+/** An HTTP peer served by bench/siem/peer-main.ts in another process; its count is read from GET /_stats. */
+function httpTarget(name: string, statsUrl: string, raw: Record<string, unknown>): Target {
   return {
     name, config: validateSiemConfig({ ...raw, delivery }),
-    settled: async (expected) => {
-      if (count() < expected) throw new Error(`${name}: peer holds ${count()} of ${expected}`);
-    },
-    stop: () => peer.stop(),
+    stored: async () => ((await (await fetch(statsUrl)).json()) as { stored: number }).stored,
+    stop: async () => {},
   };
 }
 
+async function startPeerProcess(): Promise<{ urls: { hec: string; bulk: string; ocsf: string }; stop: () => void }> {
+  const child = spawn(process.execPath, [new URL('./peer-main.ts', import.meta.url).pathname, 'bench-token'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const first = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`peer process exited with ${code}`)));
+  });
+  return { urls: JSON.parse(first) as { hec: string; bulk: string; ocsf: string }, stop: () => child.kill('SIGTERM') };
+}
+
 /** Records/s through the whole forwarder (all partitions' batches processed concurrently, as a consumer would). */
-async function forwarderRate(t: Target, round: number, alreadyThere: number): Promise<number> {
+async function forwarderRate(t: Target, round: number): Promise<number> {
   const batches = makeBatches(round);
   const total = batches.reduce((n, b) => n + b.records.length, 0);
   const fwd = createSiemForwarder(t.config, { decode: jsonDecode, metrics: new MetricsRegistry(), dlq: { async write(ls) { throw new Error(`unexpected DLQ: ${ls[0]?.message}`); } } });
+  const before = await t.stored();
   const t0 = performance.now();
   const byPartition = new Map<number, Batch[]>();
   for (const b of batches) byPartition.set(b.partition, [...(byPartition.get(b.partition) ?? []), b]);
   await Promise.all([...byPartition.values()].map(async (bs) => {
     for (const b of bs) await fwd.processBatch(b); // one partition's batches in order, partitions in parallel
   }));
-  await t.settled(alreadyThere + total);
+  await settled(t, before + total);
   const s = (performance.now() - t0) / 1000;
   await fwd.close();
   return total / s;
@@ -134,32 +155,32 @@ function formatOnlyRate(t: Target, round: number): number {
 }
 
 /** The peer's own ceiling: pre-formatted payloads sent in the same batch size through the bare sink, one request at a time. */
-async function rawPeerRate(t: Target, round: number, alreadyThere: number): Promise<number> {
+async function rawPeerRate(t: Target, round: number): Promise<number> {
   const format = formatterFor(t.config);
   const items = makeBatches(round).flatMap((b) => b.records.map((r) => format(jsonDecode(r))));
   const sink = sinkFor(t.config);
+  const before = await t.stored();
   const t0 = performance.now();
   for (let i = 0; i < items.length; i += delivery.batchSize) {
     const out = await sink.deliver(items.slice(i, i + delivery.batchSize));
     if (out.some((o) => !o.ok)) throw new Error(`${t.name}: raw send failed`);
   }
-  await t.settled(alreadyThere + items.length);
+  await settled(t, before + items.length);
   const s = (performance.now() - t0) / 1000;
   await sink.close();
   return items.length / s;
 }
 
 async function main(): Promise<void> {
-  const hec = await startHecPeer('bench-token');
-  const bulk = await startBulkPeer();
-  const ocsf = await startOcsfPeer();
+  const peers = await startPeerProcess();
+  const { hec, bulk, ocsf } = peers.urls;
   const targets: Target[] = [];
   if (rsyslogAvailable()) targets.push(await rsyslogTarget(false), await rsyslogTarget(true));
   else console.log('rsyslogd not found: CEF rows skipped (apt-get install rsyslog rsyslog-gnutls)');
   targets.push(
-    await httpTarget('Splunk HEC -> local HEC peer', hec, { format: 'hec', peer: { url: hec.url, token: 'bench-token' } }, () => hec.events.length),
-    await httpTarget('ECS bulk -> local _bulk peer', bulk, { format: 'ecs', peer: { url: bulk.url, index: 'logs-arbiter-bench' } }, () => bulk.docs.size),
-    await httpTarget('OCSF ndjson -> local collector', ocsf, { format: 'ocsf', peer: { url: ocsf.url } }, () => ocsf.events.length),
+    httpTarget('Splunk HEC -> local HEC peer', `${hec}/_stats`, { format: 'hec', peer: { url: hec, token: 'bench-token' } }),
+    httpTarget('ECS bulk -> local _bulk peer', `${bulk}/_stats`, { format: 'ecs', peer: { url: bulk, index: 'logs-arbiter-bench' } }),
+    httpTarget('OCSF ndjson -> local collector', `${new URL(ocsf).origin}/_stats`, { format: 'ocsf', peer: { url: ocsf } }),
   );
   console.log(`SIEM forwarders: ${N} records/round, ${ROUNDS} rounds, Kafka batches of ${BATCH} over ${PARTITIONS} partitions, peer batch ${delivery.batchSize}; node ${process.version}`);
   console.log('| forwarder | forwarder rec/s (median) | raw peer rec/s | forwarder / raw peer | format-only rec/s | forwarder / format-only |');
@@ -169,18 +190,16 @@ async function main(): Promise<void> {
     const fw: number[] = [];
     const raw: number[] = [];
     const fmt: number[] = [];
-    let there = 0;
     for (let i = 0; i < ROUNDS; i++) {
       fmt.push(formatOnlyRate(t, round));
-      raw.push(await rawPeerRate(t, round++, there));
-      there += N;
-      fw.push(await forwarderRate(t, round++, there));
-      there += N;
+      raw.push(await rawPeerRate(t, round++));
+      fw.push(await forwarderRate(t, round++));
     }
     const [f, r, m] = [median(fw), median(raw), median(fmt)];
     console.log(`| ${t.name} | ${Math.round(f)} | ${Math.round(r)} | ${(f / r).toFixed(2)} | ${Math.round(m)} | ${(f / m).toFixed(2)} |`);
   }
   for (const t of targets) await t.stop();
+  peers.stop();
 }
 
 await main();

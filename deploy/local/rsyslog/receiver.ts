@@ -2,7 +2,7 @@
 // free loopback port with a generated config, for integration tests and benchmarks of the CEF/syslog forwarder.
 // TLS material is generated with openssl into the run's temp dir (a throwaway CA and a localhost server cert).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,8 @@ export interface RsyslogReceiver {
   readonly pid: number;
   /** Raw messages written so far, one per line (RFC 5424 text without the octet count). */
   readMessages(): string[];
+  /** Messages written so far, counted incrementally (cheap to poll on a large file). */
+  count(): number;
   /** Polls until at least n messages were written or the deadline passes; returns what is there. */
   waitForMessages(n: number, timeoutMs: number): Promise<string[]>;
   /** Stops this rsyslogd (SIGTERM to its pid) and waits for it to exit; keepFiles leaves the temp dir. */
@@ -97,10 +99,29 @@ export async function startRsyslogReceiver(options: { tls: boolean; port?: numbe
     throw e;
   }
   const readMessages = () => (existsSync(outFile) ? readFileSync(outFile, 'utf8').split('\n').filter((l) => l !== '') : []);
+  let counted = 0;
+  let countedBytes = 0;
+  const count = () => {
+    if (!existsSync(outFile)) return 0;
+    const size = statSync(outFile).size;
+    if (size > countedBytes) {
+      const fd = openSync(outFile, 'r');
+      try {
+        const buf = Buffer.alloc(size - countedBytes);
+        const n = readSync(fd, buf, 0, buf.length, countedBytes);
+        for (let i = 0; i < n; i++) if (buf[i] === 0x0a) counted += 1;
+        countedBytes += n;
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return counted;
+  };
   return {
     port, outFile, pid: child.pid ?? -1,
     ...(certs !== undefined ? { caPem: readFileSync(certs.ca, 'utf8') } : {}),
     readMessages,
+    count,
     async waitForMessages(n, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       let msgs = readMessages();
