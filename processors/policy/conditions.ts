@@ -58,7 +58,7 @@ const NEGATIVE: Readonly<Record<string, string>> = {
 
 export function fmt(v: ArgValue | undefined): string {
   if (v === undefined) return '(missing)';
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  const s = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
   return s.length > 64 ? `${s.slice(0, 61)}...` : s;
 }
 

@@ -25,24 +25,32 @@ export function isGlob(pattern: string): boolean {
   return pattern.includes('*');
 }
 
-/** The host part of an e-mail address, URL or bare host, lower-cased; "" when there is none. */
+/** The host part of an e-mail address, URL or bare host, lower-cased, without a trailing dot; "" when there is none. */
 export function hostOf(value: string): string {
-  const v = value.trim();
-  const at = v.lastIndexOf('@');
-  if (at >= 0 && !v.includes('/')) return v.slice(at + 1).toLowerCase().replace(/\.$/, '');
+  let v = value;
   const scheme = v.indexOf('://');
   if (scheme >= 0) {
-    let rest = v.slice(scheme + 3);
-    const cut = rest.search(/[/?#]/);
-    if (cut >= 0) rest = rest.slice(0, cut);
-    const userInfo = rest.lastIndexOf('@');
-    if (userInfo >= 0) rest = rest.slice(userInfo + 1);
-    if (rest.startsWith('[')) return rest.slice(1, rest.indexOf(']')).toLowerCase();
-    const colon = rest.lastIndexOf(':');
-    if (colon >= 0) rest = rest.slice(0, colon);
-    return rest.toLowerCase().replace(/\.$/, '');
+    v = v.slice(scheme + 3);
+    let cut = v.length;
+    for (let i = 0; i < v.length; i++) {
+      const c = v.charCodeAt(i);
+      if (c === 47 || c === 63 || c === 35) {
+        cut = i;
+        break;
+      }
+    }
+    v = v.slice(0, cut);
+    const userInfo = v.lastIndexOf('@');
+    if (userInfo >= 0) v = v.slice(userInfo + 1);
+    if (v.startsWith('[')) return v.slice(1, v.indexOf(']')).toLowerCase();
+    const colon = v.lastIndexOf(':');
+    if (colon >= 0) v = v.slice(0, colon);
+  } else {
+    const at = v.lastIndexOf('@');
+    if (at >= 0 && !v.includes('/')) v = v.slice(at + 1);
   }
-  return v.toLowerCase().replace(/\.$/, '');
+  v = v.trim().toLowerCase();
+  return v.endsWith('.') ? v.slice(0, -1) : v;
 }
 
 /**
@@ -50,22 +58,25 @@ export function hostOf(value: string): string {
  * "*.example.com" matches subdomains only; a bare "*" matches everything.
  */
 export function compileDomainSet(entries: readonly string[]): (host: string) => boolean {
-  const exact = new Set<string>();
-  const suffixes: string[] = [];
+  const withSubdomains = new Set<string>();
+  const subdomainsOnly = new Set<string>();
   let any = false;
   for (const raw of entries) {
     const e = raw.toLowerCase().trim();
     if (e === '*') any = true;
-    else if (e.startsWith('*.')) suffixes.push(e.slice(1));
-    else {
-      exact.add(e);
-      suffixes.push(`.${e}`);
-    }
+    else if (e.startsWith('*.')) subdomainsOnly.add(e.slice(2));
+    else withSubdomains.add(e);
   }
+  // Walks the host's parent domains (a.b.example.com -> b.example.com -> example.com -> com): O(labels) lookups.
   return (host) => {
     if (any) return host !== '';
-    if (exact.has(host)) return true;
-    for (const s of suffixes) if (host.endsWith(s)) return true;
+    if (withSubdomains.has(host)) return true;
+    let dot = host.indexOf('.');
+    while (dot >= 0) {
+      const parent = host.slice(dot + 1);
+      if (withSubdomains.has(parent) || subdomainsOnly.has(parent)) return true;
+      dot = host.indexOf('.', dot + 1);
+    }
     return false;
   };
 }
