@@ -3,6 +3,8 @@
 //     Its query/insert/exec run on chDB's async API (Session.queryAsync / queryBindAsync), so a query does not block
 //     the event loop (test/int/smoke-clickhouse.int.test.ts measures this). chDB allows one data path per process.
 //   - HTTP: a ClickHouse server at config.url.
+// Contract: results look the same on both. chDB's default for output_format_json_quote_64bit_integers is 0 (64-bit
+// integers as JSON numbers, losing precision past 2^53) while a server's is 1 (strings); the factory sets 1 on chDB.
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { ClickHouseConfig } from '../core/config.ts';
@@ -16,5 +18,5 @@ export function createClickHouse(config: ClickHouseConfig): ClickHouseClient {
     return createClient({ url: config.url, username: config.username, password: config.password, database: config.database });
   }
   const connection = createChdbConnection({ path: config.path }) as unknown as ClientConnection;
-  return createClient({ connection });
+  return createClient({ connection, clickhouse_settings: { output_format_json_quote_64bit_integers: 1 } });
 }
