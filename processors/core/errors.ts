@@ -24,6 +24,10 @@ export const ERROR_CATALOGUE = {
   ARB_CH_INSERT_FAILED: { summary: 'a batch insert into ClickHouse failed; offsets were not committed', http: 503 },
   ARB_CH_DECODE_FAILED: { summary: 'a record on a sink topic could not be decoded into a row', http: 500 },
   // policy: loading and compiling bundles (location = file:line:col)
+  // evaluation (arbiter eval)
+  ARB_EVAL_DATASET_MISSING: { summary: 'an evaluation data file cannot be read', http: 400 },
+  ARB_EVAL_DATASET_INVALID: { summary: 'an evaluation data line lacks a field or has the wrong type', http: 400 },
+  ARB_EVAL_POLICY_INVALID: { summary: 'an evaluation policy does not compile', http: 400 },
   ARB_POLICY_YAML: { summary: 'a policy file is not well-formed YAML', http: 400 },
   ARB_POLICY_TOO_LARGE: { summary: 'a policy source exceeds the size limit', http: 413 },
   ARB_POLICY_TOO_DEEP: { summary: 'a policy source nests deeper than the limit', http: 400 },

@@ -1,0 +1,74 @@
+// evaluateAgentDojo(dataDir, policyDir): replays every labelled trajectory through the policy engine with real
+// session state (processors/trajectory replay) and scores it per suite and per set. Pure apart from reading files.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ArbiterError } from '../../core/errors.ts';
+import { compileBundle, type PolicyBundle } from '../../policy/index.ts';
+import { replay } from '../../trajectory/replay.ts';
+import { loadAttacks, loadBenign, loadRealRuns, type Trajectory } from './dataset.ts';
+import { add, emptyScore, scoreAttack, scoreBenign, type SuiteScore } from './score.ts';
+import { stepsOf } from './steps.ts';
+
+export const SUITES = ['workspace', 'travel', 'banking', 'slack'] as const;
+
+/** One set of trajectories scored together (e.g. the v1.2.1 ground truths, or one real-run pipeline). */
+export interface SetReport {
+  readonly name: string;
+  readonly suites: ReadonlyMap<string, SuiteScore>;
+  readonly total: SuiteScore;
+}
+
+export interface EvalReport {
+  readonly bundles: ReadonlyMap<string, string>;
+  readonly sets: readonly SetReport[];
+}
+
+export function loadSuiteBundles(policyDir: string): Map<string, PolicyBundle> {
+  const base = { path: join(policyDir, 'base.yaml'), text: readFileSync(join(policyDir, 'base.yaml'), 'utf8') };
+  const out = new Map<string, PolicyBundle>();
+  for (const suite of SUITES) {
+    const path = join(policyDir, `${suite}.yaml`);
+    const { bundle, problems } = compileBundle([base, { path, text: readFileSync(path, 'utf8') }], {});
+    if (bundle === undefined) {
+      const first = problems.find((p) => p.severity === 'error');
+      throw new ArbiterError('ARB_EVAL_POLICY_INVALID', `${suite}: ${first?.code ?? '?'} ${first?.message ?? ''}`, { file: path });
+    }
+    out.set(suite, bundle);
+  }
+  return out;
+}
+
+function runSet(name: string, trajectories: readonly Trajectory[], bundles: ReadonlyMap<string, PolicyBundle>): SetReport {
+  const suites = new Map<string, SuiteScore>(SUITES.map((s) => [s, emptyScore()]));
+  const total = emptyScore();
+  for (const t of trajectories) {
+    const bundle = bundles.get(t.suite);
+    if (bundle === undefined) throw new ArbiterError('ARB_EVAL_DATASET_INVALID', `unknown suite "${t.suite}"`, { key: t.id });
+    const { steps, trustedDestinations } = stepsOf(t, (tool) => bundle.tools.get(tool)?.labels ?? []);
+    // Score every recorded call as if the agent went on after a block, so later calls are still judged.
+    const out = replay(bundle, steps, { trustedDestinations, applyBlockedResults: true });
+    const decisions = out.steps.map((s) => s.decision);
+    const outcome = t.injectionTaskId === null ? scoreBenign(t, decisions) : scoreAttack(t, decisions);
+    add(suites.get(t.suite) as SuiteScore, t, outcome);
+    add(total, t, outcome);
+  }
+  return { name, suites, total };
+}
+
+export function evaluateAgentDojo(dataDir: string, policyDir: string): EvalReport {
+  const bundles = loadSuiteBundles(policyDir);
+  const sets: SetReport[] = [];
+  sets.push(runSet('ground truth v1.2.1 (benign.jsonl + attacks.jsonl)', [...loadBenign(dataDir), ...loadAttacks(dataDir)], bundles));
+  const real = loadRealRuns(dataDir);
+  const pipelines = new Map<string, Trajectory[]>();
+  for (const t of real) {
+    // Attacked runs score the calls the agent really made; clean runs count only where the task succeeded.
+    if (t.injectionTaskId === null && t.userTaskSucceeded !== true) continue;
+    if (t.injectionTaskId !== null && !t.calls.some((c) => c.label === 'attack' && c.effectful)) continue;
+    const key = t.id.split('/').slice(1, 3).join(' ');
+    pipelines.set(key, [...(pipelines.get(key) ?? []), t]);
+  }
+  for (const [key, ts] of pipelines) sets.push(runSet(`real runs: ${key}`, ts, bundles));
+  return { bundles: new Map([...bundles].map(([s, b]) => [s, b.revision])), sets };
+}
