@@ -1,5 +1,6 @@
 // Verdict processor settings, validated once at startup from the environment. Each setting's doc is next to it.
 import { ArbiterError } from '../core/errors.ts';
+import { parseBrokers } from '../runtime/transport/brokers.ts';
 import { KAFKA_CLIENT_ENV, parseKafkaClient, type KafkaClientName } from '../runtime/transport/index.ts';
 
 export interface VerdictConfig {
@@ -58,8 +59,7 @@ const isRecordOf = <V>(pred: (v: unknown) => v is V) => (v: unknown): v is Recor
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(pred);
 
 export function verdictConfigFromEnv(env: NodeJS.ProcessEnv): VerdictConfig {
-  const brokers = (env['KAFKA_BROKERS'] ?? '').split(',').map((b) => b.trim()).filter((b) => b !== '');
-  if (brokers.length === 0) throw new ArbiterError('ARB_CONFIG_INVALID', 'KAFKA_BROKERS is not set', { key: 'KAFKA_BROKERS' });
+  const brokers = parseBrokers(env['KAFKA_BROKERS']);
   const registryUrl = env['SCHEMA_REGISTRY_URL'] ?? '';
   if (!/^https?:\/\//.test(registryUrl)) {
     throw new ArbiterError('ARB_CONFIG_INVALID', `SCHEMA_REGISTRY_URL="${registryUrl}" must be an http(s) URL`, { key: 'SCHEMA_REGISTRY_URL' });

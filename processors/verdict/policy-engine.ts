@@ -65,7 +65,7 @@ export function createPolicyEngine(options: BundleHolderOptions): PolicyEngine {
         const errors = outcome.problems.filter((p) => p.severity === 'error');
         const first = errors[0];
         throw new ArbiterError(first?.code ?? 'ARB_VERDICT_BUNDLE_REJECTED',
-          errors.map((p) => `${p.code}: ${p.message}`).join('; ') || 'rejected');
+          errors.map((p) => (p === first ? p.message : `${p.code}: ${p.message}`)).join('; ') || 'rejected');
       }
       return bundle;
     },

@@ -1,0 +1,190 @@
+// The verdict processor end to end on the real broker and the real schema registry: a signed bundle on the
+// bundles topic, proposals produced as the SDK does, verdicts/decisions/dead letters read back (read_committed).
+// Covers allow/deny, a duplicate proposal, poison input, a passed deadline, a rejected bundle and a restart that
+// restores session state and the chain head from the changelog.
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
+import { checkLink, genesisHead, headAfter, type ChainHead } from '../../processors/core/chain.ts';
+import type { DecisionRecord, ToolCallProposal } from '../../processors/core/types.ts';
+import { generateSigningKeys, signBundle } from '../../processors/policy/index.ts';
+import { proposalToWire } from '../../processors/runtime/serde/records.ts';
+import { createRegistryClient } from '../../processors/runtime/serde/registry.ts';
+import { TopicSerde } from '../../processors/runtime/serde/topic-serde.ts';
+import { defineTopics, ensureArbiterTopics } from '../../processors/runtime/topics.ts';
+import { createTransport, parseKafkaClient } from '../../processors/runtime/transport/index.ts';
+import type { InRecord, KafkaTransport, TransportConsumer, TransportProducer } from '../../processors/runtime/transport/index.ts';
+import { correlationHeaders } from '../../processors/verdict/correlation.ts';
+import { startVerdictProcessor, type RunningVerdict, type VerdictConfig } from '../../processors/verdict/index.ts';
+import { activationOf } from '../../processors/verdict/policy-engine.ts';
+import type { DeadLetter } from '../../schemas/generated/DeadLetter.ts';
+import type { Verdict } from '../../schemas/generated/Verdict.ts';
+import { POLICY } from '../unit/verdict/fixtures.ts';
+
+function registryUrl(): string {
+  const env = join(import.meta.dirname, '..', '..', '.run', 'stack.env');
+  const fromFile = existsSync(env) ? readFileSync(env, 'utf8').split('\n').find((l) => l.startsWith('SCHEMA_REGISTRY_URL=')) : undefined;
+  const url = process.env['SCHEMA_REGISTRY_URL'] ?? fromFile?.slice('SCHEMA_REGISTRY_URL='.length);
+  if (!url) throw new Error('SCHEMA_REGISTRY_URL is not set and .run/stack.env has none: start the stack (deploy/local/stack.sh start)');
+  return url;
+}
+
+const run = randomUUID().slice(0, 8);
+const keys = generateSigningKeys();
+const config: VerdictConfig = {
+  brokers: localBrokers(), registryUrl: registryUrl(), kafkaClient: parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']),
+  topicPrefix: `itv-${run}`, partitions: 2, replicationFactor: 1, groupId: `itv-${run}-verdict`, instanceId: 'one',
+  bundleName: 'verdict-test', trustedKeys: { k1: keys.publicKeyPem }, bundleWaitMs: 60_000, restoreTimeoutMs: 60_000,
+  maxValueBytes: 64 * 1024, replyTopics: new Map(),
+};
+const topics = defineTopics({ prefix: config.topicPrefix, partitions: 2, replicationFactor: 1 });
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('verdict processor on the real broker and registry', () => {
+  let transport: KafkaTransport;
+  let producer: TransportProducer;
+  let reader: TransportConsumer;
+  let reading: Promise<void>;
+  let serde: TopicSerde;
+  let processor: RunningVerdict;
+  const verdicts: Verdict[] = [];
+  const decisions: DecisionRecord[] = [];
+  const dead: { topic: string; letter: DeadLetter }[] = [];
+
+  const propose = (over: Partial<ToolCallProposal>): ToolCallProposal => ({
+    proposalId: randomUUID(), sessionId: 's-1', agentId: 'agent', userId: 'u', tenantId: 'acme', agentRole: 'assistant',
+    environment: 'prod', tool: 'http_get', args: { url: 'https://example.com/' }, intent: '', replyTopic: topics.verdicts.topic,
+    replyPartition: 1, deadlineMs: Date.now() + 60_000, createdAtMs: Date.now(), ...over,
+  });
+  const send = async (p: ToolCallProposal): Promise<void> => {
+    await producer.send([{ topic: topics.proposals.topic, key: p.sessionId, value: serde.encode(topics.proposals, proposalToWire(p)),
+      headers: correlationHeaders(p.proposalId, { topic: p.replyTopic, partition: p.replyPartition }) }]);
+  };
+  const verdictOf = (id: string) => waitFor(`verdict of ${id}`, () => verdicts.find((v) => v.proposalId === id));
+  const publishBundle = async (signed: ReturnType<typeof signBundle>) => {
+    await producer.send([{ topic: topics.policyBundles.topic, key: signed.name, value: serde.encode(topics.policyBundles, activationOf(signed, 'it', Date.now())) }]);
+  };
+
+  beforeAll(async () => {
+    transport = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId: `itv-${run}` });
+    const admin = await transport.admin();
+    await ensureArbiterTopics(admin, topics);
+    await admin.close();
+    serde = new TopicSerde(createRegistryClient(config.registryUrl), topics);
+    await serde.registerAll();
+    producer = await transport.producer({ idempotent: true });
+    await publishBundle(signBundle('verdict-test', [{ path: 'test.yaml', text: POLICY }], keys.privateKeyPem, 'k1'));
+    reader = await transport.consumer({
+      groupId: `itv-${run}-reader`, fromBeginning: true, readCommitted: true, maxWaitMs: 20,
+      topics: [topics.verdicts.topic, topics.decisions.topic, topics.dlqProposals.topic, topics.dlqPolicyBundles.topic],
+    });
+    reading = reader.run(async (batch) => {
+      for (const r of batch.records) {
+        const rec = r as InRecord;
+        if (rec.topic === topics.verdicts.topic) verdicts.push(await serde.decode(topics.verdicts, rec));
+        else if (rec.topic === topics.decisions.topic) decisions.push(await serde.decode(topics.decisions, rec));
+        else dead.push({ topic: rec.topic, letter: await serde.decode(topics.dlqProposals, rec) });
+      }
+    });
+    processor = await startVerdictProcessor(config, { log: (e, d) => console.log("verdict", e, JSON.stringify(d)) });
+    expect(processor.slot.current).toBeDefined();
+  });
+
+  afterAll(async () => {
+    await processor?.close();
+    await reader?.close();
+    await reading?.catch(() => undefined);
+    await producer?.close();
+  });
+
+  it('allows and denies per the bundle and records one chained decision each', async () => {
+    const ok = propose({});
+    const bad = propose({ sessionId: 's-2', tool: 'send_email', args: { to: ['eve@evil.example'], subject: 'x', body: 'y' } });
+    await send(ok);
+    await send(bad);
+    expect(await verdictOf(ok.proposalId)).toMatchObject({ effect: 'allow', errorCode: '', bundleRevision: processor.slot.current?.revision });
+    const denied = await verdictOf(bad.proposalId);
+    expect(denied).toMatchObject({ effect: 'deny', ruleIds: ['email-outside'] });
+    const record = await waitFor('decision', () => decisions.find((d) => d.proposalId === bad.proposalId));
+    expect(record.argsMinimised['to']).toMatch(/^evil\.example sha256:/);
+    expect(JSON.stringify(record)).not.toContain('eve@');
+  });
+
+  it('answers a duplicate proposal with the same verdict and no second decision', async () => {
+    const p = propose({ sessionId: 's-dup' });
+    await send(p);
+    const first = await verdictOf(p.proposalId);
+    await send(p);
+    await waitFor('second verdict', () => (verdicts.filter((v) => v.proposalId === p.proposalId).length === 2 ? true : undefined));
+    const marker = propose({ sessionId: 's-dup' });
+    await send(marker);
+    await waitFor('marker decision', () => decisions.find((d) => d.proposalId === marker.proposalId));
+    const again = verdicts.filter((v) => v.proposalId === p.proposalId);
+    expect(again[1]).toEqual(first);
+    expect(decisions.filter((d) => d.proposalId === p.proposalId)).toHaveLength(1);
+  });
+
+  it('dead-letters poison with its source offset, denies via correlation headers, and keeps the partition flowing', async () => {
+    const id = randomUUID();
+    await producer.send([{ topic: topics.proposals.topic, key: 's-1', value: Buffer.from('not avro at all'),
+      headers: correlationHeaders(id, { topic: topics.verdicts.topic, partition: 0 }) }]);
+    const next = propose({});
+    await send(next);
+    expect(await verdictOf(id)).toMatchObject({ effect: 'deny', errorCode: 'ARB_VERDICT_UNDECODABLE' });
+    const letter = await waitFor('dead letter', () => dead.find((d) => d.letter.value?.toString() === 'not avro at all'));
+    expect(letter.letter).toMatchObject({ errorCode: 'ARB_SERDE_BAD_MAGIC', sourceTopic: topics.proposals.topic });
+    expect(Number(letter.letter.sourceOffset)).toBeGreaterThanOrEqual(0);
+    expect((await verdictOf(next.proposalId)).effect).toBe('allow');
+  });
+
+  it('denies a proposal whose deadline has passed with ARB_VERDICT_DEADLINE_PASSED', async () => {
+    const late = propose({ deadlineMs: Date.now() - 1000 });
+    await send(late);
+    expect(await verdictOf(late.proposalId)).toMatchObject({ effect: 'deny', errorCode: 'ARB_VERDICT_DEADLINE_PASSED' });
+  });
+
+  it('refuses a bundle signed by an untrusted key and keeps the active one', async () => {
+    const before = processor.slot.current?.revision;
+    const rogue = generateSigningKeys();
+    await publishBundle(signBundle('verdict-test', [{ path: 'test.yaml', text: POLICY.replace('default: deny', 'default: allow') }], rogue.privateKeyPem, 'k1'));
+    const letter = await waitFor('bundle dead letter', () => dead.find((d) => d.topic === topics.dlqPolicyBundles.topic));
+    expect(letter.letter.errorCode).toBe('ARB_VERDICT_BUNDLE_REJECTED');
+    expect(letter.letter.message).toMatch(/ARB_POLICY_BAD_SIGNATURE/);
+    const p = propose({ tool: 'rm_rf' });
+    await send(p);
+    expect(await verdictOf(p.proposalId)).toMatchObject({ effect: 'deny', bundleRevision: before });
+  });
+
+  it('after a restart restores sessions and chain heads: a duplicate gets the old verdict, new decisions extend the chain', async () => {
+    const p = propose({ sessionId: 's-restart' });
+    await send(p);
+    const first = await verdictOf(p.proposalId);
+    await processor.close();
+    processor = await startVerdictProcessor({ ...config, instanceId: 'two' }, { log: (e, d) => console.log('verdict', e, JSON.stringify(d)) });
+    await send(p);
+    await waitFor('verdict after restart', () => (verdicts.filter((v) => v.proposalId === p.proposalId).length === 2 ? true : undefined));
+    expect(verdicts.filter((v) => v.proposalId === p.proposalId)[1]).toEqual(first);
+    const next = propose({ sessionId: 's-restart' });
+    await send(next);
+    await waitFor('decision after restart', () => decisions.find((d) => d.proposalId === next.proposalId));
+    expect(decisions.filter((d) => d.proposalId === p.proposalId)).toHaveLength(1);
+    for (const partition of [0, 1]) {
+      let head: ChainHead = genesisHead(partition);
+      for (const d of decisions.filter((x) => x.chainPartition === partition)) {
+        expect(checkLink(head, d), `partition ${partition} seq ${d.chainSeq}`).toEqual([]);
+        head = headAfter(d);
+      }
+    }
+  });
+});
