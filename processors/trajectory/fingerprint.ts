@@ -116,16 +116,18 @@ export function fingerprintArgs(args: Args): { readonly args: number; readonly s
   return { args: exact, sig };
 }
 
-const memo = new WeakMap<ToolCallProposal, CallFingerprint>();
+// One-entry cache: the decide path asks for the same proposal's fingerprint three times in a row (factsFor, the
+// proposal event, the decision event). A WeakMap did the same but cost more in GC than the hashing it saved.
+let lastProposal: ToolCallProposal | undefined;
+let lastFingerprint: CallFingerprint | undefined;
 
-/** Fingerprint of a proposal; memoised per proposal object because facts and several events need it. */
+/** Fingerprint of a proposal (tool, intent, arguments). Deterministic; cached for the most recent proposal object. */
 export function fingerprintCall(p: ToolCallProposal): CallFingerprint {
-  let fp = memo.get(p);
-  if (fp === undefined) {
-    const a = fingerprintArgs(p.args);
-    fp = { tool: hashString(p.tool), intent: hashString(p.intent), args: a.args, sig: a.sig };
-    memo.set(p, fp);
-  }
+  if (p === lastProposal && lastFingerprint !== undefined) return lastFingerprint;
+  const a = fingerprintArgs(p.args);
+  const fp: CallFingerprint = { tool: hashString(p.tool), intent: hashString(p.intent), args: a.args, sig: a.sig };
+  lastProposal = p;
+  lastFingerprint = fp;
   return fp;
 }
 
