@@ -96,7 +96,7 @@ const PEER_FOR_FORMAT: Readonly<Record<SiemFormat, PeerConfig['kind']>> = {
 };
 
 export const DEFAULT_DELIVERY: DeliveryConfig = {
-  maxAttempts: 8, baseBackoffMs: 200, maxBackoffMs: 30_000, batchSize: 500, queueCapacity: 10_000, requestTimeoutMs: 10_000,
+  maxAttempts: 12, baseBackoffMs: 200, maxBackoffMs: 30_000, batchSize: 500, queueCapacity: 10_000, requestTimeoutMs: 10_000,
 };
 
 export const DEFAULT_SOURCE_TOPICS: readonly string[] = ['arbiter.decisions', 'arbiter.alerts'];

@@ -133,12 +133,15 @@ export class SiemForwarder {
     if (last === undefined) return undefined;
     this.start();
     const letters: [Source, ErrorCode, string][] = [];
-    const pending: Promise<void>[] = [];
+    const ready: [OutItem, Source][] = [];
+    // Stage 1: decode, filter and format the whole batch. Stage 2 enqueues it contiguously, so one peer request
+    // tends to settle one partition's batch and that partition can fetch its next batch while others are sent.
     for (const rec of batch.records) {
       this.m.received.inc(this.labels);
       let input: SiemInput;
       try {
-        input = await this.deps.decode(rec);
+        const decoded = this.deps.decode(rec);
+        input = decoded instanceof Promise ? await decoded : decoded;
       } catch (e) {
         letters.push([sourceOf(rec), 'ARB_SIEM_DECODE_FAILED', (e as Error).message]);
         continue;
@@ -149,8 +152,15 @@ export class SiemForwarder {
         letters.push([sourceOf(rec), 'ARB_SIEM_FORMAT_INVALID', out]);
         continue;
       }
-      pending.push((await this.enqueue(out, sourceOf(rec))).settled);
+      ready.push([out, sourceOf(rec)]);
     }
+    const pending: Promise<void>[] = [];
+    for (const [out, source] of ready) {
+      const { entry, settled } = this.kafkaEntry(out, source);
+      if (!this.queue.offer(entry)) await this.queue.put(entry);
+      pending.push(settled);
+    }
+    this.m.queueDepth.set(this.labels, this.queue.size);
     const dlqWritten = letters.length === 0 ? Promise.resolve() : this.writeLetters(letters);
     const results = await Promise.allSettled([dlqWritten, ...pending]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -202,16 +212,14 @@ export class SiemForwarder {
     }
   }
 
-  /** Waits for queue room; resolves to a holder of the event's settlement (a bare promise would be flattened). */
-  private async enqueue(out: OutItem, source: Source): Promise<{ settled: Promise<void> }> {
+  /** A queue entry for a Kafka-sourced event and the promise of its settlement (rejects if its DLQ write fails). */
+  private kafkaEntry(out: OutItem, source: Source): { entry: Entry; settled: Promise<void> } {
     let settle!: (err?: Error) => void;
     const settled = new Promise<void>((resolve, reject) => {
       settle = (err) => (err === undefined ? resolve() : reject(err));
     });
     settled.catch(() => {}); // observed later by processBatch's allSettled; this only stops an early "unhandled" crash
-    await this.queue.put({ out, source, fromKafka: true, attempts: 0, settle });
-    this.m.queueDepth.set(this.labels, this.queue.size);
-    return { settled };
+    return { entry: { out, source, fromKafka: true, attempts: 0, settle }, settled };
   }
 
   private async runWorker(): Promise<void> {
