@@ -63,7 +63,7 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
     ...(log ? { log } : {}),
   });
   const loop = new StreamLoop(transport, {
-    groupId: config.groupId, topics: [topics.proposals.topic], transactionalId: `${config.groupId}-${config.instanceId}`, maxWaitMs: 20,
+    groupId: config.groupId, topics: task.inputTopics(), transactionalId: `${config.groupId}-${config.instanceId}`, maxWaitMs: 20,
   }, task);
   const { stopped } = await loop.start();
   return {

@@ -7,7 +7,6 @@ import { ArbiterError } from '../core/errors.ts';
 import type { ToolCallProposal } from '../core/types.ts';
 import { BundleHolder, evaluate, signedPayload, type BundleHolderOptions, type PolicyBundle, type PolicySource } from '../policy/index.ts';
 import type { SignedBundle } from '../policy/signing.ts';
-import { compileGlob } from '../policy/matchers.ts';
 import type { PolicyBundleActivated } from '../../schemas/generated/PolicyBundleActivated.ts';
 import type { PolicyEngine } from './policy-port.ts';
 
@@ -35,27 +34,13 @@ export function signedOf(a: PolicyBundleActivated): SignedBundle {
   return { name: a.bundleName, sources, keyId: a.keyId, signature: a.signature };
 }
 
-type IntentTable = ReadonlyMap<string, (tool: string) => boolean>;
 
 export function createPolicyEngine(options: BundleHolderOptions): PolicyEngine {
-  const intents = new WeakMap<PolicyBundle, IntentTable>();
-  const tableOf = (bundle: PolicyBundle): IntentTable => {
-    let table = intents.get(bundle);
-    if (!table) {
-      table = new Map([...bundle.intents].map(([name, patterns]) => {
-        const globs = patterns.map(compileGlob);
-        return [name, (tool: string) => globs.some((g) => g(tool))] as const;
-      }));
-      intents.set(bundle, table);
-    }
-    return table;
-  };
   return {
     evaluate,
     outsideIntent(bundle: PolicyBundle, proposal: ToolCallProposal): boolean | undefined {
-      if (proposal.intent === '') return undefined;
-      const onTask = tableOf(bundle).get(proposal.intent);
-      return onTask === undefined ? undefined : !onTask(proposal.tool);
+      const onTask = bundle.onTask(proposal.intent, proposal.tool);
+      return onTask === undefined ? undefined : !onTask;
     },
     async load(activated: PolicyBundleActivated): Promise<PolicyBundle> {
       const holder = new BundleHolder(options);

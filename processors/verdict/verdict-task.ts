@@ -4,13 +4,15 @@
 // partition (so one owner appends to each chain), an ApprovalRequested for escalations, and the changed session
 // states plus the chain head to the changelog. StreamLoop sends all of it with the input offsets in one
 // transaction. Poison records go to the DLQ with the source offset; when the correlation headers are readable the
-// agent gets a deny with ARB_VERDICT_UNDECODABLE. Restore: on assignment, the sessions and chain heads of the
-// assigned partitions are read back from the changelog before their first batch.
+// agent gets a deny with ARB_VERDICT_UNDECODABLE. Results and approval resolutions (co-partitioned topics, same
+// session key) are folded into the same session state, so the facts the policy reads include taint and volume.
+// Restore: when a partition number is first assigned (on any of the three topics), its sessions and chain head
+// are read back from the changelog before its first batch; they are dropped when no topic holds it any more.
 import { chainNext, genesisHead, type ChainHead } from '../core/chain.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { ToolCallProposal } from '../core/types.ts';
 import type { PolicyBundle } from '../policy/model.ts';
-import { proposalFromWire } from '../runtime/serde/records.ts';
+import { proposalFromWire, resultFromWire } from '../runtime/serde/records.ts';
 import type { TopicSerde } from '../runtime/serde/topic-serde.ts';
 import { deadLetter, failureOf, type Failure } from '../runtime/stream/dead-letter.ts';
 import type { StreamTask } from '../runtime/stream/loop.ts';
@@ -18,6 +20,7 @@ import { OverlayStore } from '../runtime/stream/overlay-store.ts';
 import { restorePartitions } from '../runtime/stream/restore.ts';
 import type { TopicMap } from '../runtime/topics.ts';
 import type { Batch, InRecord, KafkaTransport, OutRecord, TransportProducer } from '../runtime/transport/transport.ts';
+import { evolve, resultReported, type SessionEvent } from '../trajectory/index.ts';
 import type { BundleSlot } from './bundle-slot.ts';
 import { HEADER_PROPOSAL_ID, readCorrelation, type Correlation, type ReplyAddress } from './correlation.ts';
 import { decide, denyFor } from './decide.ts';
@@ -47,6 +50,7 @@ export interface VerdictTaskOptions {
 export interface VerdictStats {
   decided: number;
   duplicates: number;
+  folded: number;
   deadLettered: number;
   restoredSessions: number;
   restoreSkipped: number;
@@ -55,17 +59,60 @@ export interface VerdictStats {
 const HEAD = 'head';
 
 export class VerdictTask implements StreamTask {
-  readonly stats: VerdictStats = { decided: 0, duplicates: 0, deadLettered: 0, restoredSessions: 0, restoreSkipped: 0 };
+  readonly stats: VerdictStats = { decided: 0, duplicates: 0, folded: 0, deadLettered: 0, restoredSessions: 0, restoreSkipped: 0 };
   readonly #o: VerdictTaskOptions;
   readonly #sessions = new OverlayStore<SessionEntry>();
   readonly #heads = new OverlayStore<ChainHead>();
+  /** Assigned input topic-partitions ("topic/partition"), to know when a partition number is held at all. */
+  readonly #assigned = new Set<string>();
 
   constructor(options: VerdictTaskOptions) {
     this.#o = options;
   }
 
+  /** The topics this task consumes: proposals, and the co-partitioned results and approvals it folds. */
+  inputTopics(): string[] {
+    const t = this.#o.topics;
+    return [t.proposals.topic, t.results.topic, t.approvals.topic];
+  }
+
   async process(batch: Batch): Promise<readonly OutRecord[]> {
     const out: OutRecord[] = [];
+    if (batch.topic === this.#o.topics.proposals.topic) await this.#proposals(batch, out);
+    else await this.#fold(batch, out);
+    this.#changelog(out);
+    return out;
+  }
+
+  /** Results and approval resolutions: decode, evolve the session's state; no verdict, no decision. */
+  async #fold(batch: Batch, out: OutRecord[]): Promise<void> {
+    const bundle = this.#o.slot.current;
+    for (const record of batch.records) {
+      try {
+        const event = await this.#eventOf(record, bundle);
+        if (event === undefined) continue;
+        const entry = this.#sessions.get(record.partition, event.sessionId) ?? EMPTY_ENTRY;
+        this.#sessions.put(record.partition, event.sessionId, { ...entry, state: evolve(entry.state, event.event) });
+        this.stats.folded++;
+      } catch (error) {
+        this.#deadLetterOnly(record, failureOf(error, 'ARB_SERDE_DECODE_FAILED'), out);
+      }
+    }
+  }
+
+  async #eventOf(record: InRecord, bundle: PolicyBundle | undefined): Promise<{ sessionId: string; event: SessionEvent } | undefined> {
+    const t = this.#o.topics;
+    if (record.topic === t.results.topic) {
+      const result = resultFromWire(await this.#o.serde.decode(t.results, record));
+      return { sessionId: result.sessionId, event: resultReported(result, bundle?.tools.get(result.tool)) };
+    }
+    const { event } = await this.#o.serde.decode(t.approvals, record);
+    if (!('arbiter.v1.ApprovalResolved' in event)) return undefined; // requests are our own output
+    const r = event['arbiter.v1.ApprovalResolved'];
+    return { sessionId: r.sessionId, event: { kind: 'approval', atMs: r.resolvedAtMs, proposalId: r.proposalId, approved: r.resolution === 'approved' } };
+  }
+
+  async #proposals(batch: Batch, out: OutRecord[]): Promise<void> {
     const bundle = this.#o.slot.current; // one bundle for the whole batch
     for (const record of batch.records) {
       let proposal: ToolCallProposal;
@@ -81,8 +128,6 @@ export class VerdictTask implements StreamTask {
         this.#poison(record, failureOf(error, 'ARB_STREAM_PROCESS_FAILED'), out);
       }
     }
-    this.#changelog(out);
-    return out;
   }
 
   committed(): void {
@@ -96,7 +141,10 @@ export class VerdictTask implements StreamTask {
   }
 
   async onAssigned(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
-    const mine = partitions.filter((p) => p.topic === this.#o.topics.proposals.topic).map((p) => p.partition);
+    const inputs = new Set(this.inputTopics());
+    const held = this.#heldPartitions();
+    const mine = [...new Set(partitions.filter((p) => inputs.has(p.topic)).map((p) => p.partition))].filter((p) => !held.has(p));
+    for (const p of partitions) if (inputs.has(p.topic)) this.#assigned.add(`${p.topic}/${p.partition}`);
     if (mine.length === 0) return;
     const records: InRecord[] = [];
     await restorePartitions({
@@ -112,11 +160,17 @@ export class VerdictTask implements StreamTask {
   }
 
   async onRevoked(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
-    for (const p of partitions) {
-      if (p.topic !== this.#o.topics.proposals.topic) continue;
-      this.#sessions.dropPartition(p.partition);
-      this.#heads.dropPartition(p.partition);
+    for (const p of partitions) this.#assigned.delete(`${p.topic}/${p.partition}`);
+    const held = this.#heldPartitions();
+    for (const p of new Set(partitions.map((x) => x.partition))) {
+      if (held.has(p)) continue;
+      this.#sessions.dropPartition(p);
+      this.#heads.dropPartition(p);
     }
+  }
+
+  #heldPartitions(): Set<number> {
+    return new Set([...this.#assigned].map((tp) => Number(tp.slice(tp.lastIndexOf('/') + 1))));
   }
 
   async #restoreOne(r: InRecord): Promise<void> {

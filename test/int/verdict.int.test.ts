@@ -1,16 +1,16 @@
 // The verdict processor end to end on the real broker and the real schema registry: a signed bundle on the
 // bundles topic, proposals produced as the SDK does, verdicts/decisions/dead letters read back (read_committed).
-// Covers allow/deny, a duplicate proposal, poison input, a passed deadline, a rejected bundle and a restart that
-// restores session state and the chain head from the changelog.
+// Covers allow/deny, a duplicate proposal, poison input, a result folded into the session (taint), a passed
+// deadline, a rejected bundle and a restart that restores session state and the chain head from the changelog.
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
 import { checkLink, genesisHead, headAfter, type ChainHead } from '../../processors/core/chain.ts';
-import type { DecisionRecord, ToolCallProposal } from '../../processors/core/types.ts';
+import type { DecisionRecord, ToolCallProposal, ToolCallResult } from '../../processors/core/types.ts';
 import { generateSigningKeys, signBundle } from '../../processors/policy/index.ts';
-import { proposalToWire } from '../../processors/runtime/serde/records.ts';
+import { proposalToWire, resultToWire } from '../../processors/runtime/serde/records.ts';
 import { createRegistryClient } from '../../processors/runtime/serde/registry.ts';
 import { TopicSerde } from '../../processors/runtime/serde/topic-serde.ts';
 import { defineTopics, ensureArbiterTopics } from '../../processors/runtime/topics.ts';
@@ -61,6 +61,7 @@ describe('verdict processor on the real broker and registry', () => {
   const verdicts: Verdict[] = [];
   const decisions: DecisionRecord[] = [];
   const dead: { topic: string; letter: DeadLetter }[] = [];
+  const changelogKeys: string[] = [];
 
   const propose = (over: Partial<ToolCallProposal>): ToolCallProposal => ({
     proposalId: randomUUID(), sessionId: 's-1', agentId: 'agent', userId: 'u', tenantId: 'acme', agentRole: 'assistant',
@@ -87,13 +88,14 @@ describe('verdict processor on the real broker and registry', () => {
     await publishBundle(signBundle('verdict-test', [{ path: 'test.yaml', text: POLICY }], keys.privateKeyPem, 'k1'));
     reader = await transport.consumer({
       groupId: `itv-${run}-reader`, fromBeginning: true, readCommitted: true, maxWaitMs: 20,
-      topics: [topics.verdicts.topic, topics.decisions.topic, topics.dlqProposals.topic, topics.dlqPolicyBundles.topic],
+      topics: [topics.verdicts.topic, topics.decisions.topic, topics.dlqProposals.topic, topics.dlqPolicyBundles.topic, topics.sessionState.topic],
     });
     reading = reader.run(async (batch) => {
       for (const r of batch.records) {
         const rec = r as InRecord;
         if (rec.topic === topics.verdicts.topic) verdicts.push(await serde.decode(topics.verdicts, rec));
         else if (rec.topic === topics.decisions.topic) decisions.push(await serde.decode(topics.decisions, rec));
+        else if (rec.topic === topics.sessionState.topic) changelogKeys.push(rec.key?.toString() ?? '');
         else dead.push({ topic: rec.topic, letter: await serde.decode(topics.dlqProposals, rec) });
       }
     });
@@ -146,6 +148,20 @@ describe('verdict processor on the real broker and registry', () => {
     expect(letter.letter).toMatchObject({ errorCode: 'ARB_SERDE_BAD_MAGIC', sourceTopic: topics.proposals.topic });
     expect(Number(letter.letter.sourceOffset)).toBeGreaterThanOrEqual(0);
     expect((await verdictOf(next.proposalId)).effect).toBe('allow');
+  });
+
+  it('folds a reported result into the session: after untrusted content the taint rule denies an email', async () => {
+    const sessionId = `s-taint-${randomUUID()}`;
+    const result: ToolCallResult = {
+      proposalId: randomUUID(), sessionId, agentId: 'agent', userId: 'u', tenantId: 'acme', tool: 'http_get', outcome: 'success',
+      recordsRead: {}, bytesRead: {}, untrustedSources: ['web:evil.example'], destinationsSeen: [], modificationApplied: false,
+      cost: 0, completedAtMs: Date.now(),
+    };
+    await producer.send([{ topic: topics.results.topic, key: sessionId, value: serde.encode(topics.results, resultToWire(result)) }]);
+    await waitFor('session state written', () => (changelogKeys.includes(sessionId) ? true : undefined));
+    const p = propose({ sessionId, tool: 'send_email', args: { to: ['bob@example.com'], subject: 's', body: 'b' } });
+    await send(p);
+    expect(await verdictOf(p.proposalId)).toMatchObject({ effect: 'deny', ruleIds: ['email-tainted'] });
   });
 
   it('denies a proposal whose deadline has passed with ARB_VERDICT_DEADLINE_PASSED', async () => {

@@ -1,5 +1,5 @@
 // Shared fixtures of the verdict unit tests: a small real policy (compiled by the real compiler) and proposals.
-import type { ToolCallProposal } from '../../../processors/core/types.ts';
+import type { ToolCallProposal, ToolCallResult } from '../../../processors/core/types.ts';
 import { compileBundle, type PolicyBundle } from '../../../processors/policy/index.ts';
 
 export const POLICY = `
@@ -26,6 +26,10 @@ rules:
     tools: send_email
     when: { destination.domain: { not_in: [example.com] } }
     effect: deny
+  - id: email-tainted
+    tools: send_email
+    when: { session.tainted: true }
+    effect: deny
   - id: transfer-ok
     tools: wire_transfer
     effect: allow
@@ -47,5 +51,13 @@ export function proposal(over: Partial<ToolCallProposal> = {}): ToolCallProposal
     proposalId: 'p-1', sessionId: 's-1', agentId: 'agent', userId: 'user', tenantId: 'acme', agentRole: 'assistant',
     environment: 'prod', tool: 'http_get', args: { url: 'https://example.com/a' }, intent: '', replyTopic: 't.verdicts',
     replyPartition: 0, deadlineMs: 2_000_000, createdAtMs: 1_000_000, ...over,
+  };
+}
+
+export function result(over: Partial<ToolCallResult> = {}): ToolCallResult {
+  return {
+    proposalId: 'p-0', sessionId: 's-1', agentId: 'agent', userId: 'user', tenantId: 'acme', tool: 'http_get',
+    outcome: 'success', recordsRead: {}, bytesRead: {}, untrustedSources: [], destinationsSeen: [], modificationApplied: false,
+    cost: 0, completedAtMs: 1_000_000, ...over,
   };
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkLink, genesisHead } from '../../../processors/core/chain.ts';
 import type { DecisionRecord } from '../../../processors/core/types.ts';
 import type { SchemaRegistryClient } from '../../../processors/runtime/serde/registry.ts';
-import { proposalToWire } from '../../../processors/runtime/serde/records.ts';
+import { proposalToWire, resultToWire } from '../../../processors/runtime/serde/records.ts';
 import { TopicSerde } from '../../../processors/runtime/serde/topic-serde.ts';
 import { defineTopics } from '../../../processors/runtime/topics.ts';
 import type { InRecord, KafkaTransport, OutRecord, TransportProducer } from '../../../processors/runtime/transport/transport.ts';
@@ -14,7 +14,7 @@ import { createPolicyEngine } from '../../../processors/verdict/policy-engine.ts
 import type { PolicyEngine } from '../../../processors/verdict/policy-port.ts';
 import { CHAIN_HEAD_KEY } from '../../../processors/verdict/session-store.ts';
 import { VerdictTask } from '../../../processors/verdict/verdict-task.ts';
-import { proposal, testBundle } from './fixtures.ts';
+import { proposal, result, testBundle } from './fixtures.ts';
 
 function memoryRegistry(): SchemaRegistryClient {
   const ids = new Map<string, number>();
@@ -64,6 +64,20 @@ async function setup(engineOverride?: PolicyEngine) {
     reader.decode(topic as never, { ...rec(r.value as Buffer), topic: topic.topic }) as Promise<T>;
   return { topics, serde, task, rec, encoded, run, on, decode };
 }
+
+describe('VerdictTask folding results into the session', () => {
+  it('given a result that brought untrusted content, when the agent then proposes an email, then the taint rule denies it', async () => {
+    const { topics, serde, task, rec, encoded, run, on, decode } = await setup();
+    const tainting = { ...rec(serde.encode(topics.results, resultToWire(result({ untrustedSources: ['email:inbox'] })))), topic: topics.results.topic };
+    const folded = await task.process({ topic: topics.results.topic, partition: 1, records: [tainting] });
+    task.committed();
+    expect(on([...folded], topics.sessionState.topic).map((r) => String(r.key))).toEqual(['s-1']);
+    const out = await run(rec(encoded({ tool: 'send_email', args: { to: ['bob@example.com'], subject: 's', body: 'b' } })));
+    const verdict = await decode<{ effect: string; ruleIds: string[] }>(topics.verdicts, on(out, topics.verdicts.topic)[0] as OutRecord);
+    expect(verdict).toMatchObject({ effect: 'deny', ruleIds: ['email-tainted'] });
+    expect(task.stats.folded).toBe(1);
+  });
+});
 
 describe('VerdictTask.process', () => {
   it('answers on the reply partition, records a chained decision on the input partition and writes the changelog', async () => {
