@@ -4,7 +4,6 @@
 // so consumers are registered by group id in the transport that created them.
 // Batches: what the message stream has buffered is drained at once and split into per-partition runs.
 // Rebalance hooks come from 'consumer:group:join' (after the rejoin; see assignment-sequencer.ts).
-import { once } from 'node:events';
 import { Admin, Consumer, FetchIsolationLevels, ProduceAcks, Producer } from '@platformatic/kafka';
 import type { Message, MessagesStream } from '@platformatic/kafka';
 import { ArbiterError } from '../../core/errors.ts';
@@ -30,7 +29,7 @@ import type {
 } from './transport.ts';
 
 const DEFAULT_MAX_WAIT_MS = 100;
-/** Most records handed over per drain of the stream buffer. */
+/** Most records buffered before the stream is paused. */
 const MAX_DRAIN = 1024;
 
 type Groups = Map<string, Consumer>;
@@ -176,6 +175,7 @@ class PlatformaticConsumer implements TransportConsumer {
   readonly #done = new RunUntilClosed();
   #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   #closing = false;
+  #wakeLoop: (() => void) | undefined;
 
   constructor(consumer: Consumer, options: ConsumerOptions, groups: Groups) {
     this.#consumer = consumer;
@@ -204,16 +204,33 @@ class PlatformaticConsumer implements TransportConsumer {
     return this.#done.promise;
   }
 
+  /**
+   * Flowing mode: 'data' fills a buffer, the loop hands it over in per-partition runs. The stream is paused while
+   * the buffer holds MAX_DRAIN records (backpressure) and resumed when the loop takes them.
+   */
   async #loop(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, eachBatch: (batch: Batch) => Promise<void>): Promise<void> {
-    while (!this.#closing) {
-      const drained: InRecord[] = [];
-      let m: Message | null;
-      while (drained.length < MAX_DRAIN && (m = stream.read() as Message | null) !== null) drained.push(toInRecord(m));
-      if (drained.length === 0) {
-        if (stream.destroyed) return;
-        await Promise.race([once(stream, 'readable'), once(stream, 'close')]);
+    let buffer: InRecord[] = [];
+    let wake: (() => void) | undefined;
+    const signal = () => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    stream.on('data', (m: Message) => {
+      buffer.push(toInRecord(m));
+      if (buffer.length >= MAX_DRAIN) stream.pause();
+      signal();
+    });
+    stream.on('close', signal);
+    this.#wakeLoop = signal;
+    while (!this.#closing && !stream.destroyed) {
+      if (buffer.length === 0) {
+        await new Promise<void>((resolve) => (wake = resolve));
         continue;
       }
+      const drained = buffer;
+      buffer = [];
+      if (stream.isPaused()) stream.resume();
       for (const run of splitByPartition(drained)) {
         const first = run[0];
         if (first === undefined) continue;
@@ -224,6 +241,7 @@ class PlatformaticConsumer implements TransportConsumer {
     }
   }
 
+
   commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     // leaderEpoch -1: unknown (the broker skips the epoch check).
     return this.#consumer.commit({
@@ -233,6 +251,7 @@ class PlatformaticConsumer implements TransportConsumer {
 
   async close(): Promise<void> {
     this.#closing = true;
+    this.#wakeLoop?.();
     if (this.#groups.get(this.#options.groupId) === this.#consumer) this.#groups.delete(this.#options.groupId);
     if (this.#stream !== undefined && !this.#stream.closed) await this.#stream.close();
     await this.#sequencer.idle();
@@ -261,12 +280,17 @@ export class PlatformaticTransport implements KafkaTransport {
 
   async producer(options: ProducerOptions = {}): Promise<TransportProducer> {
     const transactional = options.transactionalId !== undefined;
+    const idempotent = transactional || options.idempotent === true;
     const producer = new Producer({
       ...this.#base(),
       acks: ProduceAcks.ALL,
       autocreateTopics: false,
-      idempotent: transactional || options.idempotent === true,
+      idempotent,
       ...(transactional ? { transactionalId: options.transactionalId } : {}),
+      // 2.12.1 sends producer id 0 / epoch 0 in InitProducerId unless told otherwise; the broker then answers
+      // PRODUCER_FENCED to a restarted instance reusing its transactional id (it cannot fence its own zombie).
+      // -1/-1 is the protocol's "new producer" value.
+      ...(idempotent ? { producerId: -1n, producerEpoch: -1 } : {}),
     });
     return new PlatformaticProducer(producer, transactional, this.#groups);
   }

@@ -1,0 +1,39 @@
+// Child process running one echo service (forked by run.ts, so the service and the requester each have their own
+// event loop, as in production). IPC: sends {type:'ready'} once all request partitions are assigned; on 'stop'
+// stops, sends {type:'stopped', replied} and exits. Exits by itself if the parent goes away.
+import { parseArgs } from 'node:util';
+import { createTransport, parseKafkaClient } from '../../processors/runtime/transport/index.ts';
+import { startEchoService } from './echo-service.ts';
+import { localBrokers } from './local-brokers.ts';
+
+const { values } = parseArgs({
+  options: {
+    client: { type: 'string' },
+    'request-topic': { type: 'string' },
+    partitions: { type: 'string' },
+    group: { type: 'string' },
+    'transactional-id': { type: 'string' },
+    'linger-ms': { type: 'string' },
+    'max-wait-ms': { type: 'string' },
+  },
+});
+
+const send = (message: object) => process.send?.(message);
+const transport = await createTransport(parseKafkaClient(values.client), { brokers: localBrokers(), clientId: 'bench-echo' });
+const service = await startEchoService(transport, {
+  requestTopic: values['request-topic'] ?? 'missing --request-topic',
+  requestPartitions: Number(values.partitions ?? '1'),
+  groupId: values.group ?? 'missing --group',
+  ...(values['transactional-id'] !== undefined ? { transactionalId: values['transactional-id'] } : {}),
+  ...(values['linger-ms'] !== undefined ? { lingerMs: Number(values['linger-ms']) } : {}),
+  ...(values['max-wait-ms'] !== undefined ? { maxWaitMs: Number(values['max-wait-ms']) } : {}),
+  onReady: () => send({ type: 'ready' }),
+});
+
+process.on('message', async (message) => {
+  if (message !== 'stop') return;
+  await service.stop();
+  send({ type: 'stopped', replied: service.replied() });
+  process.exit(0);
+});
+process.on('disconnect', () => process.exit(0));
