@@ -14,6 +14,7 @@ import { checkSchema } from './schema-check.ts';
 import { collect, strings, type Collected, type CollectedSource } from './collector.ts';
 import { ConditionCompiler } from './conditions.ts';
 import { compileModification } from './modifications.ts';
+import { compileIntents } from './intents.ts';
 import { compileGlob, isGlob } from './matchers.ts';
 import { lintRules } from './lint.ts';
 import { canonicalJson, deepFreeze, freezeMap, sha256Hex } from './seal.ts';
@@ -283,6 +284,7 @@ function stageSeal(s: State): void {
     defaultEffect: c.defaultEffect,
     tools: freezeMap(s.tools),
     intents: freezeMap(new Map([...c.intents].map(([k, v]) => [k, v.patterns]))),
+    onTask: compileIntents(new Map([...c.intents].map(([k, v]) => [k, v.patterns]))),
     lists: freezeMap(new Map([...c.global.lists].map(([k, v]) => [k, v.map(String)]))),
     rules,
     index: freezeMap(index),

@@ -1,6 +1,7 @@
 // The public shapes of the policy engine: sources in, a compiled immutable PolicyBundle out.
 // Everything evaluate() needs is resolved here at compile time; nothing in a PolicyBundle is parsed again.
 
+import type { IntentCheck } from './intents.ts';
 import type { Problem } from '../core/errors.ts';
 import type { Args, Effect, RuleMode, SessionFacts, ToolCallProposal, Verb } from '../core/types.ts';
 
@@ -135,6 +136,8 @@ export interface PolicyBundle {
   readonly tools: ReadonlyMap<string, ToolMeta>;
   /** Intent name -> the tool patterns the task may use. */
   readonly intents: ReadonlyMap<string, readonly string[]>;
+  /** Is `tool` on task for a declared intent ("a+b" joins intents)? undefined when no intent is declared. */
+  readonly onTask: IntentCheck;
   readonly lists: ReadonlyMap<string, readonly string[]>;
   readonly rules: readonly CompiledRule[];
   /** Tool name -> its rules. Undeclared tools fall back to `wildcardRules`. */

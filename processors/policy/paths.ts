@@ -9,9 +9,10 @@
 //   destination[.host|.domain|.kind|.first_seen_in]   each destination argument the tool declares (existential)
 // Paths are resolved once at compile time into getters; evaluate() never parses them.
 
+import { compileIntents } from './intents.ts';
 import type { ArgValue, SessionFacts } from '../core/types.ts';
 import type { DestinationKind, EvalContext } from './model.ts';
-import { compileGlob, hostOf } from './matchers.ts';
+import { hostOf } from './matchers.ts';
 
 export type ValueType = 'string' | 'number' | 'boolean' | 'strings' | 'any';
 
@@ -131,19 +132,12 @@ export function resolvePath(text: string, env: PathEnv): ResolvedPath | string {
   return `unknown path "${text}"; paths start with args., subject., tool., intent, session., time., destination`;
 }
 
-/** Builds the intent -> tool matcher table once, at compile time. Empty intent: nothing declared, on task. */
+/** Intent checks compiled once per bundle; empty intent: nothing declared, so on task. */
 function onTaskGetter(env: PathEnv): (c: EvalContext) => boolean {
-  const byName = new Map<string, (tool: string) => boolean>();
-  for (const [name, patterns] of env.intents) {
-    const exact = new Set(patterns.filter((p) => !p.includes('*')));
-    const globs = patterns.filter((p) => p.includes('*')).map(compileGlob);
-    byName.set(name, globs.length === 0 ? (tool) => exact.has(tool) : (tool) => exact.has(tool) || globs.some((g) => g(tool)));
-  }
+  const check = compileIntents(env.intents);
   return (c) => {
     if (c.onTask !== undefined) return c.onTask;
-    const intent = c.proposal.intent;
-    const m = intent === '' ? undefined : byName.get(intent);
-    c.onTask = intent === '' || (m !== undefined && m(c.proposal.tool));
+    c.onTask = check(c.proposal.intent, c.proposal.tool) ?? true;
     return c.onTask;
   };
 }
