@@ -69,7 +69,8 @@ classpath() { echo "$KAFKA_LIBS/*"; }
 format_storage() {
   [ -f "$KAFKA_HOME_RUN/data/meta.properties" ] && return 0
   local cluster_id
-  cluster_id="$(java -cp "$(classpath)" kafka.tools.StorageTool random-uuid)"
+  # A cluster id is 16 random bytes in unpadded base64url (what StorageTool random-uuid prints), without a JVM start.
+  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
   log "formatting KRaft storage in $KAFKA_HOME_RUN/data (cluster id $cluster_id)"
   java -Dlog4j2.configurationFile="$KAFKA_HOME_RUN/log4j2.properties" -cp "$(classpath)" kafka.tools.StorageTool \
     format -t "$cluster_id" -c "$KAFKA_HOME_RUN/server.properties" --ignore-formatted \
