@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ArbiterError } from '../../core/errors.ts';
 import { compileBundle, type PolicyBundle } from '../../policy/index.ts';
 import { replay } from '../../trajectory/replay.ts';
+import { loadIntentDeclarer, type IntentDeclarer } from './intent.ts';
 import { loadAttacks, loadBenign, loadRealRuns, type Trajectory } from './dataset.ts';
 import { add, emptyScore, scoreAttack, scoreBenign, type SuiteScore } from './score.ts';
 import { stepsOf } from './steps.ts';
@@ -39,13 +40,13 @@ export function loadSuiteBundles(policyDir: string): Map<string, PolicyBundle> {
   return out;
 }
 
-function runSet(name: string, trajectories: readonly Trajectory[], bundles: ReadonlyMap<string, PolicyBundle>): SetReport {
+function runSet(name: string, trajectories: readonly Trajectory[], bundles: ReadonlyMap<string, PolicyBundle>, declare: IntentDeclarer): SetReport {
   const suites = new Map<string, SuiteScore>(SUITES.map((s) => [s, emptyScore()]));
   const total = emptyScore();
   for (const t of trajectories) {
     const bundle = bundles.get(t.suite);
     if (bundle === undefined) throw new ArbiterError('ARB_EVAL_DATASET_INVALID', `unknown suite "${t.suite}"`, { key: t.id });
-    const { steps, trustedDestinations } = stepsOf(t, (tool) => bundle.tools.get(tool)?.labels ?? []);
+    const { steps, trustedDestinations } = stepsOf(t, declare(t.prompt), (tool) => bundle.tools.get(tool)?.labels ?? []);
     // Score every recorded call as if the agent went on after a block, so later calls are still judged.
     const out = replay(bundle, steps, { trustedDestinations, applyBlockedResults: true });
     const decisions = out.steps.map((s) => s.decision);
@@ -58,8 +59,9 @@ function runSet(name: string, trajectories: readonly Trajectory[], bundles: Read
 
 export function evaluateAgentDojo(dataDir: string, policyDir: string): EvalReport {
   const bundles = loadSuiteBundles(policyDir);
+  const declare = loadIntentDeclarer(join(policyDir, 'intents.yaml'));
   const sets: SetReport[] = [];
-  sets.push(runSet('ground truth v1.2.1 (benign.jsonl + attacks.jsonl)', [...loadBenign(dataDir), ...loadAttacks(dataDir)], bundles));
+  sets.push(runSet('ground truth v1.2.1 (benign.jsonl + attacks.jsonl)', [...loadBenign(dataDir), ...loadAttacks(dataDir)], bundles, declare));
   const real = loadRealRuns(dataDir);
   const pipelines = new Map<string, Trajectory[]>();
   for (const t of real) {
@@ -69,6 +71,6 @@ export function evaluateAgentDojo(dataDir: string, policyDir: string): EvalRepor
     const key = t.id.split('/').slice(1, 3).join(' ');
     pipelines.set(key, [...(pipelines.get(key) ?? []), t]);
   }
-  for (const [key, ts] of pipelines) sets.push(runSet(`real runs: ${key}`, ts, bundles));
+  for (const [key, ts] of pipelines) sets.push(runSet(`real runs: ${key}`, ts, bundles, declare));
   return { bundles: new Map([...bundles].map(([s, b]) => [s, b.revision])), sets };
 }

@@ -20,13 +20,13 @@ export interface EvalInput {
   readonly trustedDestinations: string[];
 }
 
-export function stepsOf(t: Trajectory, labelsOf: (tool: string) => readonly string[]): EvalInput {
+export function stepsOf(t: Trajectory, intent: string, labelsOf: (tool: string) => readonly string[]): EvalInput {
   const injected = t.injectedText === '' ? [] : extractDestinations(t.injectedText);
   const steps = t.calls.map((call, i): ReplayStep => {
     const at = T0 + i * STEP_MS;
     const proposal: ToolCallProposal = {
       proposalId: `${t.id}#${i}`, sessionId: t.id, agentId: `agentdojo-${t.suite}`, userId: 'emma', tenantId: 'agentdojo',
-      agentRole: `${t.suite}-assistant`, environment: 'eval', tool: call.fn, args: call.args, intent: '',
+      agentRole: `${t.suite}-assistant`, environment: 'eval', tool: call.fn, args: call.args, intent,
       replyTopic: 'eval', replyPartition: 0, deadlineMs: at + 30_000, createdAtMs: at,
     };
     const labels = labelsOf(call.fn);
