@@ -1,0 +1,66 @@
+// Smoke for docker-compose.yml, which cannot run here (no Docker): it parses, every long-running service has a
+// health check, every file it mounts exists, the processors run their processors/bin entry points, and its server
+// versions are the ones deploy/local and the testcontainers fallback run.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { KAFKA_IMAGE, REGISTRY_IMAGE } from '../setup/containers.ts';
+import { CLICKHOUSE_PLUGIN_ID } from '../../dashboards/clickhouse-query.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+interface Service {
+  image?: string;
+  command?: string[];
+  volumes?: string[];
+  healthcheck?: { test?: string[] };
+  depends_on?: Record<string, { condition: string }>;
+}
+const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const services = compose.services;
+const PROCESSORS = ['verdict', 'aggregator', 'clickhouse-sink', 'siem-forwarder'];
+
+function localVersion(name: string): string {
+  return execFileSync('bash', ['-c', `source deploy/local/lib.sh && echo "$${name}"`], { cwd: ROOT, encoding: 'utf8' }).trim();
+}
+
+describe('docker-compose.yml', () => {
+  it('has the servers, Grafana and the four processors, each long-running service with a health check', () => {
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(['kafka', 'registry', 'clickhouse', 'grafana', ...PROCESSORS]));
+    for (const [name, s] of Object.entries(services)) {
+      if (name === 'deps') continue; // a one-shot npm ci job: it completes, it is not "healthy"
+      expect(s.healthcheck?.test?.length, `${name} health check`).toBeGreaterThan(1);
+    }
+  });
+
+  it('runs each processor from processors/bin/<service>.ts after the servers are healthy', () => {
+    for (const name of PROCESSORS) {
+      const s = services[name] as Service;
+      expect(s.command).toEqual(['node', `processors/bin/${name}.ts`]);
+      for (const dep of ['kafka', 'registry', 'clickhouse']) expect(s.depends_on?.[dep]?.condition).toBe('service_healthy');
+    }
+  });
+
+  it('mounts only files and directories that exist in the checkout', () => {
+    const binds = Object.values(services).flatMap((s) => s.volumes ?? []).map((v) => v.split(':')[0] as string).filter((src) => src.startsWith('.'));
+    expect(binds.length).toBeGreaterThan(3);
+    for (const src of binds) expect(existsSync(resolve(ROOT, src)), src).toBe(true);
+    expect(readdirSync(join(ROOT, 'dashboards', 'generated')).filter((f) => f.endsWith('.json')).length).toBeGreaterThan(0);
+  });
+
+  it('runs the same Kafka and registry versions as deploy/local and the testcontainers fallback', () => {
+    expect(services['kafka']?.image).toBe(`apache/kafka:${localVersion('KAFKA_VERSION')}`);
+    expect(services['registry']?.image).toBe(`apicurio/apicurio-registry-mem:${localVersion('APICURIO_VERSION')}`);
+    expect(services['kafka']?.image).toBe(KAFKA_IMAGE);
+    expect(services['registry']?.image).toBe(REGISTRY_IMAGE);
+  });
+
+  it('provisions Grafana with the ClickHouse data source plugin the dashboards query', () => {
+    const ds = parse(readFileSync(join(ROOT, 'deploy/grafana/provisioning/datasources/clickhouse.yaml'), 'utf8')) as { datasources: { type: string; jsonData: { host: string } }[] };
+    expect(ds.datasources[0]?.type).toBe(CLICKHOUSE_PLUGIN_ID);
+    expect(ds.datasources[0]?.jsonData.host).toBe('clickhouse');
+    expect(JSON.stringify(services['grafana'])).toContain(CLICKHOUSE_PLUGIN_ID);
+  });
+});
