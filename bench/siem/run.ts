@@ -119,11 +119,23 @@ async function startPeerProcess(): Promise<{ urls: { hec: string; bulk: string; 
 }
 
 /** Records/s through the whole forwarder (all partitions' batches processed concurrently, as a consumer would). */
-async function forwarderRate(t: Target, round: number): Promise<number> {
+interface Measured {
+  readonly rate: number;
+  /** CPU time of this (forwarder) process per record, µs: steadier than wall time on a shared machine. */
+  readonly cpuUsPerRecord: number;
+}
+
+function cpuUs(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return d.user + d.system;
+}
+
+async function forwarderRate(t: Target, round: number): Promise<Measured> {
   const batches = makeBatches(round);
   const total = batches.reduce((n, b) => n + b.records.length, 0);
   const fwd = createSiemForwarder(t.config, { decode: jsonDecode, metrics: new MetricsRegistry(), dlq: { async write(ls) { throw new Error(`unexpected DLQ: ${ls[0]?.message}`); } } });
   const before = await t.stored();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const byPartition = new Map<number, Batch[]>();
   for (const b of batches) byPartition.set(b.partition, [...(byPartition.get(b.partition) ?? []), b]);
@@ -132,17 +144,19 @@ async function forwarderRate(t: Target, round: number): Promise<number> {
   }));
   await settled(t, before + total);
   const s = (performance.now() - t0) / 1000;
+  const cpu = cpuUs(c0);
   await fwd.close();
-  return total / s;
+  return { rate: total / s, cpuUsPerRecord: cpu / total };
 }
 
 /** Decode + filter + format only: no queue, no I/O. */
-function formatOnlyRate(t: Target, round: number): number {
+function formatOnlyRate(t: Target, round: number): Measured {
   const batches = makeBatches(round);
   const filter = compileFilter(t.config.filter);
   const format = formatterFor(t.config);
   let n = 0;
   let bytes = 0;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (const b of batches) for (const r of b.records) {
     const input = jsonDecode(r);
@@ -150,16 +164,18 @@ function formatOnlyRate(t: Target, round: number): number {
     n += 1;
   }
   const s = (performance.now() - t0) / 1000;
+  const cpu = cpuUs(c0);
   if (bytes === 0) throw new Error('nothing formatted');
-  return n / s;
+  return { rate: n / s, cpuUsPerRecord: cpu / n };
 }
 
 /** The peer's own ceiling: pre-formatted payloads sent in the same batch size through the bare sink, one request at a time. */
-async function rawPeerRate(t: Target, round: number): Promise<number> {
+async function rawPeerRate(t: Target, round: number): Promise<Measured> {
   const format = formatterFor(t.config);
   const items = makeBatches(round).flatMap((b) => b.records.map((r) => format(jsonDecode(r))));
   const sink = sinkFor(t.config);
   const before = await t.stored();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < items.length; i += delivery.batchSize) {
     const out = await sink.deliver(items.slice(i, i + delivery.batchSize));
@@ -167,8 +183,9 @@ async function rawPeerRate(t: Target, round: number): Promise<number> {
   }
   await settled(t, before + items.length);
   const s = (performance.now() - t0) / 1000;
+  const cpu = cpuUs(c0);
   await sink.close();
-  return items.length / s;
+  return { rate: items.length / s, cpuUsPerRecord: cpu / items.length };
 }
 
 async function main(): Promise<void> {
@@ -183,21 +200,23 @@ async function main(): Promise<void> {
     httpTarget('OCSF ndjson -> local collector', `${new URL(ocsf).origin}/_stats`, { format: 'ocsf', peer: { url: ocsf } }),
   );
   console.log(`SIEM forwarders: ${N} records/round, ${ROUNDS} rounds, Kafka batches of ${BATCH} over ${PARTITIONS} partitions, peer batch ${delivery.batchSize}; node ${process.version}`);
-  console.log('| forwarder | forwarder rec/s (median) | raw peer rec/s | forwarder / raw peer | format-only rec/s | forwarder / format-only |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log('| forwarder | forwarder rec/s | raw peer rec/s | forwarder / raw peer | format-only rec/s | forwarder CPU µs/rec | raw peer CPU µs/rec | format-only CPU µs/rec |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   let round = 0;
   for (const t of targets) {
-    const fw: number[] = [];
-    const raw: number[] = [];
-    const fmt: number[] = [];
+    const fw: Measured[] = [];
+    const raw: Measured[] = [];
+    const fmt: Measured[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       fmt.push(formatOnlyRate(t, round));
       raw.push(await rawPeerRate(t, round++));
       fw.push(await forwarderRate(t, round++));
     }
-    const [f, r, m] = [median(fw), median(raw), median(fmt)];
-    console.log(`| ${t.name} | ${Math.round(f)} | ${Math.round(r)} | ${(f / r).toFixed(2)} | ${Math.round(m)} | ${(f / m).toFixed(2)} |`);
+    const rate = (xs: Measured[]) => median(xs.map((x) => x.rate));
+    const cpu = (xs: Measured[]) => median(xs.map((x) => x.cpuUsPerRecord)).toFixed(1);
+    console.log(`| ${t.name} | ${Math.round(rate(fw))} | ${Math.round(rate(raw))} | ${(rate(fw) / rate(raw)).toFixed(2)} | ${Math.round(rate(fmt))} | ${cpu(fw)} | ${cpu(raw)} | ${cpu(fmt)} |`);
   }
+  console.log('(medians over the rounds; CPU = user+system time of the forwarder process per record)');
   for (const t of targets) await t.stop();
   peers.stop();
 }

@@ -15,9 +15,8 @@ import { TopicSerde } from '../../processors/runtime/serde/topic-serde.ts';
 import { unframe } from '../../processors/runtime/serde/wire-format.ts';
 import { defineTopics } from '../../processors/runtime/topics.ts';
 import { createTransport, parseKafkaClient, type InRecord, type KafkaTransport } from '../../processors/runtime/transport/index.ts';
-import {
-  consumerOptionsFor, createSiemForwarder, deadLetterEncoder, kafkaDlqWriter, siemDecoder, siemDlqTopicSpec, validateSiemConfig,
-} from '../../processors/sinks/siem/index.ts';
+import { siemDlqTopicSpec, validateSiemConfig } from '../../processors/sinks/siem/index.ts';
+import { startSiemForwarder } from '../../processors/sinks/siem/service.ts';
 import { alert, decision } from '../unit/siem/fixtures.ts';
 
 function registryUrl(): string {
@@ -72,20 +71,12 @@ describe('SIEM forwarder on Kafka', () => {
       format: 'hec', groupId: `arbiter-siem-hec-${run}`, sourceTopics: [topics.decisions.topic, topics.alerts.topic], dlqTopic,
       peer: { url: hec.url, token: 'kafka-token' }, delivery: { maxAttempts: 40, baseBackoffMs: 50, maxBackoffMs: 300, batchSize: 100 },
     });
-    const producer = await transport.producer({ idempotent: true });
     const metrics = new MetricsRegistry();
-    const fwd = createSiemForwarder(config, {
-      decode: siemDecoder(serde, topics), metrics,
-      dlq: kafkaDlqWriter(producer, config.dlqTopic, await deadLetterEncoder(registry, config.dlqTopic)),
-    });
-    const consumer = await transport.consumer(consumerOptionsFor(config, FAST));
-    const running = fwd.run(consumer);
+    const running = await startSiemForwarder(config, { transport, registry, serde, topics, metrics, consumer: FAST });
     await until(stopWhen, 60_000);
     await new Promise((r) => setTimeout(r, 500)); // let the last commit land
-    await consumer.close();
-    await running;
-    await fwd.close();
-    await producer.close();
+    await running.stop();
+    await running.done;
     return metrics;
   }
 
