@@ -182,6 +182,19 @@ describe('verdict processor on the real broker and registry', () => {
     expect(await verdictOf(p.proposalId)).toMatchObject({ effect: 'deny', bundleRevision: before });
   });
 
+  it('decides a burst of 1000 proposals once each (exactly-once under load) and reports the rate', async () => {
+    const burst = Array.from({ length: 1000 }, (_, i) => propose({ sessionId: `s-burst-${i % 20}`, replyPartition: i % 2 }));
+    const t0 = performance.now();
+    await producer.send(burst.map((p) => ({ topic: topics.proposals.topic, key: p.sessionId, value: serde.encode(topics.proposals, proposalToWire(p)),
+      headers: correlationHeaders(p.proposalId, { topic: p.replyTopic, partition: p.replyPartition }) })));
+    const ids = new Set(burst.map((p) => p.proposalId));
+    await waitFor('all burst decisions', () => (decisions.filter((d) => ids.has(d.proposalId)).length >= ids.size ? true : undefined));
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(`burst: ${ids.size} proposals decided in ${seconds.toFixed(2)} s = ${(ids.size / seconds).toFixed(0)} decisions/s (${processor.mode}, ${processor.transport.name})`);
+    expect(decisions.filter((d) => ids.has(d.proposalId))).toHaveLength(ids.size);
+    expect(new Set(verdicts.filter((v) => ids.has(v.proposalId)).map((v) => v.proposalId)).size).toBe(ids.size);
+  });
+
   it('after a restart restores sessions and chain heads: a duplicate gets the old verdict, new decisions extend the chain', async () => {
     const p = propose({ sessionId: 's-restart' });
     await send(p);
