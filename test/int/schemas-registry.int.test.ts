@@ -2,29 +2,21 @@
 // TopicNameStrategy subjects with BACKWARD compatibility, the v1 -> v2 evolution accepted and an incompatible
 // change refused by the registry itself, and the serde decoding an old writer's record through the registry.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { avroType, loadSchema } from '../../schemas/catalogue.ts';
-import { createRegistryClient, type SchemaRegistryClient } from '../../processors/runtime/serde/registry.ts';
+import { createRegistryClient, localRegistryUrl, type SchemaRegistryClient } from '../../processors/runtime/serde/registry.ts';
 import { TopicSerde } from '../../processors/runtime/serde/topic-serde.ts';
 import { frame } from '../../processors/runtime/serde/wire-format.ts';
 import { defineTopics, valueSubject } from '../../processors/runtime/topics.ts';
-
-function registryUrl(): string {
-  const env = join(import.meta.dirname, '..', '..', '.run', 'stack.env');
-  const fromFile = existsSync(env) ? readFileSync(env, 'utf8').split('\n').find((l) => l.startsWith('SCHEMA_REGISTRY_URL=')) : undefined;
-  const url = process.env['SCHEMA_REGISTRY_URL'] ?? fromFile?.slice('SCHEMA_REGISTRY_URL='.length);
-  if (!url) throw new Error('SCHEMA_REGISTRY_URL is not set and .run/stack.env has none: start the stack (deploy/local/stack.sh start)');
-  return url;
-}
 
 const run = randomUUID().slice(0, 8);
 
 describe('schemas in the real registry', () => {
   let registry: SchemaRegistryClient;
   beforeAll(() => {
-    registry = createRegistryClient(registryUrl());
+    registry = createRegistryClient(localRegistryUrl());
   });
 
   it('registers every current schema under its topic subject, idempotently', async () => {

@@ -3,15 +3,13 @@
 // Covers allow/deny, a duplicate proposal, poison input, a result folded into the session (taint), a passed
 // deadline, a rejected bundle and a restart that restores session state and the chain head from the changelog.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
 import { checkLink, genesisHead, headAfter, type ChainHead } from '../../processors/core/chain.ts';
 import type { DecisionRecord, ToolCallProposal, ToolCallResult } from '../../processors/core/types.ts';
 import { generateSigningKeys, signBundle } from '../../processors/policy/index.ts';
 import { proposalToWire, resultToWire } from '../../processors/runtime/serde/records.ts';
-import { createRegistryClient } from '../../processors/runtime/serde/registry.ts';
+import { createRegistryClient, localRegistryUrl } from '../../processors/runtime/serde/registry.ts';
 import { TopicSerde } from '../../processors/runtime/serde/topic-serde.ts';
 import { defineTopics, ensureArbiterTopics } from '../../processors/runtime/topics.ts';
 import { createTransport, parseKafkaClient } from '../../processors/runtime/transport/index.ts';
@@ -23,18 +21,10 @@ import type { DeadLetter } from '../../schemas/generated/DeadLetter.ts';
 import type { Verdict } from '../../schemas/generated/Verdict.ts';
 import { POLICY } from '../unit/verdict/fixtures.ts';
 
-function registryUrl(): string {
-  const env = join(import.meta.dirname, '..', '..', '.run', 'stack.env');
-  const fromFile = existsSync(env) ? readFileSync(env, 'utf8').split('\n').find((l) => l.startsWith('SCHEMA_REGISTRY_URL=')) : undefined;
-  const url = process.env['SCHEMA_REGISTRY_URL'] ?? fromFile?.slice('SCHEMA_REGISTRY_URL='.length);
-  if (!url) throw new Error('SCHEMA_REGISTRY_URL is not set and .run/stack.env has none: start the stack (deploy/local/stack.sh start)');
-  return url;
-}
-
 const run = randomUUID().slice(0, 8);
 const keys = generateSigningKeys();
 const config: VerdictConfig = {
-  brokers: localBrokers(), registryUrl: registryUrl(), kafkaClient: parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']),
+  brokers: localBrokers(), registryUrl: localRegistryUrl(), kafkaClient: parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']),
   topicPrefix: `itv-${run}`, partitions: 2, replicationFactor: 1, groupId: `itv-${run}-verdict`, instanceId: 'one',
   bundleName: 'verdict-test', trustedKeys: { k1: keys.publicKeyPem }, bundleWaitMs: 60_000, restoreTimeoutMs: 60_000,
   maxValueBytes: 64 * 1024, replyTopics: new Map(),

@@ -3,6 +3,8 @@
 // under /apis/ccompat/v7. Registration goes through @kafkajs/confluent-schema-registry (it also sets the
 // subject's compatibility on first registration); the two reads are plain REST calls because that client
 // parses fetched schemas with its own avsc options, and the serde must parse with avroOptions().
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import confluent from '@kafkajs/confluent-schema-registry';
 import { ArbiterError } from '../../core/errors.ts';
 
@@ -70,4 +72,16 @@ export function createRegistryClient(url: string): SchemaRegistryClient {
       return ((await res.json()) as { schema: string }).schema;
     },
   };
+}
+
+const STACK_ENV = join(import.meta.dirname, '..', '..', '..', '.run', 'stack.env');
+
+/** SCHEMA_REGISTRY_URL from the environment, else from the local stack's .run/stack.env (tests, benches, demo). */
+export function localRegistryUrl(): string {
+  const line = existsSync(STACK_ENV) ? readFileSync(STACK_ENV, 'utf8').split('\n').find((l) => l.startsWith('SCHEMA_REGISTRY_URL=')) : undefined;
+  const url = process.env['SCHEMA_REGISTRY_URL'] ?? line?.slice('SCHEMA_REGISTRY_URL='.length);
+  if (!url) {
+    throw new ArbiterError('ARB_CONFIG_INVALID', `SCHEMA_REGISTRY_URL is not set and ${STACK_ENV} has none: start the stack (deploy/local/stack.sh start)`, { key: 'SCHEMA_REGISTRY_URL' });
+  }
+  return url;
 }
