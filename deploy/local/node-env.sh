@@ -21,6 +21,13 @@ fi
 
 if [ ! -f "$_arbiter_root/node_modules/.package-lock.json" ] || [ "$_arbiter_root/package-lock.json" -nt "$_arbiter_root/node_modules/.package-lock.json" ]; then
   echo "[arbiter] installing npm packages (npm ci)" >&2
-  (cd "$_arbiter_root" && npm ci --no-audit --no-fund >&2) || { echo "[arbiter] ERR_BOOTSTRAP_NPM: npm ci failed" >&2; return 1; }
+  # npm ci refuses a lock that lacks an optional platform package the registry cannot serve (chdb lists macOS and
+  # arm64 builds that the registry this project uses does not have). Then npm install --no-save installs the same
+  # locked versions for this platform without touching package-lock.json.
+  (cd "$_arbiter_root" && { npm ci --no-audit --no-fund >&2 2>"$_arbiter_root/.npm-ci.log" || {
+      echo "[arbiter] npm ci refused the lock ($(grep -m1 'Missing:' "$_arbiter_root/.npm-ci.log" || tail -1 "$_arbiter_root/.npm-ci.log")); npm install --no-save" >&2
+      npm install --no-save --no-audit --no-fund >&2; }; }) \
+    || { echo "[arbiter] ERR_BOOTSTRAP_NPM: npm ci and npm install failed (see .npm-ci.log)" >&2; return 1; }
+  rm -f "$_arbiter_root/.npm-ci.log"
 fi
 export PATH="$_arbiter_root/node_modules/.bin:$PATH"
