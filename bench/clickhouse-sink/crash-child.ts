@@ -8,7 +8,7 @@
 // ARBITER_CRASH_BEFORE_COMMIT=n: SIGKILL itself at the n-th commit, after the insert was acknowledged and before
 // the offsets are written (the worst moment: those rows are stored and will be delivered again).
 import { readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
-import { openClickHouse } from '../../processors/sinks/clickhouse/client.ts';
+import { createClickHouse } from '../../processors/runtime/clickhouse-client.ts';
 import { applyMigrations, DEFAULT_TTL_DAYS } from '../../processors/sinks/clickhouse/migrations.ts';
 import { createDecisionsSink } from '../../processors/sinks/clickhouse/decisions-sink.ts';
 import type { DecisionRecord } from '../../processors/core/types.ts';
@@ -32,7 +32,7 @@ const committed: Record<string, string> = existsSync(offsetsFile) ? JSON.parse(r
 
 const crashBeforeCommit = Number(process.env['ARBITER_CRASH_BEFORE_COMMIT'] ?? 0);
 let commits = 0;
-const client = openClickHouse({ kind: 'chdb', path: chdbPath });
+const client = createClickHouse({ kind: 'chdb', path: chdbPath });
 await applyMigrations(client, { database: 'default', ttlDays: DEFAULT_TTL_DAYS });
 console.log('READY');
 const sink = createDecisionsSink(client, {

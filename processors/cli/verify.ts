@@ -2,22 +2,25 @@
 // (partition, chain seq, decision id, what is wrong). Exit code 0 = intact, 1 = broken, 2 = usage/config error.
 import { parseArgs } from 'node:util';
 import { ArbiterError } from '../core/errors.ts';
-import { openClickHouse, type ClickHouseTarget } from '../sinks/clickhouse/client.ts';
+import type { ClickHouseConfig } from '../core/config.ts';
+import { createClickHouse } from '../runtime/clickhouse-client.ts';
 import { verifyChain, type VerifyReport } from '../sinks/clickhouse/verify-chain.ts';
 
 export const VERIFY_USAGE = `usage: arbiter verify [--chdb PATH | --url URL] [--table decisions] [--partition N]... [--allow-expired-prefix] [--json]
-  --chdb PATH              chDB data path (default: $ARBITER_CHDB_PATH)
+  --chdb PATH              chDB data path (default: $CHDB_PATH)
   --url URL                ClickHouse HTTP URL (default: $CLICKHOUSE_URL; wins over --chdb)
   --table NAME             decisions table (default: decisions)
   --partition N            only this chain partition (repeatable)
   --allow-expired-prefix   start each chain at its oldest stored row (rows past the TTL are gone legitimately)
   --json                   print the report as JSON`;
 
-export function targetFrom(values: { chdb?: string | undefined; url?: string | undefined }, env: NodeJS.ProcessEnv): ClickHouseTarget {
+export function targetFrom(values: { chdb?: string | undefined; url?: string | undefined }, env: NodeJS.ProcessEnv): ClickHouseConfig {
   const url = values.url ?? env['CLICKHOUSE_URL'];
-  if (url) return { kind: 'http', url, username: env['CLICKHOUSE_USER'], password: env['CLICKHOUSE_PASSWORD'] };
-  const path = values.chdb ?? env['ARBITER_CHDB_PATH'];
-  if (!path) throw new ArbiterError('ARB_CONFIG_INVALID', 'no ClickHouse given: pass --url or --chdb, or set CLICKHOUSE_URL or ARBITER_CHDB_PATH', { key: '--chdb' });
+  if (url) {
+    return { kind: 'http', url, username: env['CLICKHOUSE_USER'] ?? 'default', password: env['CLICKHOUSE_PASSWORD'] ?? '', database: env['CLICKHOUSE_DATABASE'] ?? 'default' };
+  }
+  const path = values.chdb ?? env['CHDB_PATH'];
+  if (!path) throw new ArbiterError('ARB_CONFIG_INVALID', 'no ClickHouse given: pass --url or --chdb, or set CLICKHOUSE_URL or CHDB_PATH', { key: '--chdb' });
   return { kind: 'chdb', path };
 }
 
@@ -51,14 +54,14 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     out(`ARB_CONFIG_INVALID: --partition takes a non-negative integer, got ${values.partition?.join(', ')}`);
     return 2;
   }
-  let target: ClickHouseTarget;
+  let target: ClickHouseConfig;
   try {
     target = targetFrom(values, process.env);
   } catch (e) {
     out((e as Error).message);
     return 2;
   }
-  const client = openClickHouse(target);
+  const client = createClickHouse(target);
   try {
     const report = await verifyChain(client, {
       ...(values.table ? { table: values.table } : {}),

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { openClickHouse } from '../../processors/sinks/clickhouse/client.ts';
+import { createClickHouse } from '../../processors/runtime/clickhouse-client.ts';
 import { verifyChain } from '../../processors/sinks/clickhouse/verify-chain.ts';
 import { makeDecisions } from '../unit/clickhouse/decision-fixtures.ts';
 
@@ -77,9 +77,12 @@ it('SIGKILLed repeatedly while storing 100,000 decisions, the sink ends with exa
   console.log(`${kills} SIGKILLs:\n  ${progress.join('\n  ')}`);
   expect(kills).toBeGreaterThanOrEqual(6);
 
-  const ch = openClickHouse({ kind: 'chdb', path: join(dir, 'chdb') });
+  const ch = createClickHouse({ kind: 'chdb', path: join(dir, 'chdb') });
   try {
-    const q = async (sql: string) => (await (await ch.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, number>>())[0];
+    const q = async (sql: string): Promise<Record<string, number> | undefined> => {
+      const [r] = await (await ch.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, number | string>>();
+      return r && Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)]));
+    };
     const raw = await q('SELECT count() AS n, uniqExact(decision_id) AS ids FROM decisions');
     console.log(`physical rows before merge: ${raw?.['n']} for ${raw?.['ids']} decisions (redelivered copies: ${Number(raw?.['n']) - N})`);
     expect(raw?.['ids']).toBe(N);

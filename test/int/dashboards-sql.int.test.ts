@@ -8,7 +8,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARDS } from '../../dashboards/index.ts';
 import { expandMacros } from '../../dashboards/macros.ts';
-import { openClickHouse } from '../../processors/sinks/clickhouse/client.ts';
+import { createClickHouse } from '../../processors/runtime/clickhouse-client.ts';
 import { applyMigrations, DEFAULT_TTL_DAYS } from '../../processors/sinks/clickhouse/migrations.ts';
 import { createDecisionsSink } from '../../processors/sinks/clickhouse/decisions-sink.ts';
 import { writePipelineMetrics, PIPELINE_METRICS, type PipelineSample } from '../../processors/sinks/clickhouse/pipeline-metrics.ts';
@@ -83,7 +83,7 @@ async function seed(): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'arbiter-dash-'));
-  ch = openClickHouse({ kind: 'chdb', path: join(dir, 'chdb') });
+  ch = createClickHouse({ kind: 'chdb', path: join(dir, 'chdb') });
   await applyMigrations(ch, { database: 'default', ttlDays: DEFAULT_TTL_DAYS });
   await seed();
 });
