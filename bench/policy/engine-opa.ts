@@ -34,6 +34,7 @@ interface OpaReply {
   readonly samplesNs: number[];
   readonly batchMeansNs: number[];
   readonly timerNs: number[];
+  readonly cpuMeansNs: number[];
   readonly opaVersion: string;
   readonly goVersion: string;
 }
@@ -52,6 +53,7 @@ export function runOpa(binary: string, spec: PolicySpec, cases: readonly BenchCa
       samplesNs: Float64Array.from(reply.samplesNs),
       batchMeansNs: Float64Array.from(reply.batchMeansNs),
       timerNs: Float64Array.from(reply.timerNs),
+      cpuMeansNs: Float64Array.from(reply.cpuMeansNs),
     },
   };
 }

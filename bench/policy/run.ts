@@ -21,7 +21,7 @@ import { assertEquivalent } from './equivalence.ts';
 import { DEFAULT_RULES_PER_TOOL, generateCases, generatePolicy } from './generate.ts';
 import { oracleDecide } from './oracle.ts';
 import type { BenchCase, PolicySpec } from './spec.ts';
-import { median, percentile, timeDecisions } from './timing.ts';
+import { median, percentile, perInputMedians, timeDecisions } from './timing.ts';
 
 interface Scenario { readonly label: string; readonly rules: number; readonly rulesPerTool: number }
 const SCENARIOS: readonly Scenario[] = [
@@ -49,23 +49,40 @@ const { values: flags } = parseArgs({
 const rounds = Number(flags.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${flags.rounds}`);
 const scale = flags.quick ? 0.1 : 1;
-const opts = (warmup: number, samples: number, batch: number): TimingOptions =>
-  ({ warmup: Math.ceil(warmup * scale), samples: Math.ceil(samples * scale), batch });
-/** Sample counts sized so each engine's timing takes roughly a second per round at 200 rules. */
+/** samplesPerCase per-call samples for each proposal (their per-proposal medians need several). */
+const opts = (warmup: number, samplesPerCase: number, batch: number, cpuBatch: number): TimingOptions => ({
+  warmup: Math.ceil(warmup * scale),
+  samples: Math.max(1, Math.round(samplesPerCase * scale)) * CASE_COUNT,
+  batch,
+  batches: Math.ceil(100 * scale),
+  cpuBatch,
+  cpuBatches: Math.ceil(20 * scale),
+});
+/** Sized so each engine's timing takes a few seconds per round at 200 rules; CPU batches ≈ 10-30 ms each. */
 const TIMING: Readonly<Record<string, TimingOptions>> = {
-  arbiter: opts(100_000, 300_000, 100),
-  'cedar-wasm': opts(300, 3_000, 10),
-  opa: opts(5_000, 40_000, 100),
+  arbiter: opts(100_000, 300, 1_000, 20_000),
+  'cedar-wasm': opts(300, 5, 10, 50),
+  opa: opts(5_000, 40, 200, 1_000),
 };
 
-interface RoundStats { readonly p50: number; readonly p99: number; readonly batchedMean: number; readonly timer: number }
+interface RoundStats {
+  readonly p50: number;
+  readonly p99: number;
+  /** p99 over proposals of each proposal's median time. */
+  readonly mixP99: number;
+  readonly batchedMean: number;
+  readonly cpuMean: number;
+  readonly timer: number;
+}
 interface Row { readonly engine: string; readonly version: string; readonly rounds: RoundStats[] }
 
 function stats(r: EngineResult): RoundStats {
   return {
     p50: percentile(r.timing.samplesNs, 0.5),
     p99: percentile(r.timing.samplesNs, 0.99),
+    mixP99: percentile(perInputMedians(r.timing.samplesNs, CASE_COUNT), 0.99),
     batchedMean: median(r.timing.batchMeansNs),
+    cpuMean: median(r.timing.cpuMeansNs),
     timer: median(r.timing.timerNs),
   };
 }
@@ -126,7 +143,9 @@ function main(): void {
       version: row.version,
       p50Ns: median(row.rounds.map((r) => r.p50)),
       p99Ns: median(row.rounds.map((r) => r.p99)),
+      mixP99Ns: median(row.rounds.map((r) => r.mixP99)),
       batchedMeanNs: median(row.rounds.map((r) => r.batchedMean)),
+      cpuMeanNs: median(row.rounds.map((r) => r.cpuMean)),
       timerNs: median(row.rounds.map((r) => r.timer)),
       perRound: row.rounds,
     }));
@@ -134,16 +153,16 @@ function main(): void {
   });
 
   console.log('\nper decision, median over rounds (µs); ratio = engine ÷ Arbiter');
-  console.log('| rules | engine | p50 | p99 | batched mean | p50 ratio | p99 ratio | mean ratio |');
-  console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| rules | engine | p50 | p99 | mix p99 | batched mean | CPU mean | p50 ratio | p99 ratio | CPU ratio |');
+  console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   const targetLines: string[] = [];
   let failed = false;
   for (const s of summary) {
     const base = s.rows.find((r) => r.engine === 'arbiter');
     if (base === undefined) throw new Error('no Arbiter row');
     for (const r of s.rows) {
-      console.log(`| ${s.scenario} | ${r.engine} | ${us(r.p50Ns)} | ${us(r.p99Ns)} | ${us(r.batchedMeanNs)} | ` +
-        `${times(r.p50Ns / base.p50Ns)} | ${times(r.p99Ns / base.p99Ns)} | ${times(r.batchedMeanNs / base.batchedMeanNs)} |`);
+      console.log(`| ${s.scenario} | ${r.engine} | ${us(r.p50Ns)} | ${us(r.p99Ns)} | ${us(r.mixP99Ns)} | ${us(r.batchedMeanNs)} | ${us(r.cpuMeanNs)} | ` +
+        `${times(r.p50Ns / base.p50Ns)} | ${times(r.p99Ns / base.p99Ns)} | ${times(r.cpuMeanNs / base.cpuMeanNs)} |`);
     }
     if (s.scenario !== TARGET_SCENARIO) continue;
     const cedar = s.rows.find((r) => r.engine === 'cedar-wasm');

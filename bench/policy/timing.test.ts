@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, percentile } from './timing.ts';
+import { median, percentile, perInputMedians } from './timing.ts';
 
 describe('percentile', () => {
   it('uses the nearest rank on unsorted samples', () => {
@@ -11,5 +11,16 @@ describe('percentile', () => {
   });
   it('refuses an empty sample', () => {
     expect(() => percentile([], 0.5)).toThrow(/no samples/);
+  });
+});
+
+describe('perInputMedians', () => {
+  it('takes each input its own samples, which cycle the inputs in order', () => {
+    // inputs 0,1,2 timed three times each: input 1 is the slow one, with one noisy outlier for input 0.
+    const samples = [1, 10, 2, 900, 11, 2, 1, 12, 2];
+    expect([...perInputMedians(samples, 3)]).toEqual([1, 11, 2]);
+  });
+  it('refuses fewer samples than inputs', () => {
+    expect(() => perInputMedians([1, 2], 3)).toThrow(/cannot cover/);
   });
 });

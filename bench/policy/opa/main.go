@@ -24,7 +24,11 @@ type request struct {
 	Warmup  int              `json:"warmup"`
 	Samples int              `json:"samples"`
 	// Batch is the number of decisions timed together for the batched mean (amortises the timer).
-	Batch int `json:"batch"`
+	Batch   int `json:"batch"`
+	Batches int `json:"batches"`
+	// CPUBatch decisions per process-CPU-time reading, CPUBatches readings (as timing.ts on the Node side).
+	CPUBatch   int `json:"cpuBatch"`
+	CPUBatches int `json:"cpuBatches"`
 }
 
 type reply struct {
@@ -32,6 +36,7 @@ type reply struct {
 	SamplesNs    []int64   `json:"samplesNs"`
 	BatchMeansNs []float64 `json:"batchMeansNs"`
 	TimerNs      []int64   `json:"timerNs"`
+	CPUMeansNs   []float64 `json:"cpuMeansNs"`
 	OpaVersion   string    `json:"opaVersion"`
 	GoVersion    string    `json:"goVersion"`
 }
@@ -61,8 +66,8 @@ func main() {
 	if err := json.NewDecoder(os.Stdin).Decode(&req); err != nil {
 		fail("bad request on stdin: %v", err)
 	}
-	if len(req.Inputs) == 0 || req.Samples <= 0 || req.Batch <= 0 {
-		fail("request needs inputs, samples > 0 and batch > 0")
+	if len(req.Inputs) == 0 || req.Samples <= 0 || req.Batch <= 0 || req.Batches <= 0 || req.CPUBatch <= 0 || req.CPUBatches <= 0 {
+		fail("request needs inputs, and samples, batch, batches, cpuBatch and cpuBatches > 0")
 	}
 	ctx := context.Background()
 	q, err := rego.New(rego.Query(req.Query), rego.Module("bench.rego", req.Module)).PrepareForEval(ctx)
@@ -91,15 +96,23 @@ func main() {
 		decide(ctx, q, inputs[i%n])
 		out.SamplesNs[i] = time.Since(start).Nanoseconds()
 	}
-	// Batched: mean of Batch consecutive decisions, timer cost amortised.
-	batches := req.Samples / req.Batch
-	out.BatchMeansNs = make([]float64, batches)
-	for b := 0; b < batches; b++ {
+	// Batched: mean of Batch consecutive decisions (Batches times), timer cost amortised.
+	out.BatchMeansNs = make([]float64, req.Batches)
+	for b := 0; b < req.Batches; b++ {
 		start := time.Now()
 		for j := 0; j < req.Batch; j++ {
 			decide(ctx, q, inputs[(b*req.Batch+j)%n])
 		}
 		out.BatchMeansNs[b] = float64(time.Since(start).Nanoseconds()) / float64(req.Batch)
+	}
+	// CPU: process user + system time per decision; time spent preempted does not count.
+	out.CPUMeansNs = make([]float64, req.CPUBatches)
+	for b := 0; b < req.CPUBatches; b++ {
+		start := processCPUNs()
+		for j := 0; j < req.CPUBatch; j++ {
+			decide(ctx, q, inputs[(b*req.CPUBatch+j)%n])
+		}
+		out.CPUMeansNs[b] = float64(processCPUNs()-start) / float64(req.CPUBatch)
 	}
 	out.TimerNs = make([]int64, 1000)
 	for i := range out.TimerNs {
