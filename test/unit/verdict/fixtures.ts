@@ -26,6 +26,12 @@ rules:
     tools: send_email
     when: { destination.domain: { not_in: [example.com] } }
     effect: deny
+  - id: email-redact
+    tools: send_email
+    effect: modify
+    modify:
+      - redact: args.body
+        detectors: [ssn]
   - id: email-tainted
     tools: send_email
     when: { session.tainted: true }

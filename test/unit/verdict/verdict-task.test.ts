@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { checkLink, genesisHead } from '../../../processors/core/chain.ts';
 import type { DecisionRecord } from '../../../processors/core/types.ts';
 import type { SchemaRegistryClient } from '../../../processors/runtime/serde/registry.ts';
-import { proposalToWire, resultToWire } from '../../../processors/runtime/serde/records.ts';
+import { proposalToWire, resultToWire, verdictModifiedArgs } from '../../../processors/runtime/serde/records.ts';
+import type { Verdict } from '../../../schemas/generated/Verdict.ts';
 import { TopicSerde } from '../../../processors/runtime/serde/topic-serde.ts';
 import { defineTopics } from '../../../processors/runtime/topics.ts';
 import type { InRecord, KafkaTransport, OutRecord, TransportProducer } from '../../../processors/runtime/transport/transport.ts';
@@ -133,6 +134,20 @@ describe('VerdictTask.process', () => {
     const out = await run(rec(encoded({ replyTopic: 'elsewhere' })), rec(encoded({ proposalId: 'p-2', replyPartition: 9 })));
     expect(on(out, topics.dlqProposals.topic)).toHaveLength(2);
     expect(on(out, topics.decisions.topic)).toHaveLength(0);
+  });
+
+  it('sends a modify verdict with the modified arguments and records the modification, not the raw value', async () => {
+    const { topics, run, rec, encoded, on, decode } = await setup();
+    const body = 'my ssn is 123-45-6789';
+    const out = await run(rec(encoded({ tool: 'send_email', args: { to: ['bob@example.com'], subject: 's', body } })));
+    const verdict = await decode<Verdict>(topics.verdicts, on(out, topics.verdicts.topic)[0] as OutRecord);
+    expect(verdict.effect).toBe('modify');
+    expect(verdict.modifications.map((m) => [m.kind, m.path])).toEqual([['redact', 'body']]);
+    const modified = verdictModifiedArgs(verdict);
+    expect(typeof modified?.['body']).toBe('string');
+    expect(modified?.['body']).not.toContain('123-45-6789');
+    const record = await decode<DecisionRecord>(topics.decisions, on(out, topics.decisions.topic)[0] as OutRecord);
+    expect(record.argsMinimised['body']).toBe('[redacted:ssn]');
   });
 
   it('emits an ApprovalRequested on the input partition for an escalation', async () => {
