@@ -3,8 +3,9 @@
 // any service that answers on the reply topic/partition named in the headers (or adapt `makeRequest`).
 // Two load shapes, both bounded in time:
 //  - closed loop: a fixed number of requests in flight, a new one sent as each reply arrives;
-//  - open loop: a fixed offered rate; latency counts from each request's intended send time, so a stalled
-//    client cannot hide its queueing (no coordinated omission).
+//  - open loop: a fixed offered rate, paced by the intended send times. Latency counts from the moment the request
+//    is handed to the client; how late the generator itself was against its schedule (its own event-loop lag on a
+//    busy machine) is reported separately as scheduleLagP99Ms, so it is not charged to the client under test.
 // Sends issued in the same event-loop turn are coalesced into one send() call (same for every client).
 import { performance } from 'node:perf_hooks';
 import type { InRecord, KafkaTransport, OutRecord, TransportConsumer, TransportProducer } from '../../processors/runtime/transport/index.ts';
@@ -39,6 +40,10 @@ export interface PhaseResult {
   readonly latency: LatencySummary;
   /** Open loop only: the backlog passed its bound and the step was cut short. */
   readonly overloaded: boolean;
+  /** CPU time of this (requester) process per answered request, µs: client overhead, far less noise-prone than latency. */
+  readonly cpuMicrosPerRequest: number;
+  /** Open loop only: p99 of (actual send time - intended send time), ms. */
+  readonly scheduleLagP99Ms: number;
 }
 
 interface Pending {
@@ -77,6 +82,7 @@ export class Requester {
   #completed = 0;
   #onReply: (() => void) | undefined;
   #sendError: unknown;
+  #cpuAtStart: NodeJS.CpuUsage = process.cpuUsage();
 
   private constructor(options: RequesterOptions, producer: TransportProducer, consumer: TransportConsumer) {
     this.#options = options;
@@ -152,12 +158,14 @@ export class Requester {
     this.#latencies = [];
     this.#completed = 0;
     this.#sendError = undefined;
+    this.#cpuAtStart = process.cpuUsage();
   }
 
   async #endPhase(label: string, offeredPerSec: number, sent: number, measuredMs: number): Promise<PhaseResult> {
     const deadline = performance.now() + DRAIN_MS;
     while (this.#pending.size > 0 && performance.now() < deadline) await sleep(5);
     this.#onReply = undefined;
+    const cpu = process.cpuUsage(this.#cpuAtStart);
     if (this.#sendError !== undefined) throw this.#sendError;
     const latency = summarize(this.#latencies);
     return {
@@ -169,6 +177,8 @@ export class Requester {
       achievedPerSec: (latency.count / measuredMs) * 1000,
       latency,
       overloaded: false,
+      cpuMicrosPerRequest: (cpu.user + cpu.system) / Math.max(1, this.#completed),
+      scheduleLagP99Ms: 0,
     };
   }
 
@@ -206,12 +216,15 @@ export class Requester {
     const stopAt = recordFrom + measureMs;
     let issued = 0;
     let overloaded = false;
+    const lags: number[] = [];
     while (performance.now() < stopAt) {
       const now = performance.now();
       const due = Math.floor((now - t0) / intervalMs);
       for (; issued < due; issued++) {
         const intended = t0 + issued * intervalMs;
-        this.#send(intended, intended >= recordFrom);
+        const measured = intended >= recordFrom;
+        if (measured) lags.push(now - intended);
+        this.#send(now, measured);
       }
       if (this.#pending.size > maxOutstanding) {
         overloaded = true;
@@ -220,7 +233,7 @@ export class Requester {
       await sleep(1);
     }
     const result = await this.#endPhase(`open loop, ${ratePerSec}/s offered`, ratePerSec, issued, measureMs);
-    return { ...result, overloaded };
+    return { ...result, overloaded, scheduleLagP99Ms: summarize(lags).p99 };
   }
 
   async stop(): Promise<void> {

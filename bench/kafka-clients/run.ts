@@ -1,5 +1,7 @@
 // Kafka client benchmark: request/reply echo on the real broker, every client in the same run.
-//   node bench/kafka-clients/run.ts [--clients kafkajs,confluent,platformatic] [--quick]
+//   node bench/kafka-clients/run.ts [--clients kafkajs,confluent,platformatic] [--rounds 3] [--quick]
+// Rounds interleave the clients (k1 c1 p1 k2 c2 p2 ...) so machine noise spreads over all of them; the table gives
+// the median of each figure over the rounds.
 // Per client: round trip p50/p99 at 1 and 64 in flight (closed loop), the highest offered rate whose p99 stays
 // <= 25 ms with every request answered (open loop, rate stepped up, bounded time per step), and an exactly-once
 // check: a transactional echo service is SIGKILLed mid-stream and restarted; the reply topic read with
@@ -15,17 +17,21 @@ import { echoRequest, Requester, type PhaseResult, type RequesterOptions } from 
 import { localBrokers } from './local-brokers.ts';
 import { REQUEST_ID_HEADER } from './request-reply.ts';
 import { withTimeout } from './with-timeout.ts';
+import { median } from './latency-stats.ts';
 
 const P99_BUDGET_MS = 25;
 const REQUEST_PARTITIONS = 4;
 const PAYLOAD_BYTES = 512;
 const SESSIONS = 1000;
-const { values: args } = parseArgs({ options: { clients: { type: 'string' }, quick: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: { clients: { type: 'string' }, rounds: { type: 'string', default: '1' }, quick: { type: 'boolean', default: false } },
+});
+const ROUNDS = Math.max(1, Number(args.rounds));
 const clients: KafkaClientName[] = (args.clients ?? KAFKA_CLIENTS.join(',')).split(',').map((c) => parseKafkaClient(c));
 const WARMUP_MS = args.quick ? 500 : 1_000;
 const MEASURE_MS = args.quick ? 2_000 : 5_000;
 const STEP_MEASURE_MS = args.quick ? 2_000 : 4_000;
-const RATES = [500, 1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 8_000, 10_000, 12_000, 16_000, 20_000];
+const RATES = [250, 500, 1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 8_000, 10_000, 12_000, 16_000, 20_000];
 const EOS_REQUESTS = 3_000;
 const run = randomUUID().slice(0, 8);
 const brokers = localBrokers();
@@ -82,28 +88,33 @@ async function topics(transport: KafkaTransport, name: string): Promise<{ reques
   return { request, reply };
 }
 
+/** One round of one client. */
+interface RoundResult {
+  readonly one: PhaseResult;
+  readonly many: PhaseResult;
+  readonly steps: PhaseResult[];
+  readonly maxSustained: number | undefined;
+}
+
 interface ClientResult {
   readonly client: KafkaClientName;
   readonly version: string;
-  readonly one?: PhaseResult;
-  readonly many?: PhaseResult;
-  readonly steps: PhaseResult[];
-  readonly maxSustained?: number;
-  readonly eos: string;
-  readonly error?: string;
+  readonly rounds: RoundResult[];
+  eos: string;
+  errors: string[];
 }
 
 const sustained = (r: PhaseResult) =>
   !r.overloaded && r.lost === 0 && r.latency.p99 <= P99_BUDGET_MS && r.achievedPerSec >= 0.95 * r.offeredPerSec;
 
-async function latencyAndRate(client: KafkaClientName, transport: KafkaTransport) {
-  const t = await topics(transport, client);
-  const echo = await forkEcho(client, t.request, `bench.echo.${client}.${run}`);
+async function latencyAndRate(client: KafkaClientName, transport: KafkaTransport, round: number): Promise<RoundResult> {
+  const t = await topics(transport, `${client}-r${round}`);
+  const echo = await forkEcho(client, t.request, `bench.echo.${client}.${round}.${run}`);
   const options: RequesterOptions = {
     requestTopic: t.request,
     replyTopic: t.reply,
     replyPartition: 0,
-    groupId: `bench.requester.${client}.${run}`,
+    groupId: `bench.requester.${client}.${round}.${run}`,
     payloadBytes: PAYLOAD_BYTES,
     sessions: SESSIONS,
   };
@@ -112,19 +123,19 @@ async function latencyAndRate(client: KafkaClientName, transport: KafkaTransport
     const one = await requester.closedLoop(1, WARMUP_MS, MEASURE_MS);
     log(`${client}: 1 in flight p50 ${one.latency.p50.toFixed(2)} ms p99 ${one.latency.p99.toFixed(2)} ms`);
     const many = await requester.closedLoop(64, WARMUP_MS, MEASURE_MS);
-    log(`${client}: 64 in flight p50 ${many.latency.p50.toFixed(2)} ms p99 ${many.latency.p99.toFixed(2)} ms, ${many.achievedPerSec.toFixed(0)}/s`);
+    log(`${client}: 64 in flight p50 ${many.latency.p50.toFixed(2)} ms p99 ${many.latency.p99.toFixed(2)} ms, ${many.achievedPerSec.toFixed(0)}/s, ${many.cpuMicrosPerRequest.toFixed(0)} µs CPU/request`);
     const steps: PhaseResult[] = [];
     let failures = 0;
     for (const rate of RATES) {
       const step = await requester.openLoop(rate, WARMUP_MS, STEP_MEASURE_MS);
       steps.push(step);
-      log(`${client}: ${rate}/s offered -> ${step.achievedPerSec.toFixed(0)}/s, p50 ${step.latency.p50.toFixed(2)} p99 ${step.latency.p99.toFixed(2)} ms, lost ${step.lost}${step.overloaded ? ', overloaded' : ''}`);
+      log(`${client}: ${rate}/s offered -> ${step.achievedPerSec.toFixed(0)}/s, p50 ${step.latency.p50.toFixed(2)} p99 ${step.latency.p99.toFixed(2)} ms, lost ${step.lost}, generator lag p99 ${step.scheduleLagP99Ms.toFixed(1)} ms${step.overloaded ? ', overloaded' : ''}`);
       // Two failing steps in a row end the search (one may be noise on this shared machine).
       failures = sustained(step) ? 0 : failures + 1;
       if (failures >= 2) break;
     }
     const passing = steps.filter(sustained).map((s) => s.offeredPerSec);
-    return { one, many, steps, ...(passing.length > 0 ? { maxSustained: Math.max(...passing) } : {}) };
+    return { one, many, steps, maxSustained: passing.length > 0 ? Math.max(...passing) : undefined };
   } finally {
     await requester.stop();
     await echo.stop();
@@ -175,43 +186,54 @@ async function exactlyOnce(client: KafkaClientName, transport: KafkaTransport): 
   return `${ok ? 'yes' : 'NO'}: ${unique}/${EOS_REQUESTS} replies, ${duplicates} duplicates after a SIGKILL + restart`;
 }
 
-async function benchClient(client: KafkaClientName): Promise<ClientResult> {
-  const version = clientVersion(client);
-  log(`${version}: start`);
-  try {
-    const transport = await createTransport(client, { brokers, clientId: `bench-${client}` });
-    const rate = await latencyAndRate(client, transport);
-    const eos = await exactlyOnce(client, transport).catch((error: unknown) => `NO: ${String(error)}`);
-    log(`${client}: exactly-once ${eos}`);
-    return { client, version, ...rate, eos };
-  } catch (error) {
-    log(`${client}: FAILED ${String(error)}`);
-    return { client, version, steps: [], eos: 'not run', error: String(error) };
+const results: ClientResult[] = clients.map((client) => ({ client, version: clientVersion(client), rounds: [], eos: 'not run', errors: [] }));
+const transports = new Map<KafkaClientName, KafkaTransport>();
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const result of results) {
+    log(`${result.version}: round ${round}/${ROUNDS}`);
+    try {
+      const transport = transports.get(result.client) ?? (await createTransport(result.client, { brokers, clientId: `bench-${result.client}` }));
+      transports.set(result.client, transport);
+      result.rounds.push(await latencyAndRate(result.client, transport, round));
+    } catch (error) {
+      log(`${result.client}: round ${round} FAILED ${String(error)}`);
+      result.errors.push(String(error));
+    }
   }
+}
+for (const result of results) {
+  const transport = transports.get(result.client);
+  if (transport === undefined) continue;
+  result.eos = await exactlyOnce(result.client, transport).catch((error: unknown) => `NO: ${String(error)}`);
+  log(`${result.client}: exactly-once ${result.eos}`);
 }
 
 const ms = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(2));
-const results: ClientResult[] = [];
-for (const client of clients) results.push(await benchClient(client));
-
+/** Median over the rounds of one figure. */
+const med = (r: ClientResult, pick: (x: RoundResult) => number | undefined): number | undefined => {
+  const xs = r.rounds.map(pick).map((x) => x ?? 0);
+  return xs.length === 0 ? undefined : median(xs);
+};
 const lines = [
-  `Request/reply echo, ${PAYLOAD_BYTES}-byte values, ${REQUEST_PARTITIONS} request partitions, 1 reply partition; echo service in its own process; broker ${brokers.join(',')}.`,
-  `Closed loop: ${WARMUP_MS} ms warm-up + ${MEASURE_MS} ms measured. Open loop steps: ${WARMUP_MS} ms + ${STEP_MEASURE_MS} ms each; sustained = p99 <= ${P99_BUDGET_MS} ms, no loss, >= 95% of offered.`,
+  `Request/reply echo, ${PAYLOAD_BYTES}-byte values, ${REQUEST_PARTITIONS} request partitions, 1 reply partition; echo service in its own process; broker ${brokers.join(',')}; ${ROUNDS} round(s), clients interleaved, medians over rounds.`,
+  `Closed loop: ${WARMUP_MS} ms warm-up + ${MEASURE_MS} ms measured. Open loop steps (${RATES.join(', ')}/s): ${WARMUP_MS} ms + ${STEP_MEASURE_MS} ms each; sustained = p99 <= ${P99_BUDGET_MS} ms, no loss, >= 95% of offered; two failing steps in a row end the search.`,
   '',
-  '| client | p50 @1 (ms) | p99 @1 (ms) | p50 @64 (ms) | p99 @64 (ms) | replies/s @64 | max rate with p99 <= 25 ms | exactly-once (txn) |',
-  '|---|---|---|---|---|---|---|---|',
+  '| client | p50 @1 (ms) | p99 @1 (ms) | p50 @64 (ms) | p99 @64 (ms) | replies/s @64 | requester CPU µs/request @64 | max rate with p99 <= 25 ms (per round) | exactly-once (txn) |',
+  '|---|---|---|---|---|---|---|---|---|',
   ...results.map((r) =>
-    r.error !== undefined
-      ? `| ${r.version} | failed: ${r.error} | | | | | | |`
-      : `| ${r.version} | ${ms(r.one?.latency.p50)} | ${ms(r.one?.latency.p99)} | ${ms(r.many?.latency.p50)} | ${ms(r.many?.latency.p99)} | ${r.many?.achievedPerSec.toFixed(0) ?? '–'} | ${r.maxSustained !== undefined ? `${r.maxSustained}/s` : 'none'} | ${r.eos} |`,
+    r.rounds.length === 0
+      ? `| ${r.version} | failed: ${r.errors.join('; ')} | | | | | | | ${r.eos} |`
+      : `| ${r.version} | ${ms(med(r, (x) => x.one.latency.p50))} | ${ms(med(r, (x) => x.one.latency.p99))} | ${ms(med(r, (x) => x.many.latency.p50))} | ${ms(med(r, (x) => x.many.latency.p99))} | ${med(r, (x) => x.many.achievedPerSec)?.toFixed(0)} | ${med(r, (x) => x.many.cpuMicrosPerRequest)?.toFixed(0)} | ${r.rounds.map((x) => (x.maxSustained !== undefined ? `${x.maxSustained}/s` : 'none')).join(', ')} | ${r.eos} |`,
   ),
   '',
-  '<details><summary>open-loop steps</summary>',
+  '<details><summary>open-loop steps (every round)</summary>',
   '',
-  '| client | offered/s | achieved/s | p50 (ms) | p99 (ms) | lost |',
-  '|---|---|---|---|---|---|',
+  '| client | round | offered/s | achieved/s | p50 (ms) | p99 (ms) | lost | generator lag p99 (ms) |',
+  '|---|---|---|---|---|---|---|---|',
   ...results.flatMap((r) =>
-    r.steps.map((s) => `| ${r.client} | ${s.offeredPerSec} | ${s.achievedPerSec.toFixed(0)} | ${ms(s.latency.p50)} | ${ms(s.latency.p99)} | ${s.lost}${s.overloaded ? ' (overloaded)' : ''} |`),
+    r.rounds.flatMap((x, i) =>
+      x.steps.map((s) => `| ${r.client} | ${i + 1} | ${s.offeredPerSec} | ${s.achievedPerSec.toFixed(0)} | ${ms(s.latency.p50)} | ${ms(s.latency.p99)} | ${s.lost}${s.overloaded ? ' (overloaded)' : ''} | ${ms(s.scheduleLagP99Ms)} |`),
+    ),
   ),
   '',
   '</details>',
