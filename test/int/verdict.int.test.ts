@@ -206,4 +206,34 @@ describe('verdict processor on the real broker and registry', () => {
       }
     }
   });
+  it('hands partitions over on rebalance (a second instance joins, the first leaves) without losing or repeating a decision', async () => {
+    const sent: ToolCallProposal[] = [];
+    const sendSome = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const p = propose({ sessionId: `s-rb-${i % 16}`, replyPartition: i % 2 });
+        sent.push(p);
+        await send(p);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    await sendSome(100);
+    const second = await startVerdictProcessor({ ...config, instanceId: 'three' }, { log: (e, d) => console.log('verdict#3', e, JSON.stringify(d)) });
+    await sendSome(100);
+    await processor.close();
+    processor = second;
+    await sendSome(100);
+    const ids = new Set(sent.map((p) => p.proposalId));
+    await waitFor('all decisions across the rebalance', () => (decisions.filter((d) => ids.has(d.proposalId)).length >= ids.size ? true : undefined), 120_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const mine = decisions.filter((d) => ids.has(d.proposalId));
+    expect(new Set(mine.map((d) => d.proposalId)).size).toBe(ids.size);
+    expect(mine).toHaveLength(ids.size);
+    for (const partition of [0, 1]) {
+      let head: ChainHead = genesisHead(partition);
+      for (const d of decisions.filter((x) => x.chainPartition === partition)) {
+        expect(checkLink(head, d), `partition ${partition} seq ${d.chainSeq}`).toEqual([]);
+        head = headAfter(d);
+      }
+    }
+  });
 });
