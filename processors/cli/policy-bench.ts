@@ -5,6 +5,7 @@
 // "all-wildcard" (every rule applies to every tool: the worst case for the index).
 
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { EMPTY_FACTS, type SessionFacts, type ToolCallProposal } from '../core/types.ts';
 import { compileBundle, evaluate, type PolicyBundle } from '../policy/index.ts';
 import { proposalFrom } from '../policy/golden.ts';
@@ -25,6 +26,8 @@ export interface BenchLine {
   readonly p99us: number;
   readonly p999us: number;
   readonly meanUs: number;
+  /** CPU time (process.cpuUsage) per call over the timed loop: excludes time the process was descheduled. */
+  readonly cpuMeanUs: number;
 }
 
 export interface BenchResult {
@@ -99,6 +102,7 @@ function measure(bundle: PolicyBundle, proposals: readonly ToolCallProposal[], f
   for (let i = 0; i < 20_000; i++) evaluate(bundle, proposals[i % proposals.length]!, facts, now);
   const samples = new Float64Array(iterations);
   let sink = 0;
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < iterations; i++) {
     const p = proposals[i % proposals.length]!;
     const t0 = process.hrtime.bigint();
@@ -106,6 +110,7 @@ function measure(bundle: PolicyBundle, proposals: readonly ToolCallProposal[], f
     samples[i] = Number(process.hrtime.bigint() - t0) / 1000;
     sink += d.ruleIds.length;
   }
+  const cpu = process.cpuUsage(cpu0);
   if (sink < 0) throw new Error('unreachable');
   const mean = samples.reduce((a, b) => a + b, 0) / iterations;
   samples.sort();
@@ -119,6 +124,7 @@ function measure(bundle: PolicyBundle, proposals: readonly ToolCallProposal[], f
     p99us: percentile(samples, 0.99),
     p999us: percentile(samples, 0.999),
     meanUs: mean,
+    cpuMeanUs: (cpu.user + cpu.system) / iterations,
   };
 }
 
@@ -147,7 +153,8 @@ export function runBench(o: BenchOptions): BenchResult | string {
 
 export function formatBench(r: BenchResult): string {
   const rows = r.lines.map(
-    (l) => `${l.shape.padEnd(22)} rules ${String(l.rules).padStart(4)}  for tool ${String(l.rulesForTool).padStart(4)}  n=${l.iterations}  p50 ${l.p50us.toFixed(2)} us  p99 ${l.p99us.toFixed(2)} us  p99.9 ${l.p999us.toFixed(2)} us  mean ${l.meanUs.toFixed(2)} us`,
+    (l) => `${l.shape.padEnd(22)} rules ${String(l.rules).padStart(4)}  for tool ${String(l.rulesForTool).padStart(4)}  n=${l.iterations}  p50 ${l.p50us.toFixed(2)} us  p99 ${l.p99us.toFixed(2)} us  p99.9 ${l.p999us.toFixed(2)} us  mean ${l.meanUs.toFixed(2)} us  cpu/call ${l.cpuMeanUs.toFixed(2)} us`,
   );
-  return [`node ${r.node}; evaluate() per call, hrtime around each call (includes ~0.05 us timer cost)`, ...rows].join('\n');
+  const load = loadavg().map((x) => x.toFixed(1)).join(' ');
+  return [`node ${r.node}, ${cpus().length} cpus, load average ${load}; evaluate() timed per call with hrtime (timer cost included)`, ...rows].join('\n');
 }

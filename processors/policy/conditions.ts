@@ -225,7 +225,7 @@ export class ConditionCompiler {
         if (o === undefined) return undefined;
         return {
           name, whole: false, facts: o.facts, canon: `eq ${o.canon}`, unsat: false,
-          test: (el, ctx) => el !== undefined && el === o.get(ctx),
+          test: o.literal !== undefined ? ((lit) => (el) => el !== undefined && el === lit)(o.literal) : (el, ctx) => el !== undefined && el === o.get(ctx),
           phrase: (ctx) => `is ${o.text(ctx)}`,
           // "session.tainted is true" rather than "session.tainted true is true"; a path operand shows both sides.
           show: o.literal !== undefined ? () => '' : (el) => fmt(el),
@@ -250,7 +250,7 @@ export class ConditionCompiler {
         const sym = name === 'gt' ? '>' : name === 'gte' ? '>=' : name === 'lt' ? '<' : '<=';
         return {
           name, whole: false, facts: o.facts, canon: `${name} ${o.canon}`, unsat: false,
-          test: (el, ctx) => {
+          test: typeof o.literal === 'number' ? numericLiteralTest(name, o.literal, path.text, sym) : (el, ctx) => {
             if (el === undefined) return false;
             const b = o.get(ctx);
             if (typeof el !== 'number' || typeof b !== 'number') {
@@ -361,6 +361,20 @@ export class ConditionCompiler {
       default:
         return this.err('ARB_POLICY_BAD_OPERATOR', `unknown operator "${name}"`, pos);
     }
+  }
+}
+
+/** gt/gte/lt/lte against a literal number: one comparison, no operand lookup. */
+function numericLiteralTest(name: string, b: number, path: string, sym: string): (el: ArgValue | undefined, ctx: EvalContext) => boolean {
+  const wrong = (el: ArgValue, ctx: EvalContext): false => {
+    ctx.typeError ??= `${path} ${sym} needs numbers, got ${fmt(el)} and ${b}`;
+    return false;
+  };
+  switch (name) {
+    case 'gt': return (el, ctx) => (typeof el === 'number' ? el > b : el !== undefined && wrong(el, ctx));
+    case 'gte': return (el, ctx) => (typeof el === 'number' ? el >= b : el !== undefined && wrong(el, ctx));
+    case 'lt': return (el, ctx) => (typeof el === 'number' ? el < b : el !== undefined && wrong(el, ctx));
+    default: return (el, ctx) => (typeof el === 'number' ? el <= b : el !== undefined && wrong(el, ctx));
   }
 }
 

@@ -68,7 +68,7 @@ export function evaluate(bundle: PolicyBundle, proposal: ToolCallProposal, facts
     const bad = argTypeError(tr, proposal.args);
     if (bad !== undefined) return errorDecision(bundle, `${proposal.tool} denied: ${bad}`, 'ARB_POLICY_ARG_TYPE');
   }
-  const ctx: EvalContext = { proposal, facts, nowMs, tool: tr?.meta, typeError: undefined };
+  const ctx: EvalContext = { proposal, facts, nowMs, tool: tr?.meta, typeError: undefined, onTask: undefined };
 
   let denies: CompiledRule[] | undefined;
   let allows: CompiledRule[] | undefined;
@@ -135,16 +135,16 @@ export function evaluate(bundle: PolicyBundle, proposal: ToolCallProposal, facts
   if (escalates !== undefined) {
     const first = escalates[0]!;
     const d = decide('escalate', [...granting, ...(effective ?? NONE), ...escalates], ctx, base, unknownCode);
-    return {
-      ...d,
-      modifications: modifications ?? NONE,
-      ...(modifiedArgs !== undefined ? { modifiedArgs } : {}),
-      approval: { ...first.approval!, ruleId: first.id },
-    };
+    d.modifications = modifications ?? NONE;
+    if (modifiedArgs !== undefined) d.modifiedArgs = modifiedArgs;
+    d.approval = { ...first.approval!, ruleId: first.id };
+    return d;
   }
   if (effective !== undefined) {
     const d = decide('modify', [...granting, ...effective], ctx, base, unknownCode);
-    return { ...d, modifications: modifications ?? NONE, modifiedArgs: modifiedArgs! };
+    d.modifications = modifications ?? NONE;
+    d.modifiedArgs = modifiedArgs!;
+    return d;
   }
   if (granting.length === 0) {
     return {
@@ -155,26 +155,30 @@ export function evaluate(bundle: PolicyBundle, proposal: ToolCallProposal, facts
   return decide('allow', granting, ctx, base, unknownCode);
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 function decide(
   effect: Effect,
   fired: readonly CompiledRule[],
   ctx: EvalContext,
   base: { bundleRevision: string; shadow: readonly ShadowOutcome[] },
   errorCode: string | undefined,
-): Decision {
+): Mutable<Decision> {
   const ruleIds: string[] = [];
   const reasons: string[] = [];
   let factsUsed: readonly string[] = NONE;
-  for (const r of fired) {
-    ruleIds.push(r.id);
-    reasons.push(reasonFor(r, r.effect === 'allow' ? 'allow' : r.effect, ctx));
-    if (r.facts.length > 0) factsUsed = factsUsed.length === 0 ? r.facts : [...new Set([...factsUsed, ...r.facts])];
-  }
   let alerts: string[] | undefined;
-  for (const r of fired) if (r.alert) (alerts ??= []).push(r.id);
-  return {
-    effect, ruleIds, reasons, modifications: NONE, ...base, factsUsed,
-    ...(alerts !== undefined ? { alerts } : {}),
-    ...(errorCode !== undefined ? { errorCode } : {}),
+  for (let i = 0; i < fired.length; i++) {
+    const r = fired[i]!;
+    ruleIds.push(r.id);
+    reasons.push(reasonFor(r, r.effect, ctx));
+    if (r.facts.length > 0) factsUsed = factsUsed.length === 0 ? r.facts : [...new Set([...factsUsed, ...r.facts])];
+    if (r.alert) (alerts ??= []).push(r.id);
+  }
+  const d: Mutable<Decision> = {
+    effect, ruleIds, reasons, modifications: NONE, bundleRevision: base.bundleRevision, shadow: base.shadow, factsUsed,
   };
+  if (alerts !== undefined) d.alerts = alerts;
+  if (errorCode !== undefined) d.errorCode = errorCode;
+  return d;
 }
