@@ -3,10 +3,7 @@
 // its own DLQ topic as a DeadLetter (with code and source position), and commits offsets only after delivery:
 // a second run in the same group sees only what was produced after the first one stopped.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startHecPeer, type HecPeer } from '../../bench/siem/peers.ts';
 import { avroType } from '../../schemas/catalogue.ts';
 import { MetricsRegistry } from '../../processors/core/metrics.ts';
@@ -14,18 +11,11 @@ import { createRegistryClient } from '../../processors/runtime/serde/registry.ts
 import { TopicSerde } from '../../processors/runtime/serde/topic-serde.ts';
 import { unframe } from '../../processors/runtime/serde/wire-format.ts';
 import { defineTopics } from '../../processors/runtime/topics.ts';
+import { parseBrokers } from '../../processors/runtime/transport/brokers.ts';
 import { createTransport, parseKafkaClient, type InRecord, type KafkaTransport } from '../../processors/runtime/transport/index.ts';
 import { siemDlqTopicSpec, validateSiemConfig } from '../../processors/sinks/siem/index.ts';
 import { startSiemForwarder } from '../../processors/sinks/siem/service.ts';
 import { alert, decision } from '../unit/siem/fixtures.ts';
-
-function registryUrl(): string {
-  const env = join(import.meta.dirname, '..', '..', '.run', 'stack.env');
-  const fromFile = existsSync(env) ? readFileSync(env, 'utf8').split('\n').find((l) => l.startsWith('SCHEMA_REGISTRY_URL=')) : undefined;
-  const url = process.env['SCHEMA_REGISTRY_URL'] ?? fromFile?.slice('SCHEMA_REGISTRY_URL='.length);
-  if (!url) throw new Error('SCHEMA_REGISTRY_URL is not set and .run/stack.env has none: start the stack (deploy/local/stack.sh start)');
-  return url;
-}
 
 const run = randomUUID().slice(0, 8);
 const topics = defineTopics({ prefix: `it-siem-${run}`, partitions: 2, replicationFactor: 1 });
@@ -41,10 +31,11 @@ describe('SIEM forwarder on Kafka', () => {
   let transport: KafkaTransport;
   let serde: TopicSerde;
   let hec: HecPeer;
-  const registry = createRegistryClient(registryUrl());
+  const stack = inject('arbiterStack');
+  const registry = createRegistryClient(stack.registryUrl);
 
   beforeAll(async () => {
-    transport = await createTransport(parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']), { brokers: localBrokers(), clientId: `siem-it-${run}` });
+    transport = await createTransport(parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']), { brokers: parseBrokers(stack.kafkaBrokers), clientId: `siem-it-${run}` });
     const admin = await transport.admin();
     await admin.ensureTopics([topics.decisions, topics.alerts, siemDlqTopicSpec(dlqTopic)]);
     await admin.close();
