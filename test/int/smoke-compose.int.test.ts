@@ -1,4 +1,4 @@
-// Smoke for docker-compose.yml, which cannot run here (no Docker): it parses, every long-running service has a
+// Smoke for docker-compose.yml and deploy/k8s, which cannot run here (no Docker, no cluster): they parse, every long-running service has a
 // health check, every file it mounts exists, the processors run their processors/bin entry points, and its server
 // versions are the ones deploy/local and the testcontainers fallback run.
 import { execFileSync } from 'node:child_process';
@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { KAFKA_IMAGE, REGISTRY_IMAGE } from '../setup/containers.ts';
 import { CLICKHOUSE_PLUGIN_ID } from '../../dashboards/clickhouse-query.ts';
+import { STACK_SETTINGS } from '../../processors/core/config.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -62,5 +63,36 @@ describe('docker-compose.yml', () => {
     expect(ds.datasources[0]?.type).toBe(CLICKHOUSE_PLUGIN_ID);
     expect(ds.datasources[0]?.jsonData.host).toBe('clickhouse');
     expect(JSON.stringify(services['grafana'])).toContain(CLICKHOUSE_PLUGIN_ID);
+  });
+});
+
+describe('deploy/k8s manifests', () => {
+  interface Resource {
+    kind: string;
+    metadata: { name: string };
+    data?: Record<string, string>;
+    spec?: { template: { spec: { containers: { command: string[]; envFrom: { configMapRef: { name: string } }[]; readinessProbe: { httpGet: { path: string } } }[] } } };
+  }
+  const dir = join(ROOT, 'deploy', 'k8s');
+  const kustomization = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
+  const resources = kustomization.resources.map((f) => parse(readFileSync(join(dir, f), 'utf8')) as Resource);
+
+  it('runs the same processor entry points as docker-compose, with the same readiness path, from the endpoints ConfigMap', () => {
+    const deployments = resources.filter((r) => r.kind === 'Deployment');
+    const configMaps = new Set(resources.filter((r) => r.kind === 'ConfigMap').map((r) => r.metadata.name));
+    expect(deployments.map((d) => d.spec?.template.spec.containers[0]?.command)).toEqual(PROCESSORS.map((p) => services[p]?.command));
+    for (const d of deployments) {
+      const c = d.spec?.template.spec.containers[0];
+      expect(c?.readinessProbe.httpGet.path).toBe('/health/ready');
+      for (const ref of c?.envFrom ?? []) expect(configMaps.has(ref.configMapRef.name)).toBe(true);
+    }
+  });
+
+  it('sets only endpoint settings processors/core/config.ts knows, and its image copies paths that exist', () => {
+    const known = new Set([...Object.keys(STACK_SETTINGS), 'ARBITER_HEALTH_PORT']);
+    for (const key of Object.keys(resources.find((r) => r.kind === 'ConfigMap')?.data ?? {})) expect(known.has(key), key).toBe(true);
+    const copies = readFileSync(join(dir, 'Dockerfile'), 'utf8').split('\n').filter((l) => l.startsWith('COPY ')).flatMap((l) => l.split(/\s+/).slice(1, -1));
+    expect(copies.length).toBeGreaterThan(3);
+    for (const src of copies) expect(existsSync(join(ROOT, src)), src).toBe(true);
   });
 });
