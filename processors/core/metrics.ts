@@ -51,25 +51,36 @@ function formatNumber(v: number): string {
   return String(v);
 }
 
-export class Counter implements MetricBase {
-  readonly kind = 'counter' as const;
+/** One number per label set: the storage and rendering counters and gauges share. */
+abstract class ScalarMetric implements MetricBase {
+  abstract readonly kind: 'counter' | 'gauge';
   readonly name: string;
   readonly help: string;
   readonly labelNames: readonly string[];
-  private readonly values = new Map<string, number>();
+  protected readonly values = new Map<string, number>();
   constructor(name: string, help: string, labelNames: readonly string[]) {
     this.name = name;
     this.help = help;
     this.labelNames = labelNames;
   }
-  /** Counters only go up; a negative increment is a programming error. */
-  inc(labels?: Labels, by = 1): void {
-    if (by < 0) throw new Error(`counter ${this.name} cannot decrease (inc by ${by})`);
+  get(labels?: Labels): number {
+    return this.values.get(labelKey(this.labelNames, labels)) ?? 0;
+  }
+  protected addTo(labels: Labels | undefined, by: number): void {
     const k = labelKey(this.labelNames, labels);
     this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
-  get(labels?: Labels): number {
-    return this.values.get(labelKey(this.labelNames, labels)) ?? 0;
+  render(out: string[]): void {
+    for (const [k, v] of this.values) out.push(`${this.name}${renderLabels(this.labelNames, k)} ${formatNumber(v)}`);
+  }
+}
+
+export class Counter extends ScalarMetric {
+  readonly kind = 'counter' as const;
+  /** Counters only go up; a negative increment is a programming error. */
+  inc(labels?: Labels, by = 1): void {
+    if (by < 0) throw new Error(`counter ${this.name} cannot decrease (inc by ${by})`);
+    this.addTo(labels, by);
   }
   /** Sum over every label set (e.g. all drop reasons). */
   total(): number {
@@ -77,34 +88,15 @@ export class Counter implements MetricBase {
     for (const v of this.values.values()) s += v;
     return s;
   }
-  render(out: string[]): void {
-    for (const [k, v] of this.values) out.push(`${this.name}${renderLabels(this.labelNames, k)} ${formatNumber(v)}`);
-  }
 }
 
-export class Gauge implements MetricBase {
+export class Gauge extends ScalarMetric {
   readonly kind = 'gauge' as const;
-  readonly name: string;
-  readonly help: string;
-  readonly labelNames: readonly string[];
-  private readonly values = new Map<string, number>();
-  constructor(name: string, help: string, labelNames: readonly string[]) {
-    this.name = name;
-    this.help = help;
-    this.labelNames = labelNames;
-  }
   set(labels: Labels | undefined, v: number): void {
     this.values.set(labelKey(this.labelNames, labels), v);
   }
   add(labels: Labels | undefined, by: number): void {
-    const k = labelKey(this.labelNames, labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
-  }
-  get(labels?: Labels): number {
-    return this.values.get(labelKey(this.labelNames, labels)) ?? 0;
-  }
-  render(out: string[]): void {
-    for (const [k, v] of this.values) out.push(`${this.name}${renderLabels(this.labelNames, k)} ${formatNumber(v)}`);
+    this.addTo(labels, by);
   }
 }
 

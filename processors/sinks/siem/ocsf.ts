@@ -62,18 +62,29 @@ function decisionMessage(r: DecisionRecord): string {
   return r.reasons.length === 0 ? head : `${head}: ${r.reasons.join('; ')}`;
 }
 
+/** What both decision classes carry: who called which tool with which (minimised) arguments, and when. */
+function decisionCommon(r: DecisionRecord, input: SiemInput) {
+  return {
+    ...severityFields(severityOf(input)),
+    time: r.decidedAtMs,
+    message: decisionMessage(r),
+    metadata: metadata(r.decisionId, r.tenantId, r.sessionId, 'arbiter.decisions'),
+    actor: decisionActor(r),
+    api: decisionApi(r),
+    src_endpoint: { name: r.agentId },
+    unmapped: { ...genAiToolFields(input), arbiter: decisionExtras(r) },
+  };
+}
+
 function decisionFinding(r: DecisionRecord, input: SiemInput): OcsfEvent {
   const deny = r.effect === 'deny';
   return {
     ...classification(DETECTION_FINDING.classUid, DETECTION_FINDING.categoryUid, 'Findings', DETECTION_FINDING.name, 1, 'Create'),
-    ...severityFields(severityOf(input)),
-    time: r.decidedAtMs,
-    message: decisionMessage(r),
+    ...decisionCommon(r, input),
     status_id: 1, status: 'New',
     is_alert: true,
     action_id: deny ? 2 : 99, action: deny ? 'Denied' : 'Escalated',
     disposition_id: deny ? 2 : 99, disposition: deny ? 'Blocked' : 'Escalated',
-    metadata: metadata(r.decisionId, r.tenantId, r.sessionId, 'arbiter.decisions'),
     finding_info: {
       uid: r.decisionId,
       title: `Tool call ${r.effect === 'deny' ? 'denied' : 'escalated for approval'}: ${r.tool}`,
@@ -82,10 +93,6 @@ function decisionFinding(r: DecisionRecord, input: SiemInput): OcsfEvent {
       created_time: r.decidedAtMs,
       ...(r.ruleIds.length > 0 ? { analytic: { uid: r.ruleIds[0], name: r.ruleIds.join(','), type_id: 1, type: 'Rule' } } : {}),
     },
-    actor: decisionActor(r),
-    api: decisionApi(r),
-    src_endpoint: { name: r.agentId },
-    unmapped: { ...genAiToolFields(input), arbiter: decisionExtras(r) },
   };
 }
 
@@ -93,17 +100,10 @@ function decisionActivity(r: DecisionRecord, input: SiemInput): OcsfEvent {
   const modified = r.effect === 'modify';
   return {
     ...classification(API_ACTIVITY.classUid, API_ACTIVITY.categoryUid, 'Application Activity', API_ACTIVITY.name, 99, 'Invoke'),
-    ...severityFields(severityOf(input)),
-    time: r.decidedAtMs,
-    message: decisionMessage(r),
+    ...decisionCommon(r, input),
     status_id: 1, status: 'Success',
     action_id: modified ? 4 : 1, action: modified ? 'Modified' : 'Allowed',
     disposition_id: 1, disposition: 'Allowed',
-    metadata: metadata(r.decisionId, r.tenantId, r.sessionId, 'arbiter.decisions'),
-    actor: decisionActor(r),
-    api: decisionApi(r),
-    src_endpoint: { name: r.agentId },
-    unmapped: { ...genAiToolFields(input), arbiter: decisionExtras(r) },
   };
 }
 
