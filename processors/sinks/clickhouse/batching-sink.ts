@@ -43,6 +43,15 @@ export interface SinkDeps<R> {
   readonly commit: (offsets: readonly TopicPartitionOffset[]) => Promise<void>;
   /** A record that cannot be decoded is skipped (its offset still advances) and reported here. */
   readonly onDecodeError: (error: ArbiterError, value: Buffer | null) => void;
+  /** Called after each insert is acknowledged (before its commit) and after the commit; for metrics and fault tests. */
+  readonly observe?: (event: FlushEvent) => void;
+}
+
+export interface FlushEvent {
+  readonly phase: 'inserted' | 'committed';
+  readonly rows: number;
+  readonly insertMs: number;
+  readonly offsets: readonly TopicPartitionOffset[];
 }
 
 export interface SinkStats {
@@ -51,6 +60,8 @@ export interface SinkStats {
   readonly insertRetries: number;
   readonly decodeErrors: number;
   readonly buffered: number;
+  /** Slowest acknowledged insert so far, ms. */
+  readonly maxInsertMs: number;
 }
 
 export interface BatchingSink {
@@ -86,7 +97,7 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
   let flushing: Promise<void> | undefined;
   let failed: unknown;
   const waiters: Waiter[] = [];
-  const stats = { rowsInserted: 0, batchesInserted: 0, insertRetries: 0, decodeErrors: 0 };
+  const stats = { rowsInserted: 0, batchesInserted: 0, insertRetries: 0, decodeErrors: 0, maxInsertMs: 0 };
 
   const bufferedCount = (): number => buffer.length - head;
 
@@ -124,10 +135,16 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
     const first = slice[0];
     const end = slice[slice.length - 1];
     const token = `${deps.table}:${first?.topic}/${first?.partition}@${first?.offset}..${end?.topic}/${end?.partition}@${end?.offset}:${lines.length}`;
+    const t0 = performance.now();
     await insertWithRetry(lines, token);
+    const insertMs = performance.now() - t0;
     stats.rowsInserted += lines.length;
     stats.batchesInserted++;
-    await deps.commit([...last.values()]);
+    stats.maxInsertMs = Math.max(stats.maxInsertMs, insertMs);
+    const offsets = [...last.values()];
+    deps.observe?.({ phase: 'inserted', rows: lines.length, insertMs, offsets });
+    await deps.commit(offsets);
+    deps.observe?.({ phase: 'committed', rows: lines.length, insertMs, offsets });
     head += take;
     durable += take;
     if (head > 200_000 && head * 2 > buffer.length) {

@@ -10,6 +10,7 @@ export interface DecisionsSinkOptions {
   readonly decode: SinkDeps<DecisionRecord>['decode'];
   readonly commit: SinkDeps<DecisionRecord>['commit'];
   readonly onDecodeError: SinkDeps<DecisionRecord>['onDecodeError'];
+  readonly observe?: SinkDeps<DecisionRecord>['observe'];
   /** True against a ClickHouse server (async_insert, acknowledged after the server flushed); false on chDB. */
   readonly asyncInsert: boolean;
   readonly batching?: BatchingOptions;
@@ -26,6 +27,7 @@ export function createDecisionsSink(client: ClickHouseClient, o: DecisionsSinkOp
       insert: makeInsertLines(client, { table, columns: DECISION_ROW_COLUMNS, asyncInsert: o.asyncInsert }),
       commit: o.commit,
       onDecodeError: o.onDecodeError,
+      ...(o.observe ? { observe: o.observe } : {}),
     },
     o.batching ?? DEFAULT_BATCHING,
   );

@@ -9,7 +9,7 @@ import type { DecisionRecord } from '../../core/types.ts';
 import type { TopicDef } from '../../runtime/topics.ts';
 import type { TopicSerde } from '../../runtime/serde/topic-serde.ts';
 import type { KafkaTransport, TopicPartitionOffset } from '../../runtime/transport/transport.ts';
-import { DEFAULT_BATCHING, type BatchingOptions, type SinkStats } from './batching-sink.ts';
+import { DEFAULT_BATCHING, type BatchingOptions, type FlushEvent, type SinkStats } from './batching-sink.ts';
 import { createDecisionsSink } from './decisions-sink.ts';
 import { PIPELINE_METRICS, writePipelineMetrics, type PipelineSample } from './pipeline-metrics.ts';
 
@@ -28,6 +28,7 @@ export interface KafkaDecisionsSinkOptions {
   readonly metricsIntervalMs?: number;
   readonly instance?: string;
   readonly onDecodeError?: (error: ArbiterError) => void;
+  readonly observe?: (event: FlushEvent) => void;
 }
 
 export interface RunningSink {
@@ -62,6 +63,7 @@ export async function startKafkaDecisionsSink(o: KafkaDecisionsSinkOptions): Pro
     onDecodeError: (e) => (o.onDecodeError ?? ((err: ArbiterError) => console.error(err.message)))(e),
     asyncInsert: o.asyncInsert,
     batching: o.batching ?? DEFAULT_BATCHING,
+    ...(o.observe ? { observe: o.observe } : {}),
   });
   sinkRef = sink;
   const done = consumer.run((batch) => sink.accept(batch));
