@@ -95,7 +95,7 @@ export interface Decision {
   /** Human reasons; each names the tool, the rule and the list or fact that caused it. */
   readonly reasons: readonly string[];
   readonly modifications: readonly Modification[];
-  /** Arguments after modifications, present when effect is "modify". */
+  /** Arguments after modifications, present when effect is "modify" (and on "escalate" when modify rules changed something). */
   readonly modifiedArgs?: Args;
   readonly approval?: ApprovalSpec;
   /** Ids of firing enforce rules marked alert: true (e.g. a loop was blocked); the aggregator raises alerts. */

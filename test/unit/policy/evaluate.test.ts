@@ -66,3 +66,32 @@ rules:
     expect(d.factsUsed).toEqual(['session.tainted', 'session.read.records{label=pii}']);
   });
 });
+
+describe('evaluate on hostile input', () => {
+  it('matches a catastrophic-backtracking pattern in linear time (RE2)', () => {
+    const b = bundleOf(`bundle: r
+rules:
+  - { id: allow, tools: "*", effect: allow }
+  - { id: redos, tools: "*", when: { args.q: { matches: '^(a+)+$' } }, effect: deny }
+`);
+    const hostile = `${'a'.repeat(100_000)}!`;
+    const t0 = performance.now();
+    const d = evaluate(b, proposal('x', { q: hostile }), facts(), 0);
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    expect(d.effect).toBe('allow');
+    expect(evaluate(b, proposal('x', { q: 'aaaa' }), facts(), 0).effect).toBe('deny');
+  });
+
+  it('treats deeply nested argument objects as plain values', () => {
+    let deep: Record<string, unknown> = { v: 'x@evil.example' };
+    for (let i = 0; i < 10_000; i++) deep = { d: deep };
+    const b = bundleOf(`bundle: n
+tools: { send: { verb: communicate, destinations: { to: email } } }
+rules:
+  - { id: allow, tools: send, effect: allow }
+  - { id: egress, tools: send, when: { destination.domain: { domain_not_in: [example.com] } }, effect: deny }
+`);
+    const d = evaluate(b, proposal('send', { to: 'a@example.com', extra: deep as never }), facts(), 0);
+    expect(d.effect).toBe('allow');
+  });
+});

@@ -1,0 +1,47 @@
+// `arbiter policy` subcommands driven through main() with captured output (reads the example files only).
+import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../../processors/cli/policy.ts';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const example = `${root}examples/customer-support/bundle.yaml`;
+
+async function run(argv: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const code = await main(argv, (s) => lines.push(s));
+  return { code, out: lines.join('\n') };
+}
+
+describe('arbiter policy', () => {
+  it('check accepts a good bundle and prints its revision', async () => {
+    const r = await run(['check', example]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^OK customer-support revision [0-9a-f]{64} \(8 rules, 6 tools, 0 warning\(s\)\)$/m);
+  });
+
+  it('check rejects a bad bundle with file:line:col and exit code 1', async () => {
+    const r = await run(['check', `${root}test/golden/language.tests.yaml`]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/language\.tests\.yaml:\d+:\d+: error ARB_POLICY_UNKNOWN_FIELD/);
+  });
+
+  it('test runs golden files and reports coverage', async () => {
+    const r = await run(['test', `${root}examples/refunds`]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/coverage: 4\/4 rules fired/);
+    expect(r.out).toMatch(/6 passed, 0 failed, 1 file\(s\)/);
+  });
+
+  it('explain lists the compiled rules for one tool in evaluation order', async () => {
+    const r = await run(['explain', example, '--tool', 'ticket.update']);
+    expect(r.code).toBe(0);
+    const ids = [...r.out.matchAll(/^ {2}(\S+) \[enforce\]/gm)].map((m) => m[1]);
+    expect(ids).toEqual(['support.allowed-tools', 'support.tool-allowlist', 'ticket.status-values', 'ticket.no-assignee', 'ticket.redact-body']);
+  });
+
+  it('prints usage and exits 2 on an unknown subcommand', async () => {
+    const r = await run(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/usage: arbiter policy/);
+  });
+});
