@@ -13,6 +13,8 @@ import { proposalFrom } from '../policy/golden.ts';
 export interface BenchOptions {
   readonly files: readonly string[];
   readonly tool: string | undefined;
+  /** Arguments for the --tool proposal when benchmarking files (JSON object). */
+  readonly args: Readonly<Record<string, unknown>>;
   readonly rules: number;
   readonly iterations: number;
 }
@@ -81,9 +83,9 @@ function benchFacts(): SessionFacts {
   };
 }
 
-function benchProposals(tool: string | undefined): ToolCallProposal[] {
+function benchProposals(tool: string | undefined, args: Readonly<Record<string, unknown>> = {}): ToolCallProposal[] {
   const base = { role: 'agent', tenant: 't1', user: 'u1', environment: 'production', intent: 'bench_task' };
-  if (tool !== undefined) return [proposalFrom({ ...base, tool, args: {} })];
+  if (tool !== undefined) return [proposalFrom({ ...base, intent: '', tool, args })];
   return [
     proposalFrom({ ...base, tool: 'tool_3', args: { to: 'a@d3.example.com', amount: 20, status: 'open', query: 'select 1' } }),
     proposalFrom({ ...base, tool: 'tool_7', args: { to: 'x@evil.example', amount: 20, status: 'open', query: 'hello' } }),
@@ -139,7 +141,7 @@ export function runBench(o: BenchOptions): BenchResult | string {
     if (bundle === undefined) return problems.map((p) => `${p.code}: ${p.message}`).join('\n');
     const tool = o.tool ?? bundle.index.keys().next().value;
     if (tool === undefined) return 'the bundle has no tools; pass --tool';
-    lines.push(measure(bundle, benchProposals(tool), facts, o.iterations, `files, tool ${tool}`));
+    lines.push(measure(bundle, benchProposals(tool, o.args), facts, o.iterations, `files, tool ${tool}`));
   } else {
     for (const allWildcard of [false, true]) {
       const text = generateBenchBundle(o.rules, allWildcard);

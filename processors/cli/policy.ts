@@ -17,7 +17,7 @@ export const POLICY_USAGE = `usage: arbiter policy <subcommand>
   test [PATH...]                      run golden cases (files, or dirs searched for tests.yaml and *.tests.yaml);
                                       default: examples/ and test/golden/ (tests.yaml, *.tests.yaml); reports rule coverage
   explain FILE... --tool NAME         show the compiled rules that apply to one tool (--stages: list compiler stages)
-  bench [FILE... --tool NAME] [--rules 200] [--iterations 200000]
+  bench [FILE... --tool NAME [--args JSON]] [--rules 200] [--iterations 200000]
                                       measure evaluate() cost (p50/p99); without files, a generated bundle of --rules rules
   sign FILE... --key PRIVATE.pem --key-id ID [--name NAME] --out SIGNED.json
   keygen --out PREFIX                 write PREFIX.key (Ed25519 private, PEM) and PREFIX.pub
@@ -131,7 +131,7 @@ export async function main(argv: readonly string[], out: Out = stdout): Promise<
       options: {
         json: { type: 'boolean' }, tool: { type: 'string' }, stages: { type: 'boolean' }, rules: { type: 'string' },
         iterations: { type: 'string' }, key: { type: 'string' }, 'key-id': { type: 'string' }, name: { type: 'string' },
-        out: { type: 'string' }, help: { type: 'boolean' },
+        out: { type: 'string' }, args: { type: 'string' }, help: { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -162,9 +162,15 @@ export async function main(argv: readonly string[], out: Out = stdout): Promise<
         return 0;
       }
       case 'bench': {
+        const args: unknown = v.args === undefined ? {} : JSON.parse(v.args);
+        if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+          out('--args must be a JSON object');
+          return 2;
+        }
         const result = runBench({
           files,
           tool: v.tool,
+          args: args as Record<string, unknown>,
           rules: v.rules === undefined ? 200 : Number(v.rules),
           iterations: v.iterations === undefined ? 200_000 : Number(v.iterations),
         });
