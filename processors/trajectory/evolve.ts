@@ -107,6 +107,19 @@ function onApproval(s: SessionState, e: ApprovalResolved, t: number): SessionSta
   return recordDenied(rest, t, entry[2] as number, entry[3] as number, entry[4] as number, entry.slice(5));
 }
 
+/**
+ * A name as stored: well-formed UTF-16 (lone surrogates become U+FFFD, as UTF-8 serialization would make them) and
+ * cut to `max` code units without splitting a surrogate pair, so a restored state holds exactly the same strings.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function storedName(raw: string, max: number): string {
+  const s = raw.replace(LONE_SURROGATE, '\uFFFD');
+  if (s.length <= max) return s;
+  const c = s.charCodeAt(max - 1);
+  return s.slice(0, c >= 0xd800 && c <= 0xdbff ? max - 1 : max);
+}
+
 function count(x: number | undefined): number {
   return x !== undefined && Number.isFinite(x) && x > 0 ? Math.floor(x) : 0;
 }
@@ -124,7 +137,7 @@ function addReads(s: SessionState, r: ToolCallResult): SessionState {
     const nb = count(r.bytesRead[raw]);
     if (nr === 0 && nb === 0) continue;
     changed = true;
-    let label = raw.length > MAX_LABEL_CHARS ? raw.slice(0, MAX_LABEL_CHARS) : raw;
+    let label = storedName(raw, MAX_LABEL_CHARS);
     let i = labels.indexOf(label);
     if (i < 0 && labels.length >= MAX_LABELS - 1 && label !== OVERFLOW_LABEL) {
       label = OVERFLOW_LABEL;
@@ -154,7 +167,7 @@ function addTaint(s: SessionState, sources: readonly string[], t: number): Sessi
   const names = s.taintSources.slice();
   const at = s.taintAt.slice();
   for (const raw of sources) {
-    const name = raw.length > MAX_SOURCE_CHARS ? raw.slice(0, MAX_SOURCE_CHARS) : raw;
+    const name = storedName(raw, MAX_SOURCE_CHARS);
     const i = names.indexOf(name);
     if (i >= 0) {
       if (t < (at[i] as number)) at[i] = t;

@@ -106,3 +106,20 @@ describe('serializeState / deserializeState', () => {
     expect(() => deserializeState(b)).toThrow(/holds 200 labels, more than the cap/);
   });
 });
+
+describe('names with unusual UTF-16', () => {
+  it('given labels and sources with lone surrogates or an emoji at the cut, when folded and restored, then the states are equal', () => {
+    const longEmoji = `${'x'.repeat(63)}😀tail`; // the emoji straddles the 64-character label cap
+    const events: SessionEvent[] = [
+      resultReported(result('x', T0, { recordsRead: { ['bad\uD800label']: 1, [longEmoji]: 2 }, untrustedSources: ['web:\uDC00'] }), tool('read')),
+      resultReported(result('x', T0 + 1, { recordsRead: { ['bad\uD800label']: 1 } }), tool('read')),
+    ];
+    const s = fold(events, EMPTY_STATE);
+    const r = deserializeState(serializeState(s));
+    expect(r).toEqual(s);
+    expect(s.labels).toContain('bad\uFFFDlabel');
+    expect(s.labels).toContain('x'.repeat(63));
+    expect(s.records[s.labels.indexOf('bad\uFFFDlabel')]).toBe(2);
+    expect(fold(events.slice(1), deserializeState(serializeState(fold(events.slice(0, 1), EMPTY_STATE))))).toEqual(s);
+  });
+});
