@@ -63,7 +63,8 @@ function errorDecision(bundle: PolicyBundle, reason: string, code: string): Deci
 export function evaluate(bundle: PolicyBundle, proposal: ToolCallProposal, facts: SessionFacts, nowMs: number): Decision {
   const tr = bundle.index.get(proposal.tool);
   const rules = tr === undefined ? bundle.wildcardRules : tr.rules;
-  const unknownTool = tr === undefined || tr.meta === undefined;
+  // Unknown = neither declared under tools: nor named literally by any rule (then it has no index entry).
+  const unknownTool = tr === undefined;
   if (tr !== undefined && tr.argChecks.length > 0) {
     const bad = argTypeError(tr, proposal.args);
     if (bad !== undefined) return errorDecision(bundle, `${proposal.tool} denied: ${bad}`, 'ARB_POLICY_ARG_TYPE');

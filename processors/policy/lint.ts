@@ -3,7 +3,8 @@
 // - ARB_POLICY_SHADOWED: an earlier enforce deny with no condition and the same or wider scope covers every tool the
 //   rule names, or an earlier rule is identical (tools, scope, condition, effect).
 // - ARB_POLICY_CONFLICT: same tools, scope and condition as an earlier rule but a different effect.
-// - ARB_POLICY_NO_SUCH_TOOL: a literal tool name in a rule or intent that the bundle does not declare.
+// - ARB_POLICY_NO_SUCH_TOOL: a literal tool name in a rule or intent that the bundle does not declare, or a
+//   pattern that matches none of the declared tools (a typo such as tickt.*).
 
 import type { Problem } from '../core/errors.ts';
 import type { CompiledRule, ToolMeta } from './model.ts';
@@ -32,6 +33,9 @@ export function lintRules(
     if (declared) {
       for (const p of r.toolPatterns) {
         if (!isGlob(p) && !tools.has(p)) out.push(at('ARB_POLICY_NO_SUCH_TOOL', `rule ${r.id} names tool "${p}", which the bundle does not declare under tools:`, r.location));
+        if (isGlob(p) && p !== '*' && ![...tools.keys()].some((t) => r.matchesTool(t))) {
+          out.push(at('ARB_POLICY_NO_SUCH_TOOL', `rule ${r.id}: pattern "${p}" matches no tool the bundle declares`, r.location));
+        }
       }
     }
     const k = key(r);
