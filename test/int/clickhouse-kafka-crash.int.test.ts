@@ -5,7 +5,7 @@
 // chDB allows one process per data path: children own it in turn; the parent opens it after the last one died.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { afterAll, expect, it } from 'vitest';
 import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
 import { main as verifyMain } from '../../processors/cli/verify.ts';
 import { createClickHouse } from '../../processors/runtime/clickhouse-client.ts';
+import { countDecisions } from '../../processors/sinks/clickhouse/decision-counts.ts';
 import { createRegistryClient } from '../../processors/runtime/serde/registry.ts';
 import { TopicSerde, type WireTypes } from '../../processors/runtime/serde/topic-serde.ts';
 import { defineTopics, ensureArbiterTopics } from '../../processors/runtime/topics.ts';
@@ -28,11 +29,10 @@ const group = `${prefix}-sink`;
 const dir = mkdtempSync(join(tmpdir(), 'arbiter-ch-kcrash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The global setup (test/setup/global-setup.ts) puts the stack's endpoints into the environment. */
 function registryUrl(): string {
-  const env = join(import.meta.dirname, '..', '..', '.run', 'stack.env');
-  const fromFile = existsSync(env) ? readFileSync(env, 'utf8').split('\n').find((l) => l.startsWith('SCHEMA_REGISTRY_URL=')) : undefined;
-  const url = process.env['SCHEMA_REGISTRY_URL'] ?? fromFile?.slice('SCHEMA_REGISTRY_URL='.length);
-  if (!url) throw new Error('SCHEMA_REGISTRY_URL is not set and .run/stack.env has none: start the stack (deploy/local/stack.sh start)');
+  const url = process.env['SCHEMA_REGISTRY_URL'];
+  if (!url) throw new Error('SCHEMA_REGISTRY_URL is not set (the global setup of the int project sets it)');
   return url;
 }
 
@@ -100,17 +100,12 @@ it('SIGKILLed repeatedly while consuming 100,000 decisions from Kafka, the sink 
 
   const ch = createClickHouse({ kind: 'chdb', path: join(dir, 'chdb') });
   try {
-    const q = async (sql: string): Promise<Record<string, number>> => {
-      const [r] = await (await ch.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, string>>();
-      return Object.fromEntries(Object.entries(r ?? {}).map(([k, v]) => [k, Number(v)]));
-    };
-    const raw = await q('SELECT count() AS n, uniqExact(decision_id) AS ids FROM decisions');
-    console.log(`physical rows before merge: ${raw['n']} for ${raw['ids']} decisions (redelivered copies: ${(raw['n'] ?? 0) - N})`);
-    expect(raw['ids']).toBe(N);
-    expect(raw['n']).toBeGreaterThan(N);
-    expect(await q('SELECT count() AS n, uniqExact(decision_id) AS ids FROM decisions FINAL')).toEqual({ n: N, ids: N });
+    const before = await countDecisions(ch);
+    console.log(`physical rows before merge: ${before.physical} for ${before.distinct} decisions (redelivered copies: ${before.physical - N})`);
+    expect(before).toMatchObject({ distinct: N, final: N });
+    expect(before.physical).toBeGreaterThan(N);
     await ch.command({ query: 'OPTIMIZE TABLE decisions FINAL' });
-    expect(await q('SELECT count() AS n FROM decisions')).toEqual({ n: N });
+    expect(await countDecisions(ch)).toEqual({ physical: N, distinct: N, final: N });
   } finally {
     await ch.close();
   }

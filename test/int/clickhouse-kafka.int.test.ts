@@ -2,7 +2,7 @@
 // its own consumer group, rows in chDB. Checks completeness, committed offsets, the chain, pipeline metrics,
 // and measures the lag from a decision being produced to its row being queryable.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -19,11 +19,10 @@ import { startKafkaDecisionsSink, type RunningSink } from '../../processors/sink
 import { verifyChain } from '../../processors/sinks/clickhouse/verify-chain.ts';
 import { makeDecisions } from '../unit/clickhouse/decision-fixtures.ts';
 
+/** The global setup (test/setup/global-setup.ts) puts the stack's endpoints into the environment. */
 function registryUrl(): string {
-  const env = join(import.meta.dirname, '..', '..', '.run', 'stack.env');
-  const fromFile = existsSync(env) ? readFileSync(env, 'utf8').split('\n').find((l) => l.startsWith('SCHEMA_REGISTRY_URL=')) : undefined;
-  const url = process.env['SCHEMA_REGISTRY_URL'] ?? fromFile?.slice('SCHEMA_REGISTRY_URL='.length);
-  if (!url) throw new Error('SCHEMA_REGISTRY_URL is not set and .run/stack.env has none: start the stack (deploy/local/stack.sh start)');
+  const url = process.env['SCHEMA_REGISTRY_URL'];
+  if (!url) throw new Error('SCHEMA_REGISTRY_URL is not set (the global setup of the int project sets it)');
   return url;
 }
 

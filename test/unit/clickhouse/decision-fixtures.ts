@@ -2,17 +2,7 @@
 // observe-mode shadow outcomes, approvals, data labels and facts. Same seed -> same records.
 import { chainNext, genesisHead, type ChainHead, type UnchainedDecision } from '../../../processors/core/chain.ts';
 import type { DecisionRecord, Effect } from '../../../processors/core/types.ts';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../bench/policy/generate.ts';
 
 const TOOLS = ['email.send', 'crm.read', 'files.write', 'shell.exec', 'payments.transfer', 'web.fetch'] as const;
 const LABELS = ['pii', 'financial', 'credentials', 'public'] as const;
@@ -31,7 +21,7 @@ export interface FixtureOptions {
 
 /** count decisions spread over partitions round-robin by session; each partition's records form one chain. */
 export function makeDecisions(o: FixtureOptions): DecisionRecord[] {
-  const rnd = prng(o.seed ?? 42);
+  const rnd = seededRandom(o.seed ?? 42);
   const partitions = o.partitions ?? 4;
   const sessions = o.sessions ?? Math.max(1, Math.floor(o.count / 20));
   const start = o.startMs ?? Date.UTC(2026, 10, 20, 12, 0, 0);
