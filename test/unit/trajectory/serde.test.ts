@@ -6,6 +6,10 @@ import {
   EMPTY_STATE, STATE_FORMAT, type SessionEvent, decisionMade, deserializeState, fold, proposalReceived, resultReported,
   serializeState,
 } from '../../../processors/trajectory/index.ts';
+import {
+  MAX_DENIED, MAX_DESTINATIONS, MAX_LABELS, MAX_PENDING, MAX_RECENT_CALLS, MAX_TAINT_SOURCES,
+} from '../../../processors/trajectory/limits.ts';
+import { CALL_STRIDE, DENIED_STRIDE, PENDING_STRIDE } from '../../../processors/trajectory/state.ts';
 import { EMAIL_BODY, T0, proposal, result, tool } from './fixtures.ts';
 
 const VERBS: readonly Verb[] = ['read', 'remember', 'write', 'communicate', 'execute', 'delegate'];
@@ -121,5 +125,20 @@ describe('names with unusual UTF-16', () => {
     expect(s.labels).toContain('x'.repeat(63));
     expect(s.records[s.labels.indexOf('bad\uFFFDlabel')]).toBe(2);
     expect(fold(events.slice(1), deserializeState(serializeState(fold(events.slice(0, 1), EMPTY_STATE))))).toEqual(s);
+  });
+});
+
+describe('bounded state', () => {
+  it('given a long random session, when folded, then every list stays within its cap and the serialized state stays under 8 KB', () => {
+    fc.assert(fc.property(fc.array(eventArb, { minLength: 200, maxLength: 400 }), (events) => {
+      const s = fold(events, EMPTY_STATE);
+      expect(s.labels.length).toBeLessThanOrEqual(MAX_LABELS);
+      expect(s.taintSources.length).toBeLessThanOrEqual(MAX_TAINT_SOURCES);
+      expect(s.destinations.length).toBeLessThanOrEqual(MAX_DESTINATIONS);
+      expect(s.calls.length).toBeLessThanOrEqual(MAX_RECENT_CALLS * CALL_STRIDE);
+      expect(s.denied.length).toBeLessThanOrEqual(MAX_DENIED * DENIED_STRIDE);
+      expect(s.pending.length).toBeLessThanOrEqual(MAX_PENDING * PENDING_STRIDE);
+      expect(serializeState(s).length).toBeLessThan(8192);
+    }), { numRuns: 50 });
   });
 });
