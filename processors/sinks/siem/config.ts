@@ -192,7 +192,7 @@ function peerConfig(c: Collector, raw: Raw | undefined, format: SiemFormat, key:
         if (!/^[\x21-\x7e]+$/.test(v) || v.length > max) c.add(`${key}.${k}`, `must be 1..${max} printable ASCII characters without spaces (RFC 5424)`);
       }
       return {
-        kind: 'syslog', host: c.str(o, 'host', key), port: c.int(o, 'port', key, 0, 1, 65535),
+        kind: 'syslog', host: c.str(o, 'host', key), port: o['port'] === undefined ? (c.add(`${key}.port`, 'is required'), 0) : c.int(o, 'port', key, 0, 1, 65535),
         ...(tls !== undefined ? { tls } : {}), facility: c.int(o, 'facility', key, 13, 0, 23), appName, hostname,
       };
     }

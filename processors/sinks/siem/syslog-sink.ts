@@ -10,6 +10,12 @@ import type { SyslogPeerConfig } from './config.ts';
 import { failAll, OK, type ItemOutcome, type SiemSink } from './sink.ts';
 import { octetFrame } from './syslog.ts';
 
+/** SNI and certificate name: the configured one, else the host unless it is an IP (RFC 6066 forbids IPs in SNI). */
+function serverName(peer: SyslogPeerConfig): { servername?: string } {
+  const name = peer.tls?.servername ?? (net.isIP(peer.host) === 0 ? peer.host : undefined);
+  return name === undefined ? {} : { servername: name };
+}
+
 export function syslogSink(peer: SyslogPeerConfig, timeoutMs: number): SiemSink {
   let socket: net.Socket | undefined;
   let broken = true;
@@ -17,7 +23,7 @@ export function syslogSink(peer: SyslogPeerConfig, timeoutMs: number): SiemSink 
   function connect(): Promise<net.Socket> {
     return new Promise((resolve, reject) => {
       const s = peer.tls !== undefined
-        ? tls.connect({ host: peer.host, port: peer.port, ca: peer.tls.ca, servername: peer.tls.servername ?? peer.host })
+        ? tls.connect({ host: peer.host, port: peer.port, ca: peer.tls.ca, ...serverName(peer) })
         : net.connect({ host: peer.host, port: peer.port });
       const timer = setTimeout(() => s.destroy(new Error(`connect to ${peer.host}:${peer.port} timed out after ${timeoutMs} ms`)), timeoutMs);
       const fail = (e: Error) => {

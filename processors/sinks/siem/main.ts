@@ -1,0 +1,192 @@
+// The SIEM forwarder deployable: every configured forwarder (one per format, each its own consumer group) in one
+// process, plus GET /metrics (Prometheus text) and GET /healthz. Settings, validated once at startup:
+//   ARBITER_SIEM_CONFIG        path of a YAML or JSON file: { forwarders: [ <forwarder config>, ... ] }
+//                              (fields: processors/sinks/siem/config.ts). Secret fields (peer.token,
+//                              peer.authorization) may be written "env:NAME" to read them from the environment.
+//   ARBITER_SIEM_METRICS_PORT  port of /metrics and /healthz (default 9464; 0 = any free port; "off" = none)
+//   KAFKA_BROKERS, SCHEMA_REGISTRY_URL, ARBITER_KAFKA_CLIENT, ARBITER_TOPIC_PREFIX, ARBITER_PARTITIONS,
+//   ARBITER_REPLICATION        as for the other processors.
+// Defaults derived from the topic prefix p: sources p.decisions + p.alerts, group p-siem-<format>,
+// DLQ p.dlq.siem-<format>.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import YAML from 'yaml';
+import { ArbiterError } from '../../core/errors.ts';
+import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from '../../core/metrics.ts';
+import { createRegistryClient } from '../../runtime/serde/registry.ts';
+import { TopicSerde } from '../../runtime/serde/topic-serde.ts';
+import { defineTopics, type TopicMap } from '../../runtime/topics.ts';
+import { parseBrokers } from '../../runtime/transport/brokers.ts';
+import { createTransport, KAFKA_CLIENT_ENV, parseKafkaClient, type KafkaClientName } from '../../runtime/transport/index.ts';
+import { validateSiemConfig, type SiemForwarderConfig } from './config.ts';
+import { startSiemForwarder, type RunningSiemForwarder } from './service.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface SiemServiceConfig {
+  readonly brokers: readonly string[];
+  readonly registryUrl: string;
+  readonly kafkaClient: KafkaClientName;
+  readonly topics: TopicMap;
+  /** undefined: no metrics endpoint. */
+  readonly metricsPort: number | undefined;
+  readonly forwarders: readonly SiemForwarderConfig[];
+}
+
+const SECRET_FIELDS = ['token', 'authorization'] as const;
+
+function intEnv(env: Env, key: string, def: number, min: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new ArbiterError('ARB_SIEM_CONFIG_INVALID', `${key}="${raw}" must be an integer >= ${min}`, { key });
+  return n;
+}
+
+/** Pure: the service config from the environment and the forwarders file's text. */
+export function siemServiceConfig(env: Env, fileText: string, file = 'ARBITER_SIEM_CONFIG'): SiemServiceConfig {
+  const prefix = env['ARBITER_TOPIC_PREFIX'] || 'arbiter';
+  const topics = defineTopics({
+    prefix, partitions: intEnv(env, 'ARBITER_PARTITIONS', 6, 1), replicationFactor: intEnv(env, 'ARBITER_REPLICATION', 1, 1),
+  });
+  let doc: unknown;
+  try {
+    doc = YAML.parse(fileText);
+  } catch (e) {
+    throw new ArbiterError('ARB_SIEM_CONFIG_INVALID', `${file} is not valid YAML/JSON: ${(e as Error).message}`, { file });
+  }
+  const list = (doc as { forwarders?: unknown } | null)?.forwarders;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new ArbiterError('ARB_SIEM_CONFIG_INVALID', `${file} must hold "forwarders": a non-empty list`, { file, key: 'forwarders' });
+  }
+  const forwarders = list.map((raw, i) => {
+    const key = `forwarders[${i}]`;
+    const o = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? { ...(raw as Record<string, unknown>) } : raw;
+    if (typeof o === 'object' && o !== null && !Array.isArray(o)) {
+      const r = o as Record<string, unknown>;
+      const format = String(r['format']);
+      r['sourceTopics'] ??= [topics.decisions.topic, topics.alerts.topic];
+      r['groupId'] ??= `${prefix}-siem-${format}`;
+      r['dlqTopic'] ??= `${prefix}.dlq.siem-${format}`;
+      const peer = r['peer'];
+      if (typeof peer === 'object' && peer !== null) {
+        const p = { ...(peer as Record<string, unknown>) };
+        for (const f of SECRET_FIELDS) {
+          const v = p[f];
+          if (typeof v === 'string' && v.startsWith('env:')) {
+            const name = v.slice(4);
+            const value = env[name];
+            if (value === undefined || value === '') {
+              throw new ArbiterError('ARB_SIEM_CONFIG_INVALID', `${key}.peer.${f} names environment variable ${name}, which is not set`, { file, key: `${key}.peer.${f}` });
+            }
+            p[f] = value;
+          }
+        }
+        r['peer'] = p;
+      }
+    }
+    return validateSiemConfig(o, key);
+  });
+  const groups = new Set<string>();
+  for (const [i, f] of forwarders.entries()) {
+    if (groups.has(f.groupId)) {
+      throw new ArbiterError('ARB_SIEM_CONFIG_INVALID', `forwarders[${i}].groupId "${f.groupId}" is used twice: each forwarder needs its own consumer group`, { file, key: `forwarders[${i}].groupId` });
+    }
+    groups.add(f.groupId);
+  }
+  const registryUrl = env['SCHEMA_REGISTRY_URL'] ?? '';
+  if (registryUrl === '') throw new ArbiterError('ARB_SIEM_CONFIG_INVALID', 'SCHEMA_REGISTRY_URL is not set', { key: 'SCHEMA_REGISTRY_URL' });
+  return {
+    brokers: parseBrokers(env['KAFKA_BROKERS']),
+    registryUrl,
+    kafkaClient: parseKafkaClient(env[KAFKA_CLIENT_ENV]),
+    topics,
+    metricsPort: env['ARBITER_SIEM_METRICS_PORT'] === 'off' ? undefined : intEnv(env, 'ARBITER_SIEM_METRICS_PORT', 9464, 0),
+    forwarders,
+  };
+}
+
+export function siemServiceConfigFromEnv(env: Env): SiemServiceConfig {
+  const file = env['ARBITER_SIEM_CONFIG'];
+  if (file === undefined || file === '') throw new ArbiterError('ARB_SIEM_CONFIG_INVALID', 'ARBITER_SIEM_CONFIG (path of the forwarders file) is not set', { key: 'ARBITER_SIEM_CONFIG' });
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ArbiterError('ARB_SIEM_CONFIG_INVALID', `cannot read ${file}: ${(e as Error).message}`, { file });
+  }
+  return siemServiceConfig(env, text, file);
+}
+
+export interface RunningSiemService {
+  readonly metrics: MetricsRegistry;
+  /** Port /metrics listens on (undefined when disabled). */
+  readonly metricsPort: number | undefined;
+  /** Rejects as soon as one forwarder's consumer fails. */
+  readonly stopped: Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function runSiemService(config: SiemServiceConfig): Promise<RunningSiemService> {
+  const metrics = new MetricsRegistry();
+  const transport = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId: 'arbiter-siem' });
+  const registry = createRegistryClient(config.registryUrl);
+  const serde = new TopicSerde(registry, config.topics);
+  await serde.registerAll();
+  const running: RunningSiemForwarder[] = [];
+  for (const f of config.forwarders) running.push(await startSiemForwarder(f, { transport, registry, serde, topics: config.topics, metrics }));
+  let server: http.Server | undefined;
+  let port: number | undefined;
+  if (config.metricsPort !== undefined) {
+    server = http.createServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/metrics') {
+        res.writeHead(200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE });
+        res.end(metrics.render());
+      } else if (req.method === 'GET' && req.url === '/healthz') {
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end('ok\n');
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve) => server?.listen(config.metricsPort, () => resolve()));
+    const addr = server.address();
+    port = typeof addr === 'object' && addr !== null ? addr.port : config.metricsPort;
+  }
+  return {
+    metrics,
+    metricsPort: port,
+    stopped: Promise.all(running.map((r) => r.done)).then(() => undefined),
+    async close() {
+      await Promise.all(running.map((r) => r.stop()));
+      await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
+    },
+  };
+}
+
+/** `node processors/sinks/siem/main.ts`: run until SIGTERM/SIGINT; exit non-zero if a consumer fails. */
+async function main(): Promise<void> {
+  const log = (event: string, detail: Record<string, unknown>): void => {
+    process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), component: 'siem', event, ...detail })}\n`);
+  };
+  const config = siemServiceConfigFromEnv(process.env);
+  const service = await runSiemService(config);
+  log('started', { forwarders: config.forwarders.map((f) => ({ format: f.format, group: f.groupId, dlq: f.dlqTopic })), metricsPort: service.metricsPort });
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping', { signal });
+    await service.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  service.stopped.then(
+    () => { if (!stopping) { log('consumer-stopped', {}); process.exit(1); } },
+    (error: unknown) => { log('consumer-failed', { error: String(error) }); process.exit(1); },
+  );
+}
+
+if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) await main();
