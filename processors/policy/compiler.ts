@@ -242,6 +242,7 @@ function stageRules(s: State): void {
       matchesTool: (t) => globs.some((g) => g(t)),
       scopeText: scopeText(draft.scopes, draft.unless),
       matchesScope: scopeMatcher(draft.scopes, draft.unless),
+      scoped: draft.scopes.length > 0 || draft.unless.length > 0,
       when,
       modifications,
       approval,

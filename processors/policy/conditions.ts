@@ -456,8 +456,11 @@ function leaf(path: ResolvedPath, op: Op, facts: readonly string[]): CompiledCon
     for (let i = 0; i < v.length; i++) if (op.test(v[i], ctx)) return v[i];
     return NO_HIT;
   };
+  // Single-valued paths (facts, subject, tool) never hold arrays: test them without the element loop.
+  const scalarOnly = path.type === 'number' || path.type === 'boolean' || path.type === 'string';
+  const opTest = op.test;
   return {
-    test: (ctx) => pick(ctx) !== NO_HIT,
+    test: scalarOnly ? (ctx) => opTest(get(ctx), ctx) : (ctx) => pick(ctx) !== NO_HIT,
     explain: (ctx) => {
       const el = pick(ctx);
       const shown = el === NO_HIT ? '' : op.show(el);

@@ -79,7 +79,7 @@ export function evaluate(bundle: PolicyBundle, proposal: ToolCallProposal, facts
   for (let i = 0; i < rules.length; i++) {
     const r = rules[i]!;
     if (tr === undefined && !r.matchesTool(proposal.tool)) continue;
-    if (!r.matchesScope(proposal)) continue;
+    if (r.scoped && !r.matchesScope(proposal)) continue;
     if (r.when !== undefined && !r.when.test(ctx)) {
       if (ctx.typeError !== undefined) break;
       continue;

@@ -107,6 +107,8 @@ export interface CompiledRule {
   readonly matchesTool: (tool: string) => boolean;
   readonly scopeText: string;
   readonly matchesScope: (p: ToolCallProposal) => boolean;
+  /** False when the rule has no scope: evaluate() then skips the scope call. */
+  readonly scoped: boolean;
   readonly when: CompiledCondition | undefined;
   readonly modifications: readonly CompiledModification[];
   readonly approval: { readonly approvers: readonly string[]; readonly timeoutMs: number; readonly onTimeout: 'allow' | 'deny' } | undefined;
