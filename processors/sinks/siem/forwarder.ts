@@ -80,6 +80,16 @@ export function siemMetrics(registry: MetricsRegistry): SiemMetrics {
   };
 }
 
+/** Settlement happens once; a later call (e.g. the worker's bug guard after a delivery) is ignored. */
+function once(settle: (err?: Error) => void): (err?: Error) => void {
+  let done = false;
+  return (err) => {
+    if (done) return;
+    done = true;
+    settle(err);
+  };
+}
+
 function sourceOf(r: InRecord): Source {
   return { key: r.key, value: r.value, topic: r.topic, partition: r.partition, offset: r.offset };
 }
@@ -184,7 +194,7 @@ export class SiemForwarder {
     }
     const ok = this.queue.offer({
       out, source, fromKafka: false, attempts: 0,
-      settle: (err) => { if (err !== undefined) this.m.dropped.inc({ ...this.labels, reason: 'dlq_failed' }); },
+      settle: once((err) => { if (err !== undefined) this.m.dropped.inc({ ...this.labels, reason: 'dlq_failed' }); }),
     });
     if (!ok) this.m.dropped.inc({ ...this.labels, reason: 'queue_full' });
     this.m.queueDepth.set(this.labels, this.queue.size);
@@ -219,7 +229,7 @@ export class SiemForwarder {
       settle = (err) => (err === undefined ? resolve() : reject(err));
     });
     settled.catch(() => {}); // observed later by processBatch's allSettled; this only stops an early "unhandled" crash
-    return { entry: { out, source, fromKafka: true, attempts: 0, settle }, settled };
+    return { entry: { out, source, fromKafka: true, attempts: 0, settle: once(settle) }, settled };
   }
 
   private async runWorker(): Promise<void> {
@@ -233,7 +243,14 @@ export class SiemForwarder {
         entries.push(...this.queue.takeNow(max - entries.length));
       }
       this.m.queueDepth.set(this.labels, this.queue.size);
-      await this.deliver(entries);
+      try {
+        await this.deliver(entries);
+      } catch (e) {
+        // A bug, not a peer failure: fail these entries (Kafka batches are then not committed and come back)
+        // rather than leave processBatch waiting forever, and keep the worker alive for the next ones.
+        const err = e instanceof Error ? e : new Error(String(e));
+        for (const entry of entries) entry.settle(err);
+      }
     }
   }
 

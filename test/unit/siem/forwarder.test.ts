@@ -148,6 +148,19 @@ describe('SiemForwarder', () => {
     await fwd.close();
   });
 
+  it('fails the batch (no commit) instead of hanging when the forwarder itself throws, and keeps working', async () => {
+    const config = validateSiemConfig({ format: 'ecs', peer: { url: 'http://h' }, delivery: { maxAttempts: 5 } });
+    let calls = 0;
+    const fwd = new SiemForwarder({
+      config, decode: jsonDecode, metrics: new MetricsRegistry(), dlq: { async write() {} },
+      sink: { async deliver(items) { calls += 1; return calls === 1 ? busy(items) : ok(items); }, async close() {} },
+      sleep: async () => { if (calls === 1) throw new Error('timer broke'); },
+    });
+    await expect(fwd.processBatch(batchOf(2))).rejects.toThrow('timer broke');
+    expect(await fwd.processBatch(batchOf(2, 200))).toMatchObject({ offset: '202' });
+    await fwd.close();
+  });
+
   it('offer() never waits: a full queue drops and counts queue_full', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => { release = r; });
