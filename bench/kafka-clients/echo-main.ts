@@ -1,6 +1,6 @@
 // Child process running one echo service (forked by run.ts, so the service and the requester each have their own
-// event loop, as in production). IPC: sends {type:'ready'} once all request partitions are assigned; on 'stop'
-// stops, sends {type:'stopped', replied} and exits. Exits by itself if the parent goes away.
+// event loop, as in production). IPC: sends {type:'ready'} once all request partitions are assigned; answers 'cpu'
+// with {type:'cpu', usage, replied}; on 'stop' stops, sends {type:'stopped', replied} and exits. Exits by itself if the parent goes away.
 import { parseArgs } from 'node:util';
 import { createTransport, parseKafkaClient } from '../../processors/runtime/transport/index.ts';
 import { startEchoService } from './echo-service.ts';
@@ -31,6 +31,10 @@ const service = await startEchoService(transport, {
 });
 
 process.on('message', async (message) => {
+  if (message === 'cpu') {
+    send({ type: 'cpu', usage: process.cpuUsage(), replied: service.replied() });
+    return;
+  }
   if (message !== 'stop') return;
   await service.stop();
   send({ type: 'stopped', replied: service.replied() });

@@ -50,6 +50,8 @@ const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 interface EchoChild {
   readonly child: ChildProcess;
+  /** The service process's CPU time (µs) and replies so far. */
+  cpu(): Promise<{ micros: number; replied: number }>;
   stop(): Promise<number>;
 }
 
@@ -64,6 +66,20 @@ async function forkEcho(client: KafkaClientName, requestTopic: string, group: st
   await withTimeout(ready, 60_000, `${client} echo service start`);
   return {
     child,
+    cpu: () =>
+      withTimeout(
+        new Promise<{ micros: number; replied: number }>((resolve) => {
+          const onMessage = (m: { type?: string; usage?: NodeJS.CpuUsage; replied?: number }) => {
+            if (m.type !== 'cpu' || m.usage === undefined) return;
+            child.off('message', onMessage);
+            resolve({ micros: m.usage.user + m.usage.system, replied: m.replied ?? 0 });
+          };
+          child.on('message', onMessage);
+          child.send('cpu');
+        }),
+        10_000,
+        `${client} echo service cpu`,
+      ),
     stop: () =>
       withTimeout(
         new Promise<number>((resolve) => {
@@ -92,6 +108,8 @@ async function topics(transport: KafkaTransport, name: string): Promise<{ reques
 interface RoundResult {
   readonly one: PhaseResult;
   readonly many: PhaseResult;
+  /** CPU time of the echo service process per reply during the 64-in-flight phase, µs. */
+  readonly echoCpuMicrosPerReply: number;
   readonly steps: PhaseResult[];
   readonly maxSustained: number | undefined;
 }
@@ -122,8 +140,11 @@ async function latencyAndRate(client: KafkaClientName, transport: KafkaTransport
   try {
     const one = await requester.closedLoop(1, WARMUP_MS, MEASURE_MS);
     log(`${client}: 1 in flight p50 ${one.latency.p50.toFixed(2)} ms p99 ${one.latency.p99.toFixed(2)} ms`);
+    const before = await echo.cpu();
     const many = await requester.closedLoop(64, WARMUP_MS, MEASURE_MS);
-    log(`${client}: 64 in flight p50 ${many.latency.p50.toFixed(2)} ms p99 ${many.latency.p99.toFixed(2)} ms, ${many.achievedPerSec.toFixed(0)}/s, ${many.cpuMicrosPerRequest.toFixed(0)} µs CPU/request`);
+    const after = await echo.cpu();
+    const echoCpuMicrosPerReply = (after.micros - before.micros) / Math.max(1, after.replied - before.replied);
+    log(`${client}: 64 in flight p50 ${many.latency.p50.toFixed(2)} ms p99 ${many.latency.p99.toFixed(2)} ms, ${many.achievedPerSec.toFixed(0)}/s, ${many.cpuMicrosPerRequest.toFixed(0)} µs requester CPU/request, ${echoCpuMicrosPerReply.toFixed(0)} µs echo CPU/reply`);
     const steps: PhaseResult[] = [];
     let failures = 0;
     for (const rate of RATES) {
@@ -135,7 +156,7 @@ async function latencyAndRate(client: KafkaClientName, transport: KafkaTransport
       if (failures >= 2) break;
     }
     const passing = steps.filter(sustained).map((s) => s.offeredPerSec);
-    return { one, many, steps, maxSustained: passing.length > 0 ? Math.max(...passing) : undefined };
+    return { one, many, echoCpuMicrosPerReply, steps, maxSustained: passing.length > 0 ? Math.max(...passing) : undefined };
   } finally {
     await requester.stop();
     await echo.stop();
@@ -218,12 +239,12 @@ const lines = [
   `Request/reply echo, ${PAYLOAD_BYTES}-byte values, ${REQUEST_PARTITIONS} request partitions, 1 reply partition; echo service in its own process; broker ${brokers.join(',')}; ${ROUNDS} round(s), clients interleaved, medians over rounds.`,
   `Closed loop: ${WARMUP_MS} ms warm-up + ${MEASURE_MS} ms measured. Open loop steps (${RATES.join(', ')}/s): ${WARMUP_MS} ms + ${STEP_MEASURE_MS} ms each; sustained = p99 <= ${P99_BUDGET_MS} ms, no loss, >= 95% of offered; two failing steps in a row end the search.`,
   '',
-  '| client | p50 @1 (ms) | p99 @1 (ms) | p50 @64 (ms) | p99 @64 (ms) | replies/s @64 | requester CPU µs/request @64 | max rate with p99 <= 25 ms (per round) | exactly-once (txn) |',
+  '| client | p50 @1 (ms) | p99 @1 (ms) | p50 @64 (ms) | p99 @64 (ms) | replies/s @64 | CPU µs per request @64: requester / echo | max rate with p99 <= 25 ms (per round) | exactly-once (txn) |',
   '|---|---|---|---|---|---|---|---|---|',
   ...results.map((r) =>
     r.rounds.length === 0
       ? `| ${r.version} | failed: ${r.errors.join('; ')} | | | | | | | ${r.eos} |`
-      : `| ${r.version} | ${ms(med(r, (x) => x.one.latency.p50))} | ${ms(med(r, (x) => x.one.latency.p99))} | ${ms(med(r, (x) => x.many.latency.p50))} | ${ms(med(r, (x) => x.many.latency.p99))} | ${med(r, (x) => x.many.achievedPerSec)?.toFixed(0)} | ${med(r, (x) => x.many.cpuMicrosPerRequest)?.toFixed(0)} | ${r.rounds.map((x) => (x.maxSustained !== undefined ? `${x.maxSustained}/s` : 'none')).join(', ')} | ${r.eos} |`,
+      : `| ${r.version} | ${ms(med(r, (x) => x.one.latency.p50))} | ${ms(med(r, (x) => x.one.latency.p99))} | ${ms(med(r, (x) => x.many.latency.p50))} | ${ms(med(r, (x) => x.many.latency.p99))} | ${med(r, (x) => x.many.achievedPerSec)?.toFixed(0)} | ${med(r, (x) => x.many.cpuMicrosPerRequest)?.toFixed(0)} / ${med(r, (x) => x.echoCpuMicrosPerReply)?.toFixed(0)} | ${r.rounds.map((x) => (x.maxSustained !== undefined ? `${x.maxSustained}/s` : 'none')).join(', ')} | ${r.eos} |`,
   ),
   '',
   '<details><summary>open-loop steps (every round)</summary>',
