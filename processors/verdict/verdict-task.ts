@@ -57,6 +57,8 @@ export interface VerdictStats {
 }
 
 const HEAD = 'head';
+/** Buffer, not string: the key starts with NUL, which a C-string conversion in a client would cut off. */
+const CHAIN_HEAD_KEY_BYTES = Buffer.from(CHAIN_HEAD_KEY);
 
 export class VerdictTask implements StreamTask {
   readonly stats: VerdictStats = { decided: 0, duplicates: 0, folded: 0, deadLettered: 0, restoredSessions: 0, restoreSkipped: 0 };
@@ -265,7 +267,7 @@ export class VerdictTask implements StreamTask {
     }
     for (const { partition, value } of this.#heads.changes()) {
       if (value === undefined) continue;
-      out.push({ topic: topic.topic, partition, key: CHAIN_HEAD_KEY, value: this.#o.serde.encode(topic, chainHeadToSnapshot(value, now)) });
+      out.push({ topic: topic.topic, partition, key: CHAIN_HEAD_KEY_BYTES, value: this.#o.serde.encode(topic, chainHeadToSnapshot(value, now)) });
     }
   }
 }

@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { ArbiterError } from '../../core/errors.ts';
 import type { InRecord, KafkaTransport, TransportProducer } from '../transport/transport.ts';
 
-/** Keys of barrier records start with this; stores must ignore them. */
+/** Keys of barrier records start with this; stores must ignore them. Sent as Buffers: a client binding may pass
+ *  string keys as C strings, which end at the NUL (seen with @confluentinc/kafka-javascript). */
 export const BARRIER_KEY_PREFIX = '\u0000barrier:';
 
 export function isBarrierKey(key: Buffer | null): boolean {
@@ -32,7 +33,7 @@ export interface RestoreOptions {
 export async function restorePartitions(opts: RestoreOptions): Promise<{ records: number }> {
   if (opts.partitions.length === 0) return { records: 0 };
   const barriers = new Map<number, string>(opts.partitions.map((p) => [p, `${BARRIER_KEY_PREFIX}${randomUUID()}`]));
-  await opts.producer.send([...barriers].map(([partition, key]) => ({ topic: opts.topic, partition, key, value: null })));
+  await opts.producer.send([...barriers].map(([partition, key]) => ({ topic: opts.topic, partition, key: Buffer.from(key), value: null })));
   const waiting = new Set(opts.partitions);
   let records = 0;
   const consumer = await opts.transport.consumer({
