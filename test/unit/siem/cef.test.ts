@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { escapeCefExtension, escapeCefHeader, toCef } from '../../../processors/sinks/siem/cef.ts';
 import { parseCef } from './cef-reader.ts';
@@ -59,5 +60,19 @@ describe('toCef', () => {
   it('carries only minimised arguments', () => {
     const line = toCef(decisionInput({ argsMinimised: { to: 'sha256:1234', body: '[redacted:pii]' } }));
     expect(parseCef(line).ext['cs6']).toBe('{"to":"sha256:1234","body":"[redacted:pii]"}');
+  });
+
+  it('round-trips any text in header and extension fields (property)', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'Z', '0', ' ', '|', '\\', '=', '\n', '\r', 'é', '😀', 'k=') , maxLength: 30 });
+    fc.assert(fc.property(text.filter((t) => t.trim() !== ''), text, text, (tool, reason, arg) => {
+      const line = toCef(decisionInput({ tool, reasons: [reason], argsMinimised: { a: arg } }));
+      expect(line).not.toMatch(/[\r\n]/);
+      const { header, ext } = parseCef(line);
+      expect(header).toHaveLength(7);
+      expect(header[5]).toBe(`deny ${tool.replace(/\r\n|\r|\n/g, ' ')}`);
+      expect(ext['cs1']).toBe(tool.replace(/\r\n/g, '\n'));
+      expect(ext['msg'] ?? '').toBe(reason.replace(/\r\n/g, '\n'));
+      expect(JSON.parse(ext['cs6'] ?? '')).toEqual({ a: arg });
+    }), { numRuns: 300 });
   });
 });
