@@ -424,6 +424,7 @@ function leaf(path: ResolvedPath, op: Op, facts: readonly string[]): CompiledCon
       if (dests === undefined) return undefined;
       for (let i = 0; i < dests.length; i++) {
         const d = dests[i]!;
+        if (!path.applies(d.kind)) continue;
         const v = ctx.proposal.args[d.arg];
         if (typeof v === 'string') {
           if (op.test(path.project(v, d.kind, ctx), ctx)) return { arg: d.arg, value: v, kind: d.kind };

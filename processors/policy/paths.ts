@@ -34,6 +34,8 @@ export interface DestinationPath {
   readonly project: (value: string, kind: DestinationKind, ctx: EvalContext) => string;
   /** Word used in reasons: "args.to domain evil.example". */
   readonly attribute: string;
+  /** Whether a destination of this kind has the attribute at all (an IBAN or a path has no host or domain). */
+  readonly applies: (kind: DestinationKind) => boolean;
 }
 
 export type ResolvedPath = ScalarPath | DestinationPath;
@@ -86,19 +88,22 @@ const FIXED_PATHS: Readonly<Record<string, ScalarPath>> = {
   'time.weekday_utc': v('time.weekday_utc', 'number', (c) => (Math.floor(c.nowMs / 86_400_000) + 4) % 7),
 };
 
+const always = (): boolean => true;
+const hasHost = (k: DestinationKind): boolean => k === 'email' || k === 'url' || k === 'host';
+
 const DESTINATION_PATHS: Readonly<Record<string, DestinationPath>> = {
-  destination: { kind: 'destination', text: 'destination', type: 'string', fact: '', attribute: '', project: (d) => d },
-  'destination.host': { kind: 'destination', text: 'destination.host', type: 'string', fact: '', attribute: 'host', project: (d, k) => destHost(d, k) },
-  'destination.domain': { kind: 'destination', text: 'destination.domain', type: 'string', fact: '', attribute: 'domain', project: (d, k) => destHost(d, k) },
-  'destination.kind': { kind: 'destination', text: 'destination.kind', type: 'string', fact: '', attribute: 'kind', project: (_d, k) => k },
+  destination: { kind: 'destination', text: 'destination', type: 'string', fact: '', attribute: '', applies: always, project: (d) => d },
+  'destination.host': { kind: 'destination', text: 'destination.host', type: 'string', fact: '', attribute: 'host', applies: hasHost, project: (d, k) => destHost(d, k) },
+  'destination.domain': { kind: 'destination', text: 'destination.domain', type: 'string', fact: '', attribute: 'domain', applies: hasHost, project: (d, k) => destHost(d, k) },
+  'destination.kind': { kind: 'destination', text: 'destination.kind', type: 'string', fact: '', attribute: 'kind', applies: always, project: (_d, k) => k },
   'destination.first_seen_in': {
     kind: 'destination', text: 'destination.first_seen_in', type: 'string', fact: 'session.destination_origin', attribute: 'first seen in',
-    project: (d, _k, ctx) => ctx.facts.destinationOrigin(d),
+    applies: always, project: (d, _k, ctx) => ctx.facts.destinationOrigin(d),
   },
 };
 
 function destHost(d: string, k: DestinationKind): string {
-  return k === 'email' || k === 'url' || k === 'host' ? hostOf(d) : '';
+  return hasHost(k) ? hostOf(d) : '';
 }
 
 const SELECTOR = /^([a-z_.]+)\{([a-z_]+)=([A-Za-z0-9_.:-]+)\}$/;
