@@ -149,6 +149,17 @@ function scopeMatcher(scopes: readonly Scope[], unless: readonly Scope[]): (p: {
   return (p) => must.every((m) => m(p)) && !mustNot.some((m) => m(p));
 }
 
+/** Two scopes that both list only literal values for one dimension, with no value in common, can never both match. */
+function scopesDisjoint(scopes: readonly Scope[]): boolean {
+  for (const dim of ['roles', 'tenants', 'users', 'environments'] as const) {
+    const literal = scopes.map((sc) => sc[dim]).filter((vals) => vals.length > 0 && !vals.some(isGlob));
+    for (let i = 1; i < literal.length; i++) {
+      if (!literal[i]!.some((v) => literal[0]!.includes(v))) return true;
+    }
+  }
+  return false;
+}
+
 function scopeText(scopes: readonly Scope[], unless: readonly Scope[]): string {
   const one = (sc: Scope): string =>
     (['roles', 'tenants', 'users', 'environments'] as const)
@@ -250,7 +261,7 @@ function stageRules(s: State): void {
       alert: sv('alert') === true,
       facts: when?.facts ?? [],
       location: formatPos(draft.pos),
-      unsat: when?.unsat ?? false,
+      unsat: (when?.unsat ?? false) || scopesDisjoint(draft.scopes),
     });
   });
 }

@@ -1,5 +1,6 @@
 // Stage "lint": warnings about rules that cannot matter. Depends on: compile-rules, declare-tools.
-// - ARB_POLICY_UNSATISFIABLE: the condition can never hold (in: [], gt 10 and lt 5, eq a and eq b).
+// - ARB_POLICY_UNSATISFIABLE: the condition can never hold (in: [], gt 10 and lt 5, eq a and eq b), or the rule's
+//   own scope and its layer's scope exclude each other (environments [prod] inside a layer for [dev]).
 // - ARB_POLICY_SHADOWED: an earlier enforce deny with no condition and the same or wider scope covers every tool the
 //   rule names, or an earlier rule is identical (tools, scope, condition, effect).
 // - ARB_POLICY_CONFLICT: same tools, scope and condition as an earlier rule but a different effect.
@@ -29,7 +30,7 @@ export function lintRules(
   const key = (r: CompiledRule): string => `${[...r.toolPatterns].sort().join(',')}|${r.scopeText}|${r.when?.text ?? ''}|${r.mode}`;
   const seen = new Map<string, CompiledRule>();
   rules.forEach((r, i) => {
-    if (r.unsat) out.push(at('ARB_POLICY_UNSATISFIABLE', `rule ${r.id} can never match: ${r.when?.text ?? ''}`, r.location));
+    if (r.unsat) out.push(at('ARB_POLICY_UNSATISFIABLE', `rule ${r.id} can never match: ${r.when?.text ?? `scope ${r.scopeText}`}`, r.location));
     if (declared) {
       for (const p of r.toolPatterns) {
         if (!isGlob(p) && !tools.has(p)) out.push(at('ARB_POLICY_NO_SUCH_TOOL', `rule ${r.id} names tool "${p}", which the bundle does not declare under tools:`, r.location));
