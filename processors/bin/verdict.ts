@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Entry point of the verdict processor. Settings: processors/verdict/config.ts (environment, validated once).
 // Exits non-zero when the consumer stops on an error, so a supervisor restarts it (state is restored on start).
+import { createServer } from 'node:http';
+import { MetricsRegistry } from '../core/metrics.ts';
 import { startVerdictProcessor, verdictConfigFromEnv } from '../verdict/index.ts';
 
 const log = (event: string, detail: Record<string, unknown>): void => {
@@ -8,7 +10,17 @@ const log = (event: string, detail: Record<string, unknown>): void => {
 };
 
 const config = verdictConfigFromEnv(process.env);
-const running = await startVerdictProcessor(config, { log });
+const metrics = new MetricsRegistry();
+const running = await startVerdictProcessor(config, { log, metrics });
+const server = config.metricsPort === undefined ? undefined : createServer((req, res) => {
+  if (req.url === '/metrics') {
+    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(metrics.render());
+  } else if (req.url === '/healthz') {
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: true, bundle: running.slot.current?.revision ?? '' }));
+  } else {
+    res.writeHead(404).end();
+  }
+}).listen(config.metricsPort);
 log('started', { mode: running.mode, transport: running.transport.name, proposals: running.topics.proposals.topic, bundle: running.slot.current?.revision ?? '' });
 
 let stopping = false;
@@ -16,6 +28,7 @@ const stop = async (signal: string): Promise<void> => {
   if (stopping) return;
   stopping = true;
   log('stopping', { signal });
+  server?.close();
   await running.close();
   process.exit(0);
 };

@@ -32,6 +32,8 @@ export interface VerdictConfig {
   readonly maxValueBytes: number;
   /** ARBITER_REPLY_TOPICS: JSON { topic: partitions } answered besides the verdicts topic. */
   readonly replyTopics: ReadonlyMap<string, number>;
+  /** ARBITER_METRICS_PORT: serve /metrics (Prometheus text) and /healthz on this port; unset = not served. */
+  readonly metricsPort?: number;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -81,5 +83,6 @@ export function verdictConfigFromEnv(env: NodeJS.ProcessEnv): VerdictConfig {
     restoreTimeoutMs: positiveInt(env, 'ARBITER_RESTORE_TIMEOUT_MS', 120_000),
     maxValueBytes: positiveInt(env, 'ARBITER_MAX_PROPOSAL_BYTES', 1_048_576),
     replyTopics: new Map(Object.entries(replyTopics)),
+    ...(env['ARBITER_METRICS_PORT'] ? { metricsPort: positiveInt(env, 'ARBITER_METRICS_PORT', 0) } : {}),
   };
 }

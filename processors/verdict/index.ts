@@ -12,6 +12,8 @@ import type { VerdictConfig } from './config.ts';
 import { createPolicyEngine } from './policy-engine.ts';
 import type { PolicyEngine } from './policy-port.ts';
 import { VerdictTask } from './verdict-task.ts';
+import { verdictMetrics } from './metrics.ts';
+import type { MetricsRegistry } from '../core/metrics.ts';
 
 export type { VerdictConfig } from './config.ts';
 export { verdictConfigFromEnv } from './config.ts';
@@ -30,6 +32,7 @@ export interface RunningVerdict {
 
 export interface VerdictOverrides {
   readonly engine?: PolicyEngine;
+  readonly metrics?: MetricsRegistry;
   readonly clock?: () => number;
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
 }
@@ -60,7 +63,7 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
   const task = new VerdictTask({
     topics, serde, engine, slot, transport, barrierProducer: plainProducer, groupId: config.groupId,
     replyTopics: config.replyTopics, restoreTimeoutMs: config.restoreTimeoutMs, clock: overrides.clock ?? Date.now,
-    ...(log ? { log } : {}),
+    metrics: verdictMetrics(overrides.metrics), ...(log ? { log } : {}),
   });
   const loop = new StreamLoop(transport, {
     groupId: config.groupId, topics: task.inputTopics(), transactionalId: `${config.groupId}-${config.instanceId}`, maxWaitMs: 20,

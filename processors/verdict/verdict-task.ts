@@ -21,6 +21,7 @@ import { restorePartitions } from '../runtime/stream/restore.ts';
 import type { TopicMap } from '../runtime/topics.ts';
 import type { Batch, InRecord, KafkaTransport, OutRecord, TransportProducer } from '../runtime/transport/transport.ts';
 import { evolve, resultReported, type SessionEvent } from '../trajectory/index.ts';
+import { verdictMetrics, type VerdictMetrics } from './metrics.ts';
 import type { BundleSlot } from './bundle-slot.ts';
 import { HEADER_PROPOSAL_ID, readCorrelation, type Correlation, type ReplyAddress } from './correlation.ts';
 import { decide, denyFor } from './decide.ts';
@@ -45,15 +46,16 @@ export interface VerdictTaskOptions {
   readonly restoreTimeoutMs: number;
   readonly clock: () => number;
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
+  readonly metrics?: VerdictMetrics;
 }
 
 export interface VerdictStats {
-  decided: number;
-  duplicates: number;
-  folded: number;
-  deadLettered: number;
-  restoredSessions: number;
-  restoreSkipped: number;
+  readonly decided: number;
+  readonly duplicates: number;
+  readonly folded: number;
+  readonly deadLettered: number;
+  readonly restoredSessions: number;
+  readonly restoreSkipped: number;
 }
 
 const HEAD = 'head';
@@ -61,7 +63,7 @@ const HEAD = 'head';
 const CHAIN_HEAD_KEY_BYTES = Buffer.from(CHAIN_HEAD_KEY);
 
 export class VerdictTask implements StreamTask {
-  readonly stats: VerdictStats = { decided: 0, duplicates: 0, folded: 0, deadLettered: 0, restoredSessions: 0, restoreSkipped: 0 };
+  readonly metrics: VerdictMetrics;
   readonly #o: VerdictTaskOptions;
   readonly #sessions = new OverlayStore<SessionEntry>();
   readonly #heads = new OverlayStore<ChainHead>();
@@ -70,6 +72,16 @@ export class VerdictTask implements StreamTask {
 
   constructor(options: VerdictTaskOptions) {
     this.#o = options;
+    this.metrics = options.metrics ?? verdictMetrics();
+  }
+
+  /** Totals since start (from the metrics). */
+  get stats(): VerdictStats {
+    const m = this.metrics;
+    return {
+      decided: m.decisions.total(), duplicates: m.duplicates.total(), folded: m.folded.total(), deadLettered: m.deadLetters.total(),
+      restoredSessions: m.restoredSessions.total(), restoreSkipped: m.restoreSkipped.total(),
+    };
   }
 
   /** The topics this task consumes: proposals, and the co-partitioned results and approvals it folds. */
@@ -95,7 +107,7 @@ export class VerdictTask implements StreamTask {
         if (event === undefined) continue;
         const entry = this.#sessions.get(record.partition, event.sessionId) ?? EMPTY_ENTRY;
         this.#sessions.put(record.partition, event.sessionId, { ...entry, state: evolve(entry.state, event.event) });
-        this.stats.folded++;
+        this.metrics.folded.inc({ kind: event.event.kind });
       } catch (error) {
         this.#deadLetterOnly(record, failureOf(error, 'ARB_SERDE_DECODE_FAILED'), out);
       }
@@ -135,6 +147,7 @@ export class VerdictTask implements StreamTask {
   committed(): void {
     this.#sessions.commit();
     this.#heads.commit();
+    this.#countSessions();
   }
 
   aborted(): void {
@@ -149,6 +162,7 @@ export class VerdictTask implements StreamTask {
     for (const p of partitions) if (inputs.has(p.topic)) this.#assigned.add(`${p.topic}/${p.partition}`);
     if (mine.length === 0) return;
     const records: InRecord[] = [];
+    const started = performance.now();
     await restorePartitions({
       transport: this.#o.transport, producer: this.#o.barrierProducer, topic: this.#o.topics.sessionState.topic,
       partitions: mine, groupPrefix: this.#o.groupId, timeoutMs: this.#o.restoreTimeoutMs, onRecord: (r) => records.push(r),
@@ -158,6 +172,8 @@ export class VerdictTask implements StreamTask {
       this.#heads.dropPartition(p);
     }
     for (const r of records) await this.#restoreOne(r);
+    this.metrics.restoreSeconds.observe(undefined, (performance.now() - started) / 1000);
+    this.#countSessions();
     this.#o.log?.('restored', { partitions: mine, records: records.length, sessions: mine.map((p) => this.#sessions.size(p)) });
   }
 
@@ -169,6 +185,10 @@ export class VerdictTask implements StreamTask {
       this.#sessions.dropPartition(p);
       this.#heads.dropPartition(p);
     }
+  }
+
+  #countSessions(): void {
+    this.metrics.sessions.set(undefined, this.#sessions.partitions().reduce((n, p) => n + this.#sessions.size(p), 0));
   }
 
   #heldPartitions(): Set<number> {
@@ -187,11 +207,11 @@ export class VerdictTask implements StreamTask {
       if (key === CHAIN_HEAD_KEY) this.#heads.restore(r.partition, HEAD, chainHeadFromSnapshot(r.partition, snapshot));
       else {
         this.#sessions.restore(r.partition, key, entryFromSnapshot(snapshot));
-        this.stats.restoredSessions++;
+        this.metrics.restoredSessions.inc();
       }
     } catch (error) {
       // A corrupt changelog entry: the session starts over (fails open on history, never on policy). Counted.
-      this.stats.restoreSkipped++;
+      this.metrics.restoreSkipped.inc();
       this.#o.log?.('restore-skipped', { topic: r.topic, partition: r.partition, offset: r.offset, error: String(error) });
     }
   }
@@ -208,11 +228,14 @@ export class VerdictTask implements StreamTask {
     const seen = findRecent(entry, proposal.proposalId);
     if (seen) {
       out.push(this.#reply(replyTo, proposal.sessionId, proposal.proposalId, seen.verdict));
-      this.stats.duplicates++;
+      this.metrics.duplicates.inc();
       return;
     }
     const now = this.#o.clock();
+    const started = performance.now();
     const decided = decide(this.#o.engine, bundle, proposal, entry.state, now);
+    this.metrics.decideSeconds.observe(undefined, (performance.now() - started) / 1000);
+    this.metrics.proposalAgeSeconds.observe(undefined, Math.max(0, now - proposal.createdAtMs) / 1000);
     const verdict = this.#o.serde.encode(this.#o.topics.verdicts, verdictFor(proposal, decided.decision, now));
     const head = this.#heads.get(p, HEAD) ?? genesisHead(p);
     const chained = chainNext(head, decisionRecordFor(proposal, decided.decision, decided.tool, decided.facts, now));
@@ -227,7 +250,7 @@ export class VerdictTask implements StreamTask {
     }
     this.#heads.put(p, HEAD, chained.head);
     this.#sessions.put(p, proposal.sessionId, withVerdict(entry, decided.nextState, { proposalId: proposal.proposalId, verdict }));
-    this.stats.decided++;
+    this.metrics.decisions.inc({ effect: decided.decision.effect, error_code: decided.decision.errorCode ?? '' });
   }
 
   #canReply(to: ReplyAddress): boolean {
@@ -253,7 +276,7 @@ export class VerdictTask implements StreamTask {
 
   #deadLetterOnly(record: InRecord, failure: Failure, out: OutRecord[]): void {
     out.push(deadLetter(this.#o.serde, this.#o.topics, record, failure, this.#o.clock()));
-    this.stats.deadLettered++;
+    this.metrics.deadLetters.inc({ topic: record.topic, code: failure.code });
     this.#o.log?.('dead-letter', { code: failure.code, topic: record.topic, partition: record.partition, offset: record.offset });
   }
 

@@ -117,7 +117,7 @@ describe('VerdictTask.process', () => {
   });
 
   it('dead-letters poison (bad magic, oversized) with the source offset and denies via correlation headers; the batch goes on', async () => {
-    const { topics, run, rec, encoded, on, decode } = await setup();
+    const { topics, task, run, rec, encoded, on, decode } = await setup();
     const headers = correlationHeaders('p-bad', { topic: topics.verdicts.topic, partition: 1 });
     const out = await run(rec(Buffer.from('{"json":true}'), headers), rec(Buffer.alloc(5000, 0)), rec(encoded({ proposalId: 'ok' })));
     const dlq = await Promise.all(on(out, topics.dlqProposals.topic).map((r) => decode<{ errorCode: string; sourceOffset: string }>(topics.dlqProposals, r)));
@@ -127,6 +127,8 @@ describe('VerdictTask.process', () => {
     expect(replies.map((r) => [r.proposalId, r.effect, r.errorCode])).toEqual([
       ['p-bad', 'deny', 'ARB_VERDICT_UNDECODABLE'], ['ok', 'allow', ''],
     ]);
+    expect(task.metrics.deadLetters.get({ topic: topics.proposals.topic, code: 'ARB_SERDE_OVERSIZED' })).toBe(1);
+    expect(task.metrics.decisions.get({ effect: 'allow', error_code: '' })).toBe(1);
   });
 
   it('dead-letters a proposal whose reply address is not answerable, without a decision', async () => {
