@@ -28,3 +28,22 @@ export function prepareCedar(spec: PolicySpec, cases: readonly BenchCase[]): Pre
   };
   return { engine: 'cedar-wasm', version: `cedar ${getCedarVersion()}`, decide };
 }
+
+/**
+ * The cost of a cedar-wasm call itself: the same requests against a single permit-all policy. Most of it is moving
+ * the request across the JS/wasm boundary and building Cedar's request and context; it bounds from below what any
+ * policy costs through cedar-wasm. Not an equivalent policy, so it is not part of the equivalence gate.
+ */
+export function prepareCedarFloor(cases: readonly BenchCase[]): PreparedEngine {
+  const policySetId = `floor-${++prepared}`;
+  const parsed = preparsePolicySet(policySetId, { staticPolicies: 'permit (principal, action, resource);' });
+  if (parsed.type !== 'success') throw new Error(`Cedar rejected the permit-all policy: ${parsed.errors.map((e) => e.message).join('; ')}`);
+  const requests = cases.map((c) => cedarRequest(c, policySetId));
+  const decide = (i: number): boolean => {
+    const request = requests[i];
+    if (request === undefined) throw new Error(`no Cedar request for case ${i}`);
+    const answer = statefulIsAuthorized(request);
+    return answer.type === 'success' && answer.response.decision === 'allow';
+  };
+  return { engine: 'cedar-wasm floor', version: `cedar ${getCedarVersion()}`, decide };
+}

@@ -7,14 +7,16 @@
 // 1. generate one policy per size and a fixed list of proposals with their session facts;
 // 2. equivalence gate: every engine must decide every proposal as the reference oracle does, or the run stops;
 // 3. `rounds` rounds, each timing every engine at every size in turn (spreads the noise of a shared machine);
-// 4. report the median over rounds of each round's p50 / p99 / batched mean, and ratios against Arbiter.
+// 4. report the median over rounds of each round's figures (see timing.ts: per-call p50/p99, proposal-mix p99,
+//    batched mean, CPU mean), and ratios against Arbiter. "cedar-wasm floor" is the same requests against one
+//    permit-all policy: what a cedar-wasm call costs before any policy is evaluated.
 // --check exits 1 when a target of issue 3 is missed (p99 ≤ 5 µs at 200 rules; Cedar p50 ≥ 50× Arbiter's).
 
 import { cpus, loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { prepareArbiter } from './engine-arbiter.ts';
-import { prepareCedar } from './engine-cedar.ts';
+import { prepareCedar, prepareCedarFloor } from './engine-cedar.ts';
 import { buildOpaBench, runOpa } from './engine-opa.ts';
 import type { EngineResult, PreparedEngine, TimingOptions } from './engine.ts';
 import { assertEquivalent } from './equivalence.ts';
@@ -62,6 +64,7 @@ const opts = (warmup: number, samplesPerCase: number, batch: number, cpuBatch: n
 const TIMING: Readonly<Record<string, TimingOptions>> = {
   arbiter: opts(100_000, 300, 1_000, 20_000),
   'cedar-wasm': opts(300, 5, 10, 50),
+  'cedar-wasm floor': opts(300, 3, 10, 50),
   opa: opts(5_000, 40, 200, 1_000),
 };
 
@@ -115,7 +118,9 @@ function main(): void {
     const allowed = cases.filter((c) => oracleDecide(spec, c) === 'allow').length;
     console.log(`${spec.ruleCount} rules over ${spec.tools.length} tools: ${cases.length} proposals (${allowed} allow, ${cases.length - allowed} deny); ` +
       `${engines.map((e) => e.engine).join(', ')} agree with the reference on all of them`);
-    return { scenario, spec, cases, engines, rows: new Map<string, Row>() };
+    // Timed but not equivalence-checked: a baseline, not an equivalent policy.
+    const baselines = [prepareCedarFloor(cases)];
+    return { scenario, spec, cases, engines, baselines, rows: new Map<string, Row>() };
   });
 
   const record = (rows: Map<string, Row>, r: EngineResult): void => {
@@ -125,7 +130,7 @@ function main(): void {
   };
   for (let round = 1; round <= rounds; round++) {
     for (const s of setups) {
-      for (const e of s.engines) record(s.rows, runInProcess(e, s.cases));
+      for (const e of [...s.engines, ...s.baselines]) record(s.rows, runInProcess(e, s.cases));
       if ('binary' in opa) {
         const timingOpts = TIMING.opa;
         if (timingOpts === undefined) throw new Error('no timing options for opa');
@@ -176,7 +181,7 @@ function main(): void {
   }
   console.log(['', ...targetLines].join('\n'));
   console.log(`timer cost per read (included in per-call p50/p99): ${summary[0]?.rows.map((r) => `${r.engine} ${r.timerNs.toFixed(0)} ns`).join(', ')}`);
-  console.log(`versions: ${summary[0]?.rows.map((r) => r.version).join('; ')}`);
+  console.log(`versions: ${[...new Set(summary[0]?.rows.map((r) => r.version))].join('; ')}`);
   if (flags.json !== undefined) writeFileSync(flags.json, JSON.stringify({ env, rounds, quick: flags.quick, summary }, null, 2));
   if (flags.check && failed) process.exitCode = 1;
 }
