@@ -1,6 +1,7 @@
 // Elastic Common Schema document for one event. Decisions are event.category "api" (a tool API call was
 // decided); denies, escalations and alerts are event.kind "alert". gen_ai.* carries the OTel GenAI tool
-// attributes (the names ECS adopted from OTel). Arbiter-specific facts live under the custom `arbiter` object.
+// attributes under their OTel names (ECS is converging on OTel semantic conventions; ECS 8.11 itself has no
+// gen_ai field set, so map it as keyword in the index template). Arbiter-specific facts live under `arbiter`.
 import type { DecisionRecord } from '../../core/types.ts';
 import type { TrajectoryAlert } from './alert.ts';
 import { isFinding, SEVERITY_RANK, severityOf, type SiemInput } from './input.ts';
