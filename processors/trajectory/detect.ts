@@ -2,7 +2,7 @@
 
 import { type CallFingerprint, signatureSimilarity } from './fingerprint.ts';
 import { LOOP_WINDOW_MS, SIMILAR_THRESHOLD } from './limits.ts';
-import { CALL_STRIDE, DENIED_STRIDE } from './state.ts';
+import { CALL_STRIDE, DENIED_STRIDE, type SessionState } from './state.ts';
 
 /** Similarity of `fp` to a stored entry: exact argument match is 1, otherwise the MinHash estimate. */
 function similarityTo(fp: CallFingerprint, ring: readonly number[], argsAt: number, sigAt: number): number {
@@ -47,6 +47,12 @@ export function loopCounts(calls: readonly number[], fp: CallFingerprint, nowMs:
     }
   }
   return { identical, similar };
+}
+
+/** Untrusted content had entered the context at `ms` (the earliest time a taint source was seen is ≤ ms). */
+export function isTaintedAt(s: SessionState, ms: number): boolean {
+  for (let i = 0; i < s.taintAt.length; i++) if ((s.taintAt[i] as number) <= ms) return true;
+  return false;
 }
 
 /** Index of a destination key in the destinations list (origin bit ignored), or -1. */

@@ -3,15 +3,16 @@
 
 import { VERB_PRIVILEGE, type ToolCallResult } from '../core/types.ts';
 import type { ApprovalResolved, DecisionMade, ProposalReceived, QuarantineSignal, ResultReported, SessionEvent, TrustedInput } from './events.ts';
-import { findDestination, isRetryAfterDeny } from './detect.ts';
+import { findDestination, isRetryAfterDeny, isTaintedAt } from './detect.ts';
 import { type CallFingerprint, fingerprintCall } from './fingerprint.ts';
 import { destinationKey, hashString } from './hash.ts';
 import {
   MAX_DENIED, MAX_DESTINATIONS, MAX_LABEL_CHARS, MAX_LABELS, MAX_PENDING, MAX_RECENT_CALLS, MAX_SOURCE_CHARS,
-  MAX_TAINT_SOURCES, OVERFLOW_LABEL,
+  MAX_TAINT_SOURCES, OVERFLOW_LABEL, OVERFLOW_SOURCE,
 } from './limits.ts';
 import { CALL_STRIDE, DENIED_STRIDE, PENDING_STRIDE, type SessionState, compact, pushRing } from './state.ts';
 import { countCall, dayIndex, monthIndex } from './windows.ts';
+import { storedName } from './names.ts';
 import type { ToolInfo } from './tool-info.ts';
 
 export function evolve(state: SessionState, event: SessionEvent): SessionState {
@@ -39,11 +40,9 @@ function clampTime(atMs: number, state: SessionState): number {
   return Number.isFinite(atMs) && atMs >= 0 ? Math.floor(atMs) : state.lastMs;
 }
 
-/** Widens the state's [firstMs, lastMs] span to include `t`. */
+/** Advances the state's latest time to `t` when `t` is later. */
 function touch(state: SessionState, t: number): SessionState {
-  const first = state.firstMs === 0 || t < state.firstMs ? t : state.firstMs;
-  const last = t > state.lastMs ? t : state.lastMs;
-  return first === state.firstMs && last === state.lastMs ? state : { ...state, firstMs: first, lastMs: last };
+  return t > state.lastMs ? { ...state, lastMs: t } : state;
 }
 
 function signed(fp: CallFingerprint, head: readonly number[]): number[] {
@@ -52,8 +51,8 @@ function signed(fp: CallFingerprint, head: readonly number[]): number[] {
 
 function onProposal(s: SessionState, e: ProposalReceived, t: number): SessionState {
   const fp = fingerprintCall(e.proposal);
-  const tainted = s.taintedSinceMs >= 0 && s.taintedSinceMs <= t;
-  const rate = countCall(s.rateBucket, s.rateCounts, t);
+  const tainted = isTaintedAt(s, t);
+  const rate = countCall(s, t);
   return {
     ...s,
     steps: s.steps + 1,
@@ -61,8 +60,9 @@ function onProposal(s: SessionState, e: ProposalReceived, t: number): SessionSta
     deniedRetries: s.deniedRetries + (isRetryAfterDeny(s.denied, fp) ? 1 : 0),
     outsideIntentCalls: s.outsideIntentCalls + (e.outsideIntent ? 1 : 0),
     calls: pushRing(s.calls, signed(fp, [t, fp.tool, fp.args]), CALL_STRIDE, MAX_RECENT_CALLS),
-    rateBucket: rate.bucket,
-    rateCounts: rate.counts,
+    rateBucket: rate.rateBucket,
+    rateLow: rate.rateLow,
+    rateHigh: rate.rateHigh,
   };
 }
 
@@ -107,19 +107,6 @@ function onApproval(s: SessionState, e: ApprovalResolved, t: number): SessionSta
   return recordDenied(rest, t, entry[2] as number, entry[3] as number, entry[4] as number, entry.slice(5));
 }
 
-/**
- * A name as stored: well-formed UTF-16 (lone surrogates become U+FFFD, as UTF-8 serialization would make them) and
- * cut to `max` code units without splitting a surrogate pair, so a restored state holds exactly the same strings.
- */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-function storedName(raw: string, max: number): string {
-  const s = raw.replace(LONE_SURROGATE, '\uFFFD');
-  if (s.length <= max) return s;
-  const c = s.charCodeAt(max - 1);
-  return s.slice(0, c >= 0xd800 && c <= 0xdbff ? max - 1 : max);
-}
-
 function count(x: number | undefined): number {
   return x !== undefined && Number.isFinite(x) && x > 0 ? Math.floor(x) : 0;
 }
@@ -129,8 +116,7 @@ function addReads(s: SessionState, r: ToolCallResult): SessionState {
   const keys = new Set([...Object.keys(r.recordsRead), ...Object.keys(r.bytesRead)]);
   if (keys.size === 0) return s;
   const labels = s.labels.slice();
-  const records = s.records.slice();
-  const bytes = s.bytes.slice();
+  const reads = s.reads.slice();
   let changed = false;
   for (const raw of [...keys].sort()) {
     const nr = count(r.recordsRead[raw]);
@@ -145,15 +131,14 @@ function addReads(s: SessionState, r: ToolCallResult): SessionState {
     }
     if (i < 0) {
       labels.push(label);
-      records.push(nr);
-      bytes.push(nb);
+      reads.push(nr, nb);
     } else {
-      records[i] = (records[i] as number) + nr;
-      bytes[i] = (bytes[i] as number) + nb;
+      reads[2 * i] = (reads[2 * i] as number) + nr;
+      reads[2 * i + 1] = (reads[2 * i + 1] as number) + nb;
     }
   }
   if (!changed) return s;
-  return labels.length === s.labels.length ? { ...s, records, bytes } : { ...s, labels: compact(labels), records: compact(records), bytes: compact(bytes) };
+  return labels.length === s.labels.length ? { ...s, reads } : { ...s, labels: compact(labels), reads: compact(reads) };
 }
 
 /** Untrusted sources carried by a result: its own markers, or the tool itself when its output is untrusted. */
@@ -166,18 +151,24 @@ function addTaint(s: SessionState, sources: readonly string[], t: number): Sessi
   if (sources.length === 0) return s;
   const names = s.taintSources.slice();
   const at = s.taintAt.slice();
+  let changed = false;
   for (const raw of sources) {
-    const name = storedName(raw, MAX_SOURCE_CHARS);
-    const i = names.indexOf(name);
-    if (i >= 0) {
-      if (t < (at[i] as number)) at[i] = t;
-    } else if (names.length < MAX_TAINT_SOURCES) {
+    let name = storedName(raw, MAX_SOURCE_CHARS);
+    let i = names.indexOf(name);
+    if (i < 0 && names.length >= MAX_TAINT_SOURCES - 1 && name !== OVERFLOW_SOURCE) {
+      name = OVERFLOW_SOURCE;
+      i = names.indexOf(name);
+    }
+    if (i < 0) {
       names.push(name);
       at.push(t);
+      changed = true;
+    } else if (t < (at[i] as number)) {
+      at[i] = t;
+      changed = true;
     }
   }
-  const since = s.taintedSinceMs < 0 || t < s.taintedSinceMs ? t : s.taintedSinceMs;
-  return { ...s, taintSources: compact(names), taintAt: compact(at), taintedSinceMs: since };
+  return changed ? { ...s, taintSources: compact(names), taintAt: compact(at) } : s;
 }
 
 /** Remembers destinations not seen before, with their origin (first sighting wins). Oldest dropped when full. */
@@ -218,8 +209,8 @@ function onResult(s: SessionState, e: ResultReported, t: number): SessionState {
 }
 
 function onQuarantine(s: SessionState, e: QuarantineSignal): SessionState {
-  const until = e.active && Number.isFinite(e.untilMs) && e.untilMs > 0 ? Math.floor(e.untilMs) : 0;
-  return e.active === s.quarantined && until === s.quarantineUntilMs ? s : { ...s, quarantined: e.active, quarantineUntilMs: until };
+  const until = !e.active ? -1 : Number.isFinite(e.untilMs) && e.untilMs > 0 ? Math.floor(e.untilMs) : 0;
+  return until === s.quarantineUntilMs ? s : { ...s, quarantineUntilMs: until };
 }
 
 function onTrustedInput(s: SessionState, e: TrustedInput): SessionState {

@@ -3,7 +3,7 @@
 // documented as "this one included" add the proposal itself.
 
 import { VERB_PRIVILEGE, type DestinationOrigin, type SessionFacts, type ToolCallProposal } from '../core/types.ts';
-import { deniedSimilarity, findDestination, isRetryAfterDeny, loopCounts } from './detect.ts';
+import { deniedSimilarity, findDestination, isRetryAfterDeny, isTaintedAt, loopCounts } from './detect.ts';
 import { fingerprintCall } from './fingerprint.ts';
 import { destinationKey } from './hash.ts';
 import { RATE_BUCKET_MS, RATE_BUCKETS } from './limits.ts';
@@ -21,9 +21,10 @@ export interface FactsContext {
 
 const WINDOW_TO_MINUTE = 60_000 / (RATE_BUCKETS * RATE_BUCKET_MS);
 
-function perLabel(labels: readonly string[], values: readonly number[]): Record<string, number> {
+/** label -> reads[2i + which] (which: 0 records, 1 bytes). */
+function perLabel(labels: readonly string[], reads: readonly number[], which: 0 | 1): Record<string, number> {
   const out: Record<string, number> = {};
-  for (let i = 0; i < labels.length; i++) out[labels[i] as string] = values[i] as number;
+  for (let i = 0; i < labels.length; i++) out[labels[i] as string] = reads[2 * i + which] as number;
   return out;
 }
 
@@ -39,11 +40,11 @@ export function factsFor(
     return i < 0 ? 'unseen' : ((destinations[i] as number) & 1) === 1 ? 'untrusted' : 'trusted';
   };
   const facts: SessionFacts = {
-    tainted: state.taintedSinceMs >= 0 && state.taintedSinceMs <= nowMs,
+    tainted: isTaintedAt(state, nowMs),
     taintSources: state.taintSources,
     stepCount: state.steps,
-    readRecords: perLabel(state.labels, state.records),
-    readBytes: perLabel(state.labels, state.bytes),
+    readRecords: perLabel(state.labels, state.reads, 0),
+    readBytes: perLabel(state.labels, state.reads, 1),
     deniedCalls: state.deniedCalls,
     deniedRetries: state.deniedRetries,
     isRetryAfterDeny: isRetryAfterDeny(state.denied, fp),
@@ -51,7 +52,7 @@ export function factsFor(
     identicalCallsInWindow: loops.identical + 1,
     similarCallsInWindow: loops.similar + 1,
     ratePerMinute: {
-      session: callsInWindow(state.rateBucket, state.rateCounts, nowMs) * WINDOW_TO_MINUTE,
+      session: callsInWindow(state, nowMs) * WINDOW_TO_MINUTE,
       agent: ctx.agentRatePerMinute ?? 0,
       tenant: ctx.tenantRatePerMinute ?? 0,
     },
@@ -60,7 +61,7 @@ export function factsFor(
       month: monthIndex(nowMs) === state.spendMonth ? state.spentMonth : 0,
     },
     privilegeEscalation: state.maxPrivilege >= 0 && privilege > state.maxPrivilege,
-    quarantined: state.quarantined && (state.quarantineUntilMs === 0 || nowMs < state.quarantineUntilMs),
+    quarantined: state.quarantineUntilMs === 0 || nowMs < state.quarantineUntilMs,
     destinationOrigin,
     outsideIntentCalls: state.outsideIntentCalls,
   };

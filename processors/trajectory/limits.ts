@@ -8,8 +8,12 @@ export const OVERFLOW_LABEL = '_other';
 export const MAX_LABEL_CHARS = 64;
 export const MAX_SOURCE_CHARS = 128;
 
-/** Untrusted sources remembered by name (first seen order). Later ones still taint; they are counted, not named. */
+/**
+ * Untrusted sources remembered by name (first seen order). Past MAX_TAINT_SOURCES - 1 names, further sources are
+ * kept under OVERFLOW_SOURCE with the earliest time among them, so "tainted since" stays exact.
+ */
 export const MAX_TAINT_SOURCES = 8;
+export const OVERFLOW_SOURCE = '_other';
 
 /** Destinations remembered with their origin. When full the oldest is forgotten (it then reads as "unseen"). */
 export const MAX_DESTINATIONS = 32;
@@ -24,9 +28,15 @@ export const MAX_DENIED = 8;
 /** Escalated calls waiting for an approval decision. */
 export const MAX_PENDING = 4;
 
-/** Session call rate: RATE_BUCKETS buckets of RATE_BUCKET_MS; the rate is the sum over the newest RATE_BUCKETS. */
+/**
+ * Session call rate: RATE_BUCKETS buckets of RATE_BUCKET_MS; the rate is the sum over the newest RATE_BUCKETS.
+ * Counts are packed into two int32 fields (3 slots of RATE_SLOT_BITS each), so a bucket saturates at RATE_SLOT_MAX
+ * calls (1,023 per 10 s = 6,138 per minute, far above any sane threshold). RATE_BUCKETS must stay 6.
+ */
 export const RATE_BUCKET_MS = 10_000;
 export const RATE_BUCKETS = 6;
+export const RATE_SLOT_BITS = 10;
+export const RATE_SLOT_MAX = (1 << RATE_SLOT_BITS) - 1;
 
 /**
  * Argument similarity: b-bit MinHash with MINHASH_K permutations keeping the low MINHASH_BITS bits of each minimum.

@@ -1,18 +1,19 @@
 // Canonical binary form of a SessionState, for the compacted session-state changelog. Deterministic: equal states
 // give equal bytes, and deserializeState(serializeState(s)) rebuilds a state that serializes to the same bytes and
 // evolves exactly like `s`. Layout (all integers LEB128 varints unless noted; "z" = zigzag for signed deltas):
-//   u8 STATE_FORMAT, sections bitmask, firstMs, z(lastMs - firstMs), steps, taintedCalls, deniedCalls,
+//   u8 STATE_FORMAT, sections bitmask, lastMs, steps, taintedCalls, deniedCalls,
 //   deniedRetries, outsideIntentCalls, maxPrivilege + 1, then each non-empty section in bit order:
-//   LABELS n × (utf8 label, records, bytes) | TAINT z(since - first), n × (utf8 source, z(at - first))
-//   DESTINATIONS n × i32 | CALLS n × (z(at - first), i32 × rest) | DENIED likewise | PENDING n × i32 × stride
-//   RATE bucket, counts × RATE_BUCKETS | SPEND day, f64 spentDay, month, f64 spentMonth | QUARANTINE untilMs
+//   LABELS n × (utf8 label, records, bytes) | TAINT n × (utf8 source, z(at - last))
+//   DESTINATIONS n × i32 | CALLS n × (z(at - last), i32 × rest) | DENIED likewise | PENDING n × i32 × stride
+//   RATE bucket, rateLow, rateHigh | SPEND day, f64 spentDay, month, f64 spentMonth | QUARANTINE untilMs (≥ 0)
 // i32 and f64 are little-endian fixed width. Strings are length-prefixed UTF-8.
 
 import { ArbiterError } from '../core/errors.ts';
 import {
   MAX_DENIED, MAX_DESTINATIONS, MAX_LABEL_CHARS, MAX_LABELS, MAX_PENDING, MAX_RECENT_CALLS, MAX_SOURCE_CHARS,
-  MAX_TAINT_SOURCES, RATE_BUCKETS,
+  MAX_TAINT_SOURCES,
 } from './limits.ts';
+import { intern } from './names.ts';
 import { CALL_STRIDE, DENIED_STRIDE, EMPTY_STATE, PENDING_STRIDE, type SessionState } from './state.ts';
 
 export const STATE_FORMAT = 1;
@@ -47,65 +48,61 @@ function str(s: string): void {
   u(len);
   pos += scratch.write(s, pos, len, 'utf8');
 }
-/** A ring of fixed-stride entries whose first element is a time, written relative to `first`. */
-function timedRing(ring: readonly number[], stride: number, first: number): void {
+/** A ring of fixed-stride entries whose first element is a time, written relative to `base`. */
+function timedRing(ring: readonly number[], stride: number, base: number): void {
   u(ring.length / stride);
   for (let i = 0; i < ring.length; i += stride) {
-    z((ring[i] as number) - first);
+    z((ring[i] as number) - base);
     for (let j = 1; j < stride; j++) i32(ring[i + j] as number);
   }
 }
 
 function sectionsOf(s: SessionState): number {
-  return (s.labels.length > 0 ? S_LABELS : 0) | (s.taintedSinceMs >= 0 ? S_TAINT : 0)
+  return (s.labels.length > 0 ? S_LABELS : 0) | (s.taintSources.length > 0 ? S_TAINT : 0)
     | (s.destinations.length > 0 ? S_DEST : 0) | (s.calls.length > 0 ? S_CALLS : 0)
     | (s.denied.length > 0 ? S_DENIED : 0) | (s.pending.length > 0 ? S_PENDING : 0)
-    | (s.rateCounts.length > 0 ? S_RATE : 0) | (s.spendDay !== 0 || s.spendMonth !== 0 ? S_SPEND : 0)
-    | (s.quarantined || s.quarantineUntilMs !== 0 ? S_QUARANTINE : 0);
+    | (s.rateBucket !== 0 || s.rateLow !== 0 || s.rateHigh !== 0 ? S_RATE : 0) | (s.spendDay !== 0 || s.spendMonth !== 0 ? S_SPEND : 0)
+    | (s.quarantineUntilMs >= 0 ? S_QUARANTINE : 0);
 }
 
 export function serializeState(s: SessionState): Buffer {
   pos = 0;
-  const first = s.firstMs;
+  const base = s.lastMs;
   const sections = sectionsOf(s);
   scratch[pos++] = STATE_FORMAT;
   u(sections);
-  u(first);
-  z(s.lastMs - first);
+  u(base);
   u(s.steps); u(s.taintedCalls); u(s.deniedCalls); u(s.deniedRetries); u(s.outsideIntentCalls);
   u(s.maxPrivilege + 1);
   if (sections & S_LABELS) {
     u(s.labels.length);
     for (let i = 0; i < s.labels.length; i++) {
-      str(s.labels[i] as string); u(s.records[i] as number); u(s.bytes[i] as number);
+      str(s.labels[i] as string); u(s.reads[2 * i] as number); u(s.reads[2 * i + 1] as number);
     }
   }
   if (sections & S_TAINT) {
-    z(s.taintedSinceMs - first);
     u(s.taintSources.length);
     for (let i = 0; i < s.taintSources.length; i++) {
-      str(s.taintSources[i] as string); z((s.taintAt[i] as number) - first);
+      str(s.taintSources[i] as string); z((s.taintAt[i] as number) - base);
     }
   }
   if (sections & S_DEST) {
     u(s.destinations.length);
     for (const d of s.destinations) i32(d);
   }
-  if (sections & S_CALLS) timedRing(s.calls, CALL_STRIDE, first);
-  if (sections & S_DENIED) timedRing(s.denied, DENIED_STRIDE, first);
+  if (sections & S_CALLS) timedRing(s.calls, CALL_STRIDE, base);
+  if (sections & S_DENIED) timedRing(s.denied, DENIED_STRIDE, base);
   if (sections & S_PENDING) {
     u(s.pending.length / PENDING_STRIDE);
     for (const x of s.pending) i32(x);
   }
   if (sections & S_RATE) {
-    u(s.rateBucket);
-    for (const c of s.rateCounts) u(c);
+    u(s.rateBucket); u(s.rateLow); u(s.rateHigh);
   }
   if (sections & S_SPEND) {
     u(s.spendDay); f64(s.spentDay); u(s.spendMonth); f64(s.spentMonth);
   }
   if (sections & S_QUARANTINE) {
-    scratch[pos++] = s.quarantined ? 1 : 0;
     u(s.quarantineUntilMs);
   }
   return Buffer.from(scratch.subarray(0, pos));
@@ -150,7 +147,7 @@ export function deserializeState(buf: Uint8Array, where = 'session-state'): Sess
   const rstr = (maxChars: number): string => {
     const len = ru();
     if (len > maxChars * 3 || at + len > buf.length) fail('has a string longer than its cap or the buffer');
-    const s = Buffer.from(buf.buffer, buf.byteOffset + at, len).toString('utf8');
+    const s = intern(Buffer.from(buf.buffer, buf.byteOffset + at, len).toString('utf8'));
     at += len;
     return s;
   };
@@ -159,11 +156,11 @@ export function deserializeState(buf: Uint8Array, where = 'session-state'): Sess
     if (n > cap) fail(`holds ${n} ${what}, more than the cap ${cap}`);
     return n;
   };
-  const rring = (stride: number, cap: number, what: string, first: number): number[] => {
+  const rring = (stride: number, cap: number, what: string, base: number): number[] => {
     const n = count(cap, what);
     const out = new Array<number>(n * stride);
     for (let i = 0; i < n * stride; i += stride) {
-      out[i] = first + rz();
+      out[i] = base + rz();
       for (let j = 1; j < stride; j++) out[i + j] = ri32();
     }
     return out;
@@ -175,31 +172,29 @@ export function deserializeState(buf: Uint8Array, where = 'session-state'): Sess
   }
   const sections = ru();
   if ((sections & ~ALL_SECTIONS) !== 0) fail(`has unknown sections (bitmask ${sections})`);
-  const firstMs = ru();
-  const lastMs = firstMs + rz();
+  const lastMs = ru();
   const steps = ru(), taintedCalls = ru(), deniedCalls = ru(), deniedRetries = ru(), outsideIntentCalls = ru();
   const maxPrivilege = ru() - 1;
   const e = EMPTY_STATE;
-  let labels = e.labels, records = e.records, bytes = e.bytes;
-  let taintSources = e.taintSources, taintAt = e.taintAt, taintedSinceMs = e.taintedSinceMs;
+  let labels = e.labels, reads = e.reads;
+  let taintSources = e.taintSources, taintAt = e.taintAt;
   let destinations = e.destinations, calls = e.calls, denied = e.denied, pending = e.pending;
-  let rateBucket = e.rateBucket, rateCounts = e.rateCounts;
+  let rateBucket = e.rateBucket, rateLow = e.rateLow, rateHigh = e.rateHigh;
   let spendDay = e.spendDay, spentDay = e.spentDay, spendMonth = e.spendMonth, spentMonth = e.spentMonth;
-  let quarantined = e.quarantined, quarantineUntilMs = e.quarantineUntilMs;
+  let quarantineUntilMs = e.quarantineUntilMs;
   if (sections & S_LABELS) {
     const n = count(MAX_LABELS, 'labels');
-    const l = new Array<string>(n), r = new Array<number>(n), b = new Array<number>(n);
+    const l = new Array<string>(n), r = new Array<number>(2 * n);
     for (let i = 0; i < n; i++) {
-      l[i] = rstr(MAX_LABEL_CHARS); r[i] = ru(); b[i] = ru();
+      l[i] = rstr(MAX_LABEL_CHARS); r[2 * i] = ru(); r[2 * i + 1] = ru();
     }
-    labels = l; records = r; bytes = b;
+    labels = l; reads = r;
   }
   if (sections & S_TAINT) {
-    taintedSinceMs = firstMs + rz();
     const n = count(MAX_TAINT_SOURCES, 'taint sources');
     const names = new Array<string>(n), times = new Array<number>(n);
     for (let i = 0; i < n; i++) {
-      names[i] = rstr(MAX_SOURCE_CHARS); times[i] = firstMs + rz();
+      names[i] = rstr(MAX_SOURCE_CHARS); times[i] = lastMs + rz();
     }
     taintSources = names; taintAt = times;
   }
@@ -209,8 +204,8 @@ export function deserializeState(buf: Uint8Array, where = 'session-state'): Sess
     for (let i = 0; i < n; i++) d[i] = ri32();
     destinations = d;
   }
-  if (sections & S_CALLS) calls = rring(CALL_STRIDE, MAX_RECENT_CALLS, 'recent calls', firstMs);
-  if (sections & S_DENIED) denied = rring(DENIED_STRIDE, MAX_DENIED, 'denied calls', firstMs);
+  if (sections & S_CALLS) calls = rring(CALL_STRIDE, MAX_RECENT_CALLS, 'recent calls', lastMs);
+  if (sections & S_DENIED) denied = rring(DENIED_STRIDE, MAX_DENIED, 'denied calls', lastMs);
   if (sections & S_PENDING) {
     const n = count(MAX_PENDING, 'pending approvals');
     const p = new Array<number>(n * PENDING_STRIDE);
@@ -218,25 +213,20 @@ export function deserializeState(buf: Uint8Array, where = 'session-state'): Sess
     pending = p;
   }
   if (sections & S_RATE) {
-    rateBucket = ru();
-    const c = new Array<number>(RATE_BUCKETS);
-    for (let i = 0; i < RATE_BUCKETS; i++) c[i] = ru();
-    rateCounts = c;
+    rateBucket = ru(); rateLow = ru(); rateHigh = ru();
+    if (rateLow >= 2 ** 30 || rateHigh >= 2 ** 30) fail('has rate counters wider than 30 bits');
   }
   if (sections & S_SPEND) {
     spendDay = ru(); spentDay = rf64(); spendMonth = ru(); spentMonth = rf64();
   }
   if (sections & S_QUARANTINE) {
-    const flag = byte();
-    if (flag > 1) fail('has a quarantine flag that is not 0 or 1');
-    quarantined = flag === 1;
     quarantineUntilMs = ru();
   }
   if (at !== buf.length) fail(`has ${buf.length - at} trailing bytes`);
   // Same property order as EMPTY_STATE, so restored and folded states share one hidden class.
   return {
-    firstMs, lastMs, steps, taintedCalls, deniedCalls, deniedRetries, outsideIntentCalls, maxPrivilege,
-    labels, records, bytes, taintSources, taintAt, taintedSinceMs, destinations, calls, denied, pending,
-    rateBucket, rateCounts, spendDay, spentDay, spendMonth, spentMonth, quarantined, quarantineUntilMs,
+    lastMs, steps, taintedCalls, deniedCalls, deniedRetries, outsideIntentCalls, maxPrivilege,
+    labels, reads, taintSources, taintAt, destinations, calls, denied, pending,
+    rateBucket, rateLow, rateHigh, spendDay, spentDay, spendMonth, spentMonth, quarantineUntilMs,
   };
 }

@@ -13,8 +13,7 @@ export const DENIED_STRIDE = 4 + SIG_WORDS;
 export const PENDING_STRIDE = 5 + SIG_WORDS;
 
 export interface SessionState {
-  /** Time of the first and the latest event applied (0 before any). */
-  readonly firstMs: number;
+  /** Time of the latest event applied (0 before any). */
   readonly lastMs: number;
   /** Proposals received. */
   readonly steps: number;
@@ -28,15 +27,12 @@ export interface SessionState {
   readonly outsideIntentCalls: number;
   /** Highest VERB_PRIVILEGE among allowed calls; -1 before the first. */
   readonly maxPrivilege: number;
-  /** Data labels (first seen order, ≤ MAX_LABELS) and, at the same index, records and bytes read under them. */
+  /** Data labels (first seen order, ≤ MAX_LABELS); reads[2i] and reads[2i + 1] are records and bytes read under labels[i]. */
   readonly labels: readonly string[];
-  readonly records: readonly number[];
-  readonly bytes: readonly number[];
-  /** Untrusted sources that entered the context (first seen order, ≤ MAX_TAINT_SOURCES) and when each did. */
+  readonly reads: readonly number[];
+  /** Untrusted sources that entered the context (first seen order, ≤ MAX_TAINT_SOURCES) and when each first did. */
   readonly taintSources: readonly string[];
   readonly taintAt: readonly number[];
-  /** Earliest time untrusted content entered the context; -1 while clean. */
-  readonly taintedSinceMs: number;
   /** Destination keys (destinationKey()) with the low bit set when first seen in untrusted context. */
   readonly destinations: readonly number[];
   /** Loop ring, CALL_STRIDE per entry. */
@@ -45,16 +41,19 @@ export interface SessionState {
   readonly denied: readonly number[];
   /** Escalations awaiting approval, PENDING_STRIDE per entry. */
   readonly pending: readonly number[];
-  /** Rate buckets: index (atMs / RATE_BUCKET_MS) of the newest, counts by index % RATE_BUCKETS; [] before a call. */
+  /**
+   * Rate buckets: index (atMs / RATE_BUCKET_MS) of the newest, and the counts by index % RATE_BUCKETS packed
+   * RATE_SLOT_BITS bits each, slots 0–2 in rateLow and 3–5 in rateHigh (see windows.ts). All 0 before a call.
+   */
   readonly rateBucket: number;
-  readonly rateCounts: readonly number[];
+  readonly rateLow: number;
+  readonly rateHigh: number;
   /** Spend in the current UTC day (day index = ms / DAY_MS) and UTC month (year * 12 + month). */
   readonly spendDay: number;
   readonly spentDay: number;
   readonly spendMonth: number;
   readonly spentMonth: number;
-  /** Set by the cross-session aggregator; untilMs 0 = until lifted. */
-  readonly quarantined: boolean;
+  /** Set by the cross-session aggregator: -1 not quarantined, 0 until lifted, otherwise the end (epoch ms). */
   readonly quarantineUntilMs: number;
 }
 
@@ -62,7 +61,6 @@ const NONE: readonly never[] = Object.freeze([]);
 
 /** The state of a session nothing is known about. */
 export const EMPTY_STATE: SessionState = Object.freeze({
-  firstMs: 0,
   lastMs: 0,
   steps: 0,
   taintedCalls: 0,
@@ -71,23 +69,21 @@ export const EMPTY_STATE: SessionState = Object.freeze({
   outsideIntentCalls: 0,
   maxPrivilege: -1,
   labels: NONE,
-  records: NONE,
-  bytes: NONE,
+  reads: NONE,
   taintSources: NONE,
   taintAt: NONE,
-  taintedSinceMs: -1,
   destinations: NONE,
   calls: NONE,
   denied: NONE,
   pending: NONE,
   rateBucket: 0,
-  rateCounts: NONE,
+  rateLow: 0,
+  rateHigh: 0,
   spendDay: 0,
   spentDay: 0,
   spendMonth: 0,
   spentMonth: 0,
-  quarantined: false,
-  quarantineUntilMs: 0,
+  quarantineUntilMs: -1,
 });
 
 export const EMPTY_LIST: readonly never[] = NONE;

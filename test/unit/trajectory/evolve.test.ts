@@ -4,7 +4,7 @@ import {
   resultReported,
 } from '../../../processors/trajectory/index.ts';
 import { CALL_STRIDE } from '../../../processors/trajectory/state.ts';
-import { MAX_LABELS, MAX_TAINT_SOURCES, MAX_DESTINATIONS, OVERFLOW_LABEL } from '../../../processors/trajectory/limits.ts';
+import { MAX_LABELS, MAX_TAINT_SOURCES, MAX_DESTINATIONS, OVERFLOW_LABEL, OVERFLOW_SOURCE } from '../../../processors/trajectory/limits.ts';
 import { T0, proposal, result, tool } from './fixtures.ts';
 
 const read = tool('read');
@@ -23,7 +23,7 @@ describe('evolve: purity', () => {
     const s2 = evolve(s1, resultReported(result('search', T0 + 1, { recordsRead: { pii: 2 } }), read));
     expect(JSON.stringify(s1)).toBe(snapshot);
     expect(s2.calls).toBe(s1.calls);
-    expect(s2.records).toEqual([2]);
+    expect(s2.reads).toEqual([2, 0]);
   });
 
   it('given the same events, when folded twice, then the states are equal (no clock, no randomness)', () => {
@@ -108,11 +108,16 @@ describe('taint', () => {
     expect(s.taintedCalls).toBe(2);
   });
 
-  it('given more untrusted sources than the cap, when folded, then the first ones are named and the session stays tainted', () => {
+  it('given more untrusted sources than the cap, when folded, then the first ones are named and the rest share the overflow name with their earliest time', () => {
     const sources = Array.from({ length: MAX_TAINT_SOURCES + 3 }, (_, i) => `web:site${i}`);
-    const s = after([resultReported(result('browse', T0, { untrustedSources: sources }), read)]);
-    expect(s.taintSources).toEqual(sources.slice(0, MAX_TAINT_SOURCES));
-    expect(factsFor(s, proposal('x', {}, T0), read, T0).tainted).toBe(true);
+    const s = after([
+      resultReported(result('browse', T0, { untrustedSources: sources }), read),
+      resultReported(result('browse', T0 - 500, { untrustedSources: ['web:late-but-earlier'] }), read),
+    ]);
+    expect(s.taintSources).toEqual([...sources.slice(0, MAX_TAINT_SOURCES - 1), OVERFLOW_SOURCE]);
+    expect(s.taintAt[MAX_TAINT_SOURCES - 1]).toBe(T0 - 500);
+    expect(factsFor(s, proposal('x', {}, T0 - 500), read, T0 - 500).tainted).toBe(true);
+    expect(factsFor(s, proposal('x', {}, T0 - 501), read, T0 - 501).tainted).toBe(false);
   });
 });
 

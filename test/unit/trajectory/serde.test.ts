@@ -105,8 +105,8 @@ describe('serializeState / deserializeState', () => {
   });
 
   it('given a list longer than its cap, when deserialized, then it fails instead of growing the state', () => {
-    // format, sections = LABELS, firstMs 0, lastMs 0, five counters, privilege, then 200 labels.
-    const b = Buffer.from([STATE_FORMAT, 1, 0, 0, 0, 0, 0, 0, 0, 0, 200, 1]);
+    // format, sections = LABELS, lastMs 0, five counters, privilege, then 200 labels.
+    const b = Buffer.from([STATE_FORMAT, 1, 0, 0, 0, 0, 0, 0, 0, 200, 1]);
     expect(() => deserializeState(b)).toThrow(/holds 200 labels, more than the cap/);
   });
 });
@@ -123,7 +123,7 @@ describe('names with unusual UTF-16', () => {
     expect(r).toEqual(s);
     expect(s.labels).toContain('bad\uFFFDlabel');
     expect(s.labels).toContain('x'.repeat(63));
-    expect(s.records[s.labels.indexOf('bad\uFFFDlabel')]).toBe(2);
+    expect(s.reads[2 * s.labels.indexOf('bad\uFFFDlabel')]).toBe(2);
     expect(fold(events.slice(1), deserializeState(serializeState(fold(events.slice(0, 1), EMPTY_STATE))))).toEqual(s);
   });
 });

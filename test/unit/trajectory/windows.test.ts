@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   EMPTY_STATE, type SessionEvent, type SessionState, factsFor, fold, proposalReceived, resultReported,
 } from '../../../processors/trajectory/index.ts';
-import { RATE_BUCKET_MS, RATE_BUCKETS } from '../../../processors/trajectory/limits.ts';
-import { callsInWindow, countCall, monthIndex } from '../../../processors/trajectory/windows.ts';
+import { RATE_BUCKET_MS, RATE_BUCKETS, RATE_SLOT_MAX } from '../../../processors/trajectory/limits.ts';
+import { type RateRing, callsInWindow, countCall, monthIndex } from '../../../processors/trajectory/windows.ts';
 import { proposal, result, tool } from './fixtures.ts';
 
 const read = tool('read');
@@ -11,6 +11,7 @@ const paid = tool('read', { cost: 0.25 });
 /** A time exactly on a rate bucket boundary. */
 const B = Math.ceil(Date.UTC(2026, 2, 10, 12) / RATE_BUCKET_MS) * RATE_BUCKET_MS;
 const SPAN = RATE_BUCKETS * RATE_BUCKET_MS;
+const EMPTY_RING: RateRing = { rateBucket: 0, rateLow: 0, rateHigh: 0 };
 
 function after(events: SessionEvent[], from: SessionState = EMPTY_STATE): SessionState {
   return fold(events, from);
@@ -41,12 +42,19 @@ describe('session call rate', () => {
   });
 
   it('given a call older than the ring span arriving late, when counted, then it is dropped', () => {
-    const r = countCall(Math.floor((B + 2 * SPAN) / RATE_BUCKET_MS), new Array(RATE_BUCKETS).fill(1), B);
-    expect(r.counts).toEqual(new Array(RATE_BUCKETS).fill(1));
+    const ring = countCall(EMPTY_RING, B + 2 * SPAN);
+    expect(countCall(ring, B)).toBe(ring);
   });
 
   it('given an empty ring, when asked, then the window holds no calls', () => {
-    expect(callsInWindow(0, [], B)).toBe(0);
+    expect(callsInWindow(EMPTY_RING, B)).toBe(0);
+  });
+
+  it('given more calls in one bucket than a slot holds, when counted, then the bucket saturates at RATE_SLOT_MAX', () => {
+    let ring = EMPTY_RING;
+    for (let i = 0; i < RATE_SLOT_MAX + 50; i++) ring = countCall(ring, B + 5);
+    ring = countCall(ring, B + RATE_BUCKET_MS);
+    expect(callsInWindow(ring, B + RATE_BUCKET_MS)).toBe(RATE_SLOT_MAX + 1);
   });
 
   it('given agent and tenant rates from the aggregator, when facts are computed, then they are passed through', () => {
