@@ -20,6 +20,11 @@ if [ "$(_node_major)" -lt 24 ]; then
 fi
 
 if [ ! -f "$_arbiter_root/node_modules/.package-lock.json" ] || [ "$_arbiter_root/package-lock.json" -nt "$_arbiter_root/node_modules/.package-lock.json" ]; then
+  # The optional @confluentinc/kafka-javascript addon is built from source (its prebuilt binaries and the static
+  # build's dependency tarballs are downloads from outside the package registries). Dynamic linking builds its bundled
+  # librdkafka against Debian's OpenSSL/zlib, so the compiler and those headers must be there first.
+  export CKJS_LINKING="${CKJS_LINKING:-dynamic}"
+  bash "$_arbiter_root/deploy/local/prereqs.sh" system >&2 || { echo "[arbiter] ERR_BOOTSTRAP_NPM: build prerequisites missing" >&2; return 1; }
   echo "[arbiter] installing npm packages (npm ci)" >&2
   # npm ci refuses a lock that lacks an optional platform package the registry cannot serve (chdb lists macOS and
   # arm64 builds that the registry this project uses does not have). Then npm install --no-save installs the same

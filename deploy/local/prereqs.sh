@@ -2,17 +2,20 @@
 # Installs what the tests and the local stack need beyond npm, idempotently; safe on a brand-new Debian machine as root.
 #   - Java 17+ and Maven (Debian packages) — Kafka and the registry run on the JVM;
 #   - Debian packages other suites use: rsyslog (syslog forwarder tests), openssl, curl, and the toolchain the
-#     Confluent Kafka client needs when built from source (librdkafka-dev, build-essential, python3);
+#     Confluent Kafka client needs when built from source (librdkafka-dev, libssl-dev, zlib1g-dev, build-essential,
+#     python3; see deploy/local/node-env.sh);
 #   - Apache Kafka $KAFKA_VERSION jars from Maven Central into $ARBITER_CACHE/kafka-$KAFKA_VERSION/libs;
 #   - Apicurio Registry $APICURIO_VERSION built from Maven Central into $ARBITER_CACHE/apicurio-registry-$APICURIO_VERSION.
 # Each step is skipped when its result is present and was made from the same recipe (a hash of the pom and sources).
 # apt-get update runs only when a package is missing and the last update is older than a day.
+#   deploy/local/prereqs.sh          everything
+#   deploy/local/prereqs.sh system   the Debian packages only
 set -euo pipefail
 ARBITER_COMPONENT=prereqs
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/lib.sh"
 
-APT_PACKAGES=(openjdk-17-jre-headless maven curl openssl rsyslog librdkafka-dev build-essential python3)
+APT_PACKAGES=(openjdk-17-jre-headless maven curl openssl rsyslog librdkafka-dev libssl-dev zlib1g-dev build-essential python3)
 MVN=(mvn -B -q -s "$here/maven-settings.xml")
 mkdir -p "$ARBITER_CACHE/logs"
 
@@ -88,6 +91,8 @@ main() {
   exec 9> "$ARBITER_CACHE/prereqs.lock"
   flock -w 900 9 || die ERR_PREREQS_LOCK "another prereqs.sh holds $ARBITER_CACHE/prereqs.lock for over 15 minutes"
   install_debian_packages
+  # `prereqs.sh system`: Debian packages only (node-env.sh needs the toolchain before npm builds native addons).
+  [ "${1:-}" = system ] && return 0
   check_java
   command -v mvn >/dev/null 2>&1 || die ERR_PREREQS_MAVEN "Maven (mvn) is required"
   fetch_kafka
