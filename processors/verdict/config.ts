@@ -32,6 +32,8 @@ export interface VerdictConfig {
   readonly maxValueBytes: number;
   /** ARBITER_REPLY_TOPICS: JSON { topic: partitions } answered besides the verdicts topic. */
   readonly replyTopics: ReadonlyMap<string, number>;
+  /** ARBITER_EXACTLY_ONCE: "false" turns transactions off (at least once + dedup by proposal id); default on. */
+  readonly exactlyOnce: boolean;
   /** ARBITER_METRICS_PORT: serve /metrics (Prometheus text) and /healthz on this port; unset = not served. */
   readonly metricsPort?: number;
 }
@@ -42,6 +44,13 @@ function positiveInt(env: NodeJS.ProcessEnv, key: string, fallback: number): num
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new ArbiterError('ARB_CONFIG_INVALID', `${key}="${raw}" must be a positive integer`, { key });
   return n;
+}
+
+function bool(env: NodeJS.ProcessEnv, key: string, fallback: boolean): boolean {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new ArbiterError('ARB_CONFIG_INVALID', `${key}="${raw}" must be true or false`, { key });
 }
 
 function json<T>(env: NodeJS.ProcessEnv, key: string, fallback: T, check: (v: unknown) => v is T): T {
@@ -83,6 +92,7 @@ export function verdictConfigFromEnv(env: NodeJS.ProcessEnv): VerdictConfig {
     restoreTimeoutMs: positiveInt(env, 'ARBITER_RESTORE_TIMEOUT_MS', 120_000),
     maxValueBytes: positiveInt(env, 'ARBITER_MAX_PROPOSAL_BYTES', 1_048_576),
     replyTopics: new Map(Object.entries(replyTopics)),
+    exactlyOnce: bool(env, 'ARBITER_EXACTLY_ONCE', true),
     ...(env['ARBITER_METRICS_PORT'] ? { metricsPort: positiveInt(env, 'ARBITER_METRICS_PORT', 0) } : {}),
   };
 }

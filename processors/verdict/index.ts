@@ -66,7 +66,8 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
     metrics: verdictMetrics(overrides.metrics), ...(log ? { log } : {}),
   });
   const loop = new StreamLoop(transport, {
-    groupId: config.groupId, topics: task.inputTopics(), transactionalId: `${config.groupId}-${config.instanceId}`, maxWaitMs: 20,
+    groupId: config.groupId, topics: task.inputTopics(), maxWaitMs: 20,
+    ...(config.exactlyOnce ? { transactionalId: `${config.groupId}-${config.instanceId}` } : {}),
   }, task);
   const { stopped } = await loop.start();
   return {

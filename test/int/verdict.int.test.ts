@@ -27,7 +27,7 @@ const config: VerdictConfig = {
   brokers: localBrokers(), registryUrl: localRegistryUrl(), kafkaClient: parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']),
   topicPrefix: `itv-${run}`, partitions: 2, replicationFactor: 1, groupId: `itv-${run}-verdict`, instanceId: 'one',
   bundleName: 'verdict-test', trustedKeys: { k1: keys.publicKeyPem }, bundleWaitMs: 60_000, restoreTimeoutMs: 60_000,
-  maxValueBytes: 64 * 1024, replyTopics: new Map(),
+  maxValueBytes: 64 * 1024, replyTopics: new Map(), exactlyOnce: process.env['ARBITER_EXACTLY_ONCE'] !== 'false',
 };
 const topics = defineTopics({ prefix: config.topicPrefix, partitions: 2, replicationFactor: 1 });
 

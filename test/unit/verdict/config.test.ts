@@ -8,6 +8,8 @@ describe('verdict processor settings', () => {
     const c = verdictConfigFromEnv(base);
     expect(c).toMatchObject({ brokers: ['localhost:9092'], topicPrefix: 'arbiter', partitions: 6, groupId: 'arbiter-verdict', bundleName: 'default' });
     expect(c.trustedKeys).toEqual({});
+    expect(c.exactlyOnce).toBe(true);
+    expect(verdictConfigFromEnv({ ...base, ARBITER_EXACTLY_ONCE: 'false' }).exactlyOnce).toBe(false);
   });
 
   it('reads trusted keys and reply topics as JSON', () => {
@@ -23,6 +25,7 @@ describe('verdict processor settings', () => {
     [{ ARBITER_TRUSTED_KEYS: '{"k1":1}' }, /ARB_CONFIG_INVALID.*ARBITER_TRUSTED_KEYS has the wrong shape/],
     [{ ARBITER_REPLY_TOPICS: 'nope' }, /ARB_CONFIG_INVALID.*ARBITER_REPLY_TOPICS is not JSON/],
     [{ ARBITER_KAFKA_CLIENT: 'rdkafka' }, /ARB_CONFIG_INVALID.*ARBITER_KAFKA_CLIENT/],
+    [{ ARBITER_EXACTLY_ONCE: 'yes' }, /ARB_CONFIG_INVALID.*ARBITER_EXACTLY_ONCE="yes"/],
   ])('refuses %j at startup, naming the setting', (over, message) => {
     expect(() => verdictConfigFromEnv({ ...base, ...over })).toThrow(message);
   });
