@@ -90,6 +90,7 @@ export const ERROR_CATALOGUE = {
   ARB_VERDICT_NO_POLICY: { summary: 'no policy bundle was active when the proposal arrived; denied (fail closed)', http: 200 },
   ARB_VERDICT_EVALUATE_FAILED: { summary: 'evaluating the policy threw; denied (fail closed) and the record went to the DLQ', http: 200 },
   ARB_VERDICT_BAD_REPLY_TO: { summary: 'a proposal names a reply topic or partition the verdict processor is not configured to answer on; it went to the DLQ', http: 400 },
+  ARB_VERDICT_KEY_MISMATCH: { summary: 'a record on a session-keyed topic is not keyed by its session id, so it would break co-partitioning; it went to the DLQ', http: 400 },
   ARB_VERDICT_BUNDLE_REJECTED: { summary: 'a policy bundle on the bundles topic failed verification or compilation; the previous bundle stays active', http: 400 },
   // trajectory: session state serialization (processors/trajectory/serde.ts; location = session key and byte offset)
   ARB_TRAJECTORY_STATE_CORRUPT: { summary: 'a serialized session state is truncated, malformed or exceeds the state caps', http: 500 },

@@ -9,7 +9,7 @@
 // Restore: when a partition number is first assigned (on any of the three topics), its sessions and chain head
 // are read back from the changelog before its first batch; they are dropped when no topic holds it any more.
 import { chainNext, genesisHead, type ChainHead } from '../core/chain.ts';
-import type { ErrorCode } from '../core/errors.ts';
+import { ArbiterError, type ErrorCode } from '../core/errors.ts';
 import type { ToolCallProposal } from '../core/types.ts';
 import type { PolicyBundle } from '../policy/model.ts';
 import { proposalFromWire, resultFromWire } from '../runtime/serde/records.ts';
@@ -59,6 +59,15 @@ export interface VerdictStats {
 }
 
 const HEAD = 'head';
+
+/** Session-keyed topics are co-partitioned by key: a record keyed otherwise would put its state on the wrong partition. */
+function keyedBySession(record: InRecord, sessionId: string): void {
+  const key = record.key?.toString('utf8');
+  if (key !== sessionId) {
+    throw new ArbiterError('ARB_VERDICT_KEY_MISMATCH', `record key ${JSON.stringify(key ?? null)} is not its session id ${JSON.stringify(sessionId)}`,
+      { topic: record.topic, partition: record.partition, offset: record.offset });
+  }
+}
 /** Buffer, not string: the key starts with NUL, which a C-string conversion in a client would cut off. */
 const CHAIN_HEAD_KEY_BYTES = Buffer.from(CHAIN_HEAD_KEY);
 
@@ -118,11 +127,13 @@ export class VerdictTask implements StreamTask {
     const t = this.#o.topics;
     if (record.topic === t.results.topic) {
       const result = resultFromWire(await this.#o.serde.decode(t.results, record));
+      keyedBySession(record, result.sessionId);
       return { sessionId: result.sessionId, event: resultReported(result, bundle?.tools.get(result.tool)) };
     }
     const { event } = await this.#o.serde.decode(t.approvals, record);
     if (!('arbiter.v1.ApprovalResolved' in event)) return undefined; // requests are our own output
     const r = event['arbiter.v1.ApprovalResolved'];
+    keyedBySession(record, r.sessionId);
     return { sessionId: r.sessionId, event: { kind: 'approval', atMs: r.resolvedAtMs, proposalId: r.proposalId, approved: r.resolution === 'approved' } };
   }
 
@@ -132,6 +143,7 @@ export class VerdictTask implements StreamTask {
       let proposal: ToolCallProposal;
       try {
         proposal = proposalFromWire(await this.#o.serde.decode(this.#o.topics.proposals, record));
+        keyedBySession(record, proposal.sessionId);
       } catch (error) {
         this.#poison(record, failureOf(error, 'ARB_SERDE_DECODE_FAILED'), out);
         continue;

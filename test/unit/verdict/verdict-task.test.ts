@@ -110,7 +110,7 @@ describe('VerdictTask.process', () => {
 
   it('chains consecutive decisions of a partition', async () => {
     const { topics, run, rec, encoded, on, decode } = await setup();
-    const out = await run(rec(encoded({ proposalId: 'a' })), rec(encoded({ proposalId: 'b', sessionId: 's-2' })));
+    const out = await run(rec(encoded({ proposalId: 'a' })), rec(encoded({ proposalId: 'b', sessionId: 's-2' }), {}, 's-2'));
     const [a, b] = await Promise.all(on(out, topics.decisions.topic).map((r) => decode<DecisionRecord>(topics.decisions, r)));
     expect(b?.chainSeq).toBe(1);
     expect(b?.prevHash).toBe(a?.hash);
@@ -129,6 +129,16 @@ describe('VerdictTask.process', () => {
     ]);
     expect(task.metrics.deadLetters.get({ topic: topics.proposals.topic, code: 'ARB_SERDE_OVERSIZED' })).toBe(1);
     expect(task.metrics.decisions.get({ effect: 'allow', error_code: '' })).toBe(1);
+  });
+
+  it('dead-letters a proposal not keyed by its session id (it would break co-partitioning) and denies it', async () => {
+    const { topics, run, rec, encoded, on, decode } = await setup();
+    const headers = correlationHeaders('p-1', { topic: topics.verdicts.topic, partition: 0 });
+    const out = await run(rec(encoded(), headers, 'another-session'));
+    const [letter] = await Promise.all(on(out, topics.dlqProposals.topic).map((r) => decode<{ errorCode: string }>(topics.dlqProposals, r)));
+    expect(letter?.errorCode).toBe('ARB_VERDICT_KEY_MISMATCH');
+    expect(on(out, topics.decisions.topic)).toHaveLength(0);
+    expect(on(out, topics.verdicts.topic)).toHaveLength(1);
   });
 
   it('dead-letters a proposal whose reply address is not answerable, without a decision', async () => {
