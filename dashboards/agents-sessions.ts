@@ -66,12 +66,13 @@ LIMIT 20`,
       title: 'Trajectory alerts',
       description: 'Alerts and quarantine signals from the cross-session aggregator.',
       kind: 'table',
-      sql: `SELECT raised_at, toString(severity) AS severity, toString(kind) AS kind, toString(agent_id) AS agent_id, session_id, detail
+      sql: `SELECT raised_at, toString(severity) AS severity, toString(kind) AS kind, toString(agent_id) AS agent_id,
+  arrayStringConcat(session_ids, ', ') AS sessions, summary
 FROM alerts FINAL
 WHERE $__timeFilter(raised_at)
 ORDER BY raised_at DESC
 LIMIT 50`,
-      columns: ['raised_at', 'severity', 'kind', 'agent_id', 'session_id', 'detail'],
+      columns: ['raised_at', 'severity', 'kind', 'agent_id', 'sessions', 'summary'],
     },
   ],
 };

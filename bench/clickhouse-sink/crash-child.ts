@@ -10,7 +10,7 @@
 import { readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { createClickHouse } from '../../processors/runtime/clickhouse-client.ts';
 import { applyMigrations, DEFAULT_TTL_DAYS } from '../../processors/sinks/clickhouse/migrations.ts';
-import { createDecisionsSink } from '../../processors/sinks/clickhouse/decisions-sink.ts';
+import { createDecisionsSink } from '../../processors/sinks/clickhouse/table-sink.ts';
 import type { DecisionRecord } from '../../processors/core/types.ts';
 import type { Batch, InRecord } from '../../processors/runtime/transport/transport.ts';
 

@@ -10,7 +10,7 @@ import { TopicSerde } from '../../processors/runtime/serde/topic-serde.ts';
 import { defineTopics } from '../../processors/runtime/topics.ts';
 import { createTransport, parseKafkaClient } from '../../processors/runtime/transport/index.ts';
 import { applyMigrations, DEFAULT_TTL_DAYS } from '../../processors/sinks/clickhouse/migrations.ts';
-import { startKafkaDecisionsSink } from '../../processors/sinks/clickhouse/kafka-decisions-sink.ts';
+import { startKafkaDecisionsSink } from '../../processors/sinks/clickhouse/kafka-table-sink.ts';
 
 const [chdbPath, prefix, partitions, groupId] = process.argv.slice(2);
 const registry = process.env['SCHEMA_REGISTRY_URL'];

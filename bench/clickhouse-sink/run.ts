@@ -1,10 +1,10 @@
 // Sink throughput and verdict-to-queryable lag into chDB, against a raw chDB insert of the same rows, same run.
-//   node bench/clickhouse-sink/run.ts [--rows 200000] [--rounds 3] [--lag-rate 20000] [--lag-seconds 10]
+//   node bench/clickhouse-sink/run.ts [--rows 200000] [--rounds 3] [--lag-rate 5000] [--lag-seconds 10]
 // raw:  pre-encoded JSONCompactEachRow bodies straight into chDB's native session (no client, no decode/encode),
 //       in 10,000- and 100,000-row batches; the faster of the two is the baseline.
-// sink: the decisions sink end to end minus Kafka: transport-shaped batches of 500 records whose values are
-//       serialized DecisionRecords -> decode -> encode -> batch (10k..100k rows, 250 ms linger) -> @clickhouse/client
-//       over chDB -> commit. Decode here is JSON.parse (the Avro decode is measured by the serde bench).
+// sink: the decisions sink end to end minus Kafka: transport-shaped batches of 500 records whose values are Avro
+//       DecisionRecords (schemas/, without the 5-byte registry frame) -> Avro decode -> encode -> batch (10k..100k
+//       rows, 250 ms linger) -> @clickhouse/client over chDB -> commit.
 // lag:  decisions offered at a fixed rate; a poller counts visible rows every 20 ms; lag = visible - accepted.
 // Prints medians and ratios; the machine is shared, so only same-run ratios are meaningful.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,17 +14,18 @@ import { parseArgs } from 'node:util';
 import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { applyMigrations, DEFAULT_TTL_DAYS } from '../../processors/sinks/clickhouse/migrations.ts';
-import { createDecisionsSink } from '../../processors/sinks/clickhouse/decisions-sink.ts';
+import { createDecisionsSink } from '../../processors/sinks/clickhouse/table-sink.ts';
 import { DECISION_ROW_COLUMNS, encodeDecisionRow } from '../../processors/sinks/clickhouse/decision-row.ts';
 import { DEFAULT_BATCHING } from '../../processors/sinks/clickhouse/batching-sink.ts';
 import type { DecisionRecord } from '../../processors/core/types.ts';
 import type { Batch } from '../../processors/runtime/transport/transport.ts';
 import { makeDecisions } from '../../test/unit/clickhouse/decision-fixtures.ts';
+import { avroType } from '../../schemas/catalogue.ts';
 
 const { values: args } = parseArgs({
   options: {
     rows: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '3' },
-    'lag-rate': { type: 'string', default: '20000' }, 'lag-seconds': { type: 'string', default: '10' },
+    'lag-rate': { type: 'string', default: '5000' }, 'lag-seconds': { type: 'string', default: '10' },
   },
 });
 const ROWS = Number(args.rows);
@@ -44,6 +45,8 @@ const conn = createChdbConnection({ path: join(dir, 'chdb') });
 const client = createClient({ connection: conn as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'] });
 await applyMigrations(client, { database: 'default', ttlDays: DEFAULT_TTL_DAYS });
 
+const avro = avroType('DecisionRecord');
+const decode = (r: { value: Buffer | null }): DecisionRecord => avro.fromBuffer(r.value ?? Buffer.alloc(0)) as DecisionRecord;
 const decisions = makeDecisions({ count: ROWS, partitions: 6, seed: 11 });
 const lines = decisions.map(encodeDecisionRow);
 const toBatches = (ds: readonly DecisionRecord[], size: number): Batch[] => {
@@ -53,7 +56,7 @@ const toBatches = (ds: readonly DecisionRecord[], size: number): Batch[] => {
       topic: 'arbiter.decisions', partition: 0,
       records: ds.slice(i, i + size).map((d, j) => ({
         topic: 'arbiter.decisions', partition: 0, offset: String(i + j), key: null,
-        value: Buffer.from(JSON.stringify(d)), headers: {}, timestampMs: d.decidedAtMs,
+        value: avro.toBuffer(d), headers: {}, timestampMs: d.decidedAtMs,
       })),
     });
   }
@@ -79,7 +82,7 @@ async function raw(batchRows: number): Promise<number> {
 async function sink(): Promise<number> {
   await truncate();
   const s = createDecisionsSink(client, {
-    decode: (r) => JSON.parse(String(r.value)) as DecisionRecord,
+    decode,
     commit: async () => undefined,
     onDecodeError: (e) => { throw e; },
     asyncInsert: false,
@@ -110,7 +113,7 @@ const lagDecisions = makeDecisions({ count: rate * seconds, partitions: 6, seed:
 const lagBatches = toBatches(lagDecisions, 500);
 const acceptedAt: number[] = [];
 const s = createDecisionsSink(client, {
-  decode: (r) => JSON.parse(String(r.value)) as DecisionRecord,
+  decode,
   commit: async () => undefined,
   onDecodeError: (e) => { throw e; },
   asyncInsert: false,

@@ -15,7 +15,7 @@ import { TopicSerde, type WireTypes } from '../../processors/runtime/serde/topic
 import { defineTopics, ensureArbiterTopics } from '../../processors/runtime/topics.ts';
 import { createTransport, parseKafkaClient, type KafkaTransport, type TransportProducer } from '../../processors/runtime/transport/index.ts';
 import { applyMigrations, DEFAULT_TTL_DAYS } from '../../processors/sinks/clickhouse/migrations.ts';
-import { startKafkaDecisionsSink, type RunningSink } from '../../processors/sinks/clickhouse/kafka-decisions-sink.ts';
+import { startKafkaDecisionsSink, type RunningSink } from '../../processors/sinks/clickhouse/kafka-table-sink.ts';
 import { verifyChain } from '../../processors/sinks/clickhouse/verify-chain.ts';
 import { makeDecisions } from '../unit/clickhouse/decision-fixtures.ts';
 

@@ -8,7 +8,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClickHouse } from '../../processors/runtime/clickhouse-client.ts';
 import { applyMigrations, DEFAULT_TTL_DAYS, loadMigrations, MIGRATIONS_DIR } from '../../processors/sinks/clickhouse/migrations.ts';
-import { createDecisionsSink } from '../../processors/sinks/clickhouse/decisions-sink.ts';
+import { createDecisionsSink } from '../../processors/sinks/clickhouse/table-sink.ts';
 import { verifyChain } from '../../processors/sinks/clickhouse/verify-chain.ts';
 import { DECISION_ROW_COLUMNS, encodeDecisionRow } from '../../processors/sinks/clickhouse/decision-row.ts';
 import { Session } from 'chdb';

@@ -1,24 +1,26 @@
-// The decisions sink on Kafka: its own consumer group on the decisions topic, records decoded by the registry
-// serde, rows batched into ClickHouse, offsets committed only after the insert was acknowledged (the transports
+// Table sinks on Kafka (decisions, alerts, approval events): each its own consumer group on its topic, records
+// decoded by the registry serde, rows batched into ClickHouse, offsets committed only after the insert was acknowledged (the transports
 // never auto-commit). eachBatch returns once a batch is buffered, so fetching continues while a batch fills;
 // on revocation the buffer is flushed first, so the next owner starts after what this one stored.
 // Every metricsIntervalMs it writes consumer lag and rows inserted to pipeline_metrics.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ArbiterError } from '../../core/errors.ts';
-import type { DecisionRecord } from '../../core/types.ts';
+import type { SchemaName } from '../../../schemas/catalogue.ts';
 import type { TopicDef } from '../../runtime/topics.ts';
-import type { TopicSerde } from '../../runtime/serde/topic-serde.ts';
+import type { TopicSerde, WireTypes } from '../../runtime/serde/topic-serde.ts';
 import type { KafkaTransport, TopicPartitionOffset } from '../../runtime/transport/transport.ts';
 import { DEFAULT_BATCHING, type BatchingOptions, type FlushEvent, type SinkStats } from './batching-sink.ts';
-import { createDecisionsSink } from './decisions-sink.ts';
+import { createTableSink, DECISIONS_TABLE, type TableSpec } from './table-sink.ts';
 import { PIPELINE_METRICS, writePipelineMetrics, type PipelineSample } from './pipeline-metrics.ts';
 
+/** Consumer group of the decisions sink; the other tables' sinks use `<this>-<table>`. */
 export const DECISIONS_SINK_GROUP = 'arbiter-clickhouse-sink';
 
-export interface KafkaDecisionsSinkOptions {
+export interface KafkaTableSinkOptions<N extends SchemaName> {
   readonly transport: KafkaTransport;
   readonly serde: TopicSerde;
-  readonly topic: TopicDef<'DecisionRecord'>;
+  readonly topic: TopicDef<N>;
+  readonly table: TableSpec<WireTypes[N]>;
   readonly client: ClickHouseClient;
   /** True against a ClickHouse server (async inserts), false on chDB. */
   readonly asyncInsert: boolean;
@@ -41,11 +43,16 @@ export interface RunningSink {
   readonly done: Promise<void>;
 }
 
-export async function startKafkaDecisionsSink(o: KafkaDecisionsSinkOptions): Promise<RunningSink> {
-  const groupId = o.groupId ?? DECISIONS_SINK_GROUP;
+/** The decisions sink: DecisionRecords from the decisions topic into the decisions table. */
+export function startKafkaDecisionsSink(o: Omit<KafkaTableSinkOptions<'DecisionRecord'>, 'table'>): Promise<RunningSink> {
+  return startKafkaTableSink({ ...o, table: DECISIONS_TABLE as unknown as TableSpec<WireTypes['DecisionRecord']> });
+}
+
+export async function startKafkaTableSink<N extends SchemaName>(o: KafkaTableSinkOptions<N>): Promise<RunningSink> {
+  const groupId = o.groupId ?? (o.table.table === 'decisions' ? DECISIONS_SINK_GROUP : `${DECISIONS_SINK_GROUP}-${o.table.table}`);
   const instance = o.instance ?? `${groupId}-${process.pid}`;
   const committed = new Map<number, string>();
-  let sinkRef: ReturnType<typeof createDecisionsSink> | undefined;
+  let sinkRef: ReturnType<typeof createTableSink> | undefined;
   const consumer = await o.transport.consumer({
     groupId,
     topics: [o.topic.topic],
@@ -54,8 +61,8 @@ export async function startKafkaDecisionsSink(o: KafkaDecisionsSinkOptions): Pro
       await sinkRef?.flush();
     },
   });
-  const sink = createDecisionsSink(o.client, {
-    decode: async (record) => (await o.serde.decode(o.topic, record)) as unknown as DecisionRecord,
+  const sink = createTableSink(o.client, o.table, {
+    decode: (record) => o.serde.decode(o.topic, record),
     commit: async (offsets: readonly TopicPartitionOffset[]) => {
       await consumer.commit(offsets);
       for (const x of offsets) committed.set(x.partition, x.offset);
@@ -83,7 +90,7 @@ export async function startKafkaDecisionsSink(o: KafkaDecisionsSinkOptions): Pro
       labels: { group: groupId, topic: o.topic.topic, partition: String(p.partition) },
       value: Number(BigInt(p.high) - BigInt(committed.get(p.partition) ?? p.low)),
     }));
-    samples.push({ atMs, component: 'clickhouse-sink', instance, metric: PIPELINE_METRICS.sinkRows, labels: { table: 'decisions' }, value: sink.stats().rowsInserted });
+    samples.push({ atMs, component: 'clickhouse-sink', instance, metric: PIPELINE_METRICS.sinkRows, labels: { table: o.table.table }, value: sink.stats().rowsInserted });
     await writePipelineMetrics(o.client, samples);
   }
 
