@@ -29,11 +29,13 @@ export function mix32(x: number): number {
 }
 
 /**
- * Canonical form of a destination before hashing: whitespace removed (IBANs are written in groups) and lower case
- * (addresses and hosts are case-insensitive in practice). The policy and the trajectory must both use this.
+ * Canonical form of a destination before hashing: whitespace removed (IBANs are written in groups), lower case
+ * (addresses and hosts are case-insensitive in practice), and for URLs the scheme, a leading "www." and trailing
+ * slashes dropped: "https://www.site.com/x/" and "site.com/x" name the same place, and content mentions links in
+ * either form. The policy and the trajectory must both use this.
  */
 export function canonicalDestination(d: string): string {
-  return d.replace(/\s+/g, '').toLowerCase();
+  return d.replace(/\s+/g, '').toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, '').replace(/^www\./, '').replace(/(.)\/+$/, '$1');
 }
 
 /** Hash of a canonical destination with the low bit cleared; the state uses the low bit for the origin. */
