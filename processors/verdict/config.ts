@@ -1,12 +1,12 @@
 // Verdict processor settings, validated once at startup from the environment. Each setting's doc is next to it.
 import { ArbiterError } from '../core/errors.ts';
-import { parseBrokers } from '../runtime/transport/brokers.ts';
+import { loadStackConfig } from '../core/config.ts';
 import { KAFKA_CLIENT_ENV, parseKafkaClient, type KafkaClientName } from '../runtime/transport/index.ts';
 
 export interface VerdictConfig {
-  /** KAFKA_BROKERS: comma-separated host:port list. */
+  /** KAFKA_BROKERS: comma-separated host:port list (processors/core/config.ts; default the local stack's). */
   readonly brokers: readonly string[];
-  /** SCHEMA_REGISTRY_URL: Confluent-compatible registry base URL (Apicurio: .../apis/ccompat/v7). */
+  /** SCHEMA_REGISTRY_URL: Confluent-compatible registry base URL (Apicurio: .../apis/ccompat/v7; default the local stack's). */
   readonly registryUrl: string;
   /** ARBITER_KAFKA_CLIENT: kafkajs | confluent | platformatic. */
   readonly kafkaClient: KafkaClientName;
@@ -70,16 +70,12 @@ const isRecordOf = <V>(pred: (v: unknown) => v is V) => (v: unknown): v is Recor
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(pred);
 
 export function verdictConfigFromEnv(env: NodeJS.ProcessEnv): VerdictConfig {
-  const brokers = parseBrokers(env['KAFKA_BROKERS']);
-  const registryUrl = env['SCHEMA_REGISTRY_URL'] ?? '';
-  if (!/^https?:\/\//.test(registryUrl)) {
-    throw new ArbiterError('ARB_CONFIG_INVALID', `SCHEMA_REGISTRY_URL="${registryUrl}" must be an http(s) URL`, { key: 'SCHEMA_REGISTRY_URL' });
-  }
+  const stack = loadStackConfig(env);
   const trustedKeys = json(env, 'ARBITER_TRUSTED_KEYS', {}, isRecordOf((v): v is string => typeof v === 'string'));
   const replyTopics = json(env, 'ARBITER_REPLY_TOPICS', {}, isRecordOf((v): v is number => Number.isInteger(v) && (v as number) > 0));
   return {
-    brokers,
-    registryUrl,
+    brokers: stack.kafka.brokers,
+    registryUrl: stack.registry.url,
     kafkaClient: parseKafkaClient(env[KAFKA_CLIENT_ENV]),
     topicPrefix: env['ARBITER_TOPIC_PREFIX'] || 'arbiter',
     partitions: positiveInt(env, 'ARBITER_PARTITIONS', 6),

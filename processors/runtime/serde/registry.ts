@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import confluent from '@kafkajs/confluent-schema-registry';
+import { loadStackConfig, mergeEnv, parseStackEnv } from '../../core/config.ts';
 import { ArbiterError } from '../../core/errors.ts';
 
 const { SchemaRegistry, SchemaType, COMPATIBILITY } = confluent;
@@ -76,12 +77,8 @@ export function createRegistryClient(url: string): SchemaRegistryClient {
 
 const STACK_ENV = join(import.meta.dirname, '..', '..', '..', '.run', 'stack.env');
 
-/** SCHEMA_REGISTRY_URL from the environment, else from the local stack's .run/stack.env (tests, benches, demo). */
+/** The registry URL for local tools and tests: the environment, else the local stack's .run/stack.env, else the default. */
 export function localRegistryUrl(): string {
-  const line = existsSync(STACK_ENV) ? readFileSync(STACK_ENV, 'utf8').split('\n').find((l) => l.startsWith('SCHEMA_REGISTRY_URL=')) : undefined;
-  const url = process.env['SCHEMA_REGISTRY_URL'] ?? line?.slice('SCHEMA_REGISTRY_URL='.length);
-  if (!url) {
-    throw new ArbiterError('ARB_CONFIG_INVALID', `SCHEMA_REGISTRY_URL is not set and ${STACK_ENV} has none: start the stack (deploy/local/stack.sh start)`, { key: 'SCHEMA_REGISTRY_URL' });
-  }
-  return url;
+  const stackEnv = existsSync(STACK_ENV) ? parseStackEnv(readFileSync(STACK_ENV, 'utf8'), STACK_ENV) : {};
+  return loadStackConfig(mergeEnv(stackEnv, process.env)).registry.url;
 }

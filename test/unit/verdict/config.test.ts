@@ -19,7 +19,7 @@ describe('verdict processor settings', () => {
   });
 
   it.each([
-    [{ KAFKA_BROKERS: '' }, /ARB_CONFIG_INVALID.*KAFKA_BROKERS/],
+    [{ KAFKA_BROKERS: 'no port' }, /ARB_CONFIG_INVALID.*KAFKA_BROKERS/],
     [{ SCHEMA_REGISTRY_URL: 'localhost:8081' }, /ARB_CONFIG_INVALID.*SCHEMA_REGISTRY_URL/],
     [{ ARBITER_PARTITIONS: '0' }, /ARB_CONFIG_INVALID.*ARBITER_PARTITIONS="0"/],
     [{ ARBITER_TRUSTED_KEYS: '{"k1":1}' }, /ARB_CONFIG_INVALID.*ARBITER_TRUSTED_KEYS has the wrong shape/],
