@@ -63,6 +63,8 @@ export interface EvalContext {
   typeError: string | undefined;
   /** Memo of intent.on_task for this evaluation (many wildcard rules read it). */
   onTask?: boolean | undefined;
+  /** Memo of the destinations written inside the call's content arguments (content-destinations.ts). */
+  contentDestinations?: readonly string[] | undefined;
 }
 
 /**
