@@ -92,6 +92,21 @@ export const ERROR_CATALOGUE = {
   ARB_VERDICT_BAD_REPLY_TO: { summary: 'a proposal names a reply topic or partition the verdict processor is not configured to answer on; it went to the DLQ', http: 400 },
   ARB_VERDICT_KEY_MISMATCH: { summary: 'a record on a session-keyed topic is not keyed by its session id, so it would break co-partitioning; it went to the DLQ', http: 400 },
   ARB_VERDICT_BUNDLE_REJECTED: { summary: 'a policy bundle on the bundles topic failed verification or compilation; the previous bundle stays active', http: 400 },
+  // agent SDK (processors/sdk); the first two travel on the deny the SDK returns to the agent
+  ARB_SDK_NO_VERDICT: { summary: 'no verdict arrived before the proposal\'s deadline; the SDK denied the call (fail closed) unless the tool is a configured low-risk read', http: 200 },
+  ARB_SDK_SEND_FAILED: { summary: 'the proposal could not be produced to Kafka before its deadline; the SDK denied the call (fail closed) unless the tool is a configured low-risk read', http: 200 },
+  ARB_SDK_CONFIG_INVALID: { summary: 'an SDK option is missing or invalid (checked once when the client connects)', http: 500 },
+  ARB_SDK_CLOSED: { summary: 'the SDK client was used after close()', http: 500 },
+  ARB_SDK_UNKNOWN_PROPOSAL: { summary: 'reportResult() or awaitApproval() named a proposal this client did not propose or no longer remembers', http: 400 },
+  // approvals (processors/approvals, arbiter approvals); a resolution refused for one of these is not applied
+  ARB_APPROVAL_UNKNOWN: { summary: 'no approval with this id was requested (or it is older than the approvals topic keeps)', http: 404 },
+  ARB_APPROVAL_ALREADY_RESOLVED: { summary: 'the approval was already resolved; approvals are single use and the first resolution wins', http: 409 },
+  ARB_APPROVAL_EXPIRED: { summary: 'the approval expired before the answer; its on_timeout outcome applies and a late answer is refused', http: 410 },
+  ARB_APPROVAL_NOT_EXPIRED: { summary: 'an expiry resolution was written before the approval\'s expiry time', http: 409 },
+  ARB_APPROVAL_SCOPE_MISMATCH: { summary: 'a resolution names a different proposal or arguments hash than the request: an approval covers exactly one call', http: 409 },
+  ARB_APPROVAL_USAGE: { summary: 'arbiter approvals was called with a missing or unknown subcommand, id or option', http: 400 },
+  // demo (processors/bin/demo.ts)
+  ARB_DEMO_FAILED: { summary: 'the demo could not start its stack or processors, or its scripted agent saw an unexpected verdict', http: 500 },
   // trajectory: session state serialization (processors/trajectory/serde.ts; location = session key and byte offset)
   ARB_TRAJECTORY_STATE_CORRUPT: { summary: 'a serialized session state is truncated, malformed or exceeds the state caps', http: 500 },
   ARB_TRAJECTORY_STATE_VERSION: { summary: 'a serialized session state has a format version this build cannot read', http: 500 },

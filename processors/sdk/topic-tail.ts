@@ -1,0 +1,126 @@
+// Reads one topic through a throwaway consumer group (read_committed, never commits), for request/reply and for
+// rebuilding small state from a topic. The transport has no assign-and-seek, so both modes read from the earliest
+// offset and differ in what they hand over:
+//   from 'now':       only records at or after the high-water marks fetched BEFORE the consumer starts. Anything
+//                     produced after start() began is delivered, whenever the group join completes: no race with a
+//                     reply produced right after the first propose. Cost: older records are fetched and skipped.
+//   from 'beginning': every record; caughtUp() settles once the records present at start were read.
+// "Read up to the high-water mark" cannot be seen exactly (with transactions the last offsets are commit markers that
+// no consumer receives), so caughtUp() also settles after `idleMs` without a record once the group is assigned.
+import { randomUUID } from 'node:crypto';
+import type { InRecord, KafkaTransport, TransportConsumer } from '../runtime/transport/transport.ts';
+
+export interface TopicTailOptions {
+  readonly transport: KafkaTransport;
+  readonly topic: string;
+  /** Prefix of the throwaway group id (a random suffix is added). */
+  readonly groupPrefix: string;
+  readonly from: 'now' | 'beginning';
+  /** Called in offset order per partition. A throw is logged by the caller's handler, never stops the tail. */
+  readonly onRecord: (record: InRecord) => void | Promise<void>;
+  readonly onError?: (error: unknown, record: InRecord) => void;
+  /** Quiet period after which a 'beginning' tail counts as caught up (default 1500 ms). */
+  readonly idleMs?: number;
+  /** Longest start() waits for the group assignment (default 30 s). */
+  readonly assignTimeoutMs?: number;
+}
+
+export class TopicTail {
+  readonly #o: TopicTailOptions;
+  readonly #from = new Map<number, bigint>();
+  readonly #high = new Map<number, bigint>();
+  readonly #seen = new Map<number, bigint>();
+  #consumer: TransportConsumer | undefined;
+  #running: Promise<void> | undefined;
+  #lastActivity = Date.now();
+  #assigned = false;
+  #closed = false;
+
+  private constructor(options: TopicTailOptions) {
+    this.#o = options;
+  }
+
+  /** Starts the tail and resolves once the group has assigned this consumer its partitions. */
+  static async start(options: TopicTailOptions): Promise<TopicTail> {
+    const tail = new TopicTail(options);
+    await tail.#start();
+    return tail;
+  }
+
+  /** Settles when the consumer stops; rejects when it failed. */
+  get running(): Promise<void> {
+    return this.#running ?? Promise.resolve();
+  }
+
+  async #start(): Promise<void> {
+    const admin = await this.#o.transport.admin();
+    try {
+      for (const p of await admin.fetchOffsets(this.#o.topic)) {
+        this.#high.set(p.partition, BigInt(p.high));
+        this.#from.set(p.partition, this.#o.from === 'now' ? BigInt(p.high) : 0n);
+      }
+    } finally {
+      await admin.close();
+    }
+    let assigned!: () => void;
+    const gotAssignment = new Promise<void>((resolve) => (assigned = resolve));
+    this.#consumer = await this.#o.transport.consumer({
+      groupId: `${this.#o.groupPrefix}-${randomUUID()}`, topics: [this.#o.topic], fromBeginning: true, readCommitted: true,
+      maxWaitMs: 20, sessionTimeoutMs: 10_000,
+      onAssigned: async () => {
+        this.#assigned = true;
+        this.#lastActivity = Date.now();
+        assigned();
+      },
+    });
+    this.#running = this.#consumer.run(async (batch) => {
+      const from = this.#from.get(batch.partition) ?? 0n;
+      for (const r of batch.records) {
+        const offset = BigInt(r.offset);
+        this.#seen.set(r.partition, offset);
+        this.#lastActivity = Date.now();
+        if (offset < from) continue;
+        try {
+          await this.#o.onRecord(r);
+        } catch (error) {
+          this.#o.onError?.(error, r);
+        }
+      }
+    });
+    const timeoutMs = this.#o.assignTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      gotAssignment.then(() => 'assigned' as const),
+      this.#running.then(() => 'stopped' as const, () => 'stopped' as const),
+      new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (outcome !== 'assigned') {
+      await this.close();
+      throw new Error(`topic ${this.#o.topic}: no partition assignment within ${timeoutMs} ms (${outcome})`);
+    }
+  }
+
+  /** True once every partition's records present at start were read (or the tail was idle for idleMs). */
+  isCaughtUp(): boolean {
+    if (!this.#assigned) return false;
+    const all = [...this.#high].every(([p, high]) => high === 0n || (this.#seen.get(p) ?? -1n) >= high - 1n);
+    return all || Date.now() - this.#lastActivity >= (this.#o.idleMs ?? 1500);
+  }
+
+  async caughtUp(timeoutMs = 60_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!this.isCaughtUp()) {
+      if (this.#closed) throw new Error(`topic ${this.#o.topic}: tail closed before it caught up`);
+      if (Date.now() > until) throw new Error(`topic ${this.#o.topic}: not caught up within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#consumer?.close();
+    await this.#running?.catch(() => undefined);
+  }
+}

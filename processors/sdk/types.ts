@@ -1,0 +1,80 @@
+// The agent-facing types of the SDK: what an agent passes in (a call, a result) and what it gets back (a verdict it
+// can act on). Plain data.
+import type { Args, Effect, Modification } from '../core/types.ts';
+import type { ApprovalStatus } from '../approvals/ledger.ts';
+
+/** Who acts, for whom, where: fixed for one session. */
+export interface SessionIdentity {
+  readonly sessionId: string;
+  readonly agentId: string;
+  /** The user who delegated the task to the agent. */
+  readonly userId: string;
+  readonly tenantId: string;
+  readonly agentRole: string;
+  readonly environment: string;
+  /** Declared task intent ("" when none). */
+  readonly intent?: string;
+}
+
+export interface ToolCall {
+  readonly tool: string;
+  readonly args: Args;
+}
+
+export interface ProposeOptions {
+  /** How long to wait for a verdict, ms from now (the proposal carries the absolute deadline). */
+  readonly deadlineMs?: number;
+  /** For escalations: how long to wait for the approval outcome, ms; 0 returns `pending` with the approval id. */
+  readonly approvalWaitMs?: number;
+}
+
+/** Where the verdict came from: the processor, or the SDK itself when none arrived in time (fail closed/open). */
+export type VerdictSource = 'processor' | 'no-verdict';
+
+export interface ApprovalOutcome {
+  readonly approvalId: string;
+  readonly status: ApprovalStatus;
+  readonly resolvedBy: string;
+  readonly reason: string;
+  /** Epoch ms at which a pending approval expires (0 when unknown). */
+  readonly expiresAtMs: number;
+}
+
+/** What the agent acts on. Run the tool only when `proceed` is true, and only with `args`. */
+export interface AgentVerdict {
+  readonly proposalId: string;
+  readonly tool: string;
+  /** The processor's effect (deny when no verdict arrived in time, unless the tool is a configured low-risk read). */
+  readonly effect: Effect;
+  readonly proceed: boolean;
+  /** The arguments to run with: the proposed ones, or the modified ones for a modify verdict. */
+  readonly args: Args;
+  /** A modify verdict's changes were applied to `args` (reportResult() acknowledges this to the processor). */
+  readonly modificationApplied: boolean;
+  readonly modifications: readonly Modification[];
+  readonly ruleIds: readonly string[];
+  readonly reasons: readonly string[];
+  /** Stable error code of an error path (e.g. ARB_SDK_NO_VERDICT), "" otherwise. */
+  readonly errorCode: string;
+  /** Present for escalations: approved / rejected / expired, or pending with the id to wait on later. */
+  readonly approval?: ApprovalOutcome;
+  readonly source: VerdictSource;
+  readonly decisionId: string;
+  readonly bundleRevision: string;
+  /** propose() call to verdict (and approval outcome, when waited for), ms. */
+  readonly latencyMs: number;
+}
+
+/** What the agent reports after running (or not running) a call. */
+export interface ReportedResult {
+  readonly outcome: 'success' | 'error' | 'skipped';
+  /** Records and bytes read per data label, e.g. { pii: 12 }. */
+  readonly recordsRead?: Readonly<Record<string, number>>;
+  readonly bytesRead?: Readonly<Record<string, number>>;
+  /** Untrusted sources whose content entered the agent's context with this output (e.g. "email:inbox"). */
+  readonly untrustedSources?: readonly string[];
+  /** The output text (or a summary): destinations in it are extracted and reported as seen. Not sent. */
+  readonly outputText?: string;
+  readonly cost?: number;
+  readonly durationMs?: number;
+}
