@@ -68,6 +68,7 @@ function keyedBySession(record: InRecord, sessionId: string): void {
       { topic: record.topic, partition: record.partition, offset: record.offset });
   }
 }
+
 /** Buffer, not string: the key starts with NUL, which a C-string conversion in a client would cut off. */
 const CHAIN_HEAD_KEY_BYTES = Buffer.from(CHAIN_HEAD_KEY);
 
