@@ -80,14 +80,17 @@ export function toDecisionRow(r: DecisionRecord): DecisionRow {
  * Encoding happens as records arrive, so a flush only joins strings.
  */
 export function encodeDecisionRow(r: DecisionRecord): string {
-  const row = toDecisionRow(r);
+  // Built straight from the record (no intermediate row object): this runs once per decision on the event loop.
   return JSON.stringify([
-    row.decision_id, row.proposal_id, row.session_id, row.agent_id, row.user_id, row.tenant_id, row.agent_role,
-    row.environment, row.tool, row.intent, row.effect, row.rule_ids, row.reasons, row.modifications, row.shadow,
-    row.bundle_revision, row.args_minimised, row.data_labels, row.destinations, row.facts_used, row.approval_id,
-    row.error_code, row.decided_at_ms, row.latency_us, row.chain_partition, row.chain_seq, row.prev_hash, row.hash,
+    r.decisionId, r.proposalId, r.sessionId, r.agentId, r.userId, r.tenantId, r.agentRole, r.environment, r.tool,
+    r.intent, r.effect, r.ruleIds, r.reasons,
+    r.modifications.length === 0 ? EMPTY : r.modifications.map((m) => ({ kind: m.kind, path: m.path, rule_id: m.ruleId, detail: m.detail })),
+    r.shadow.length === 0 ? EMPTY : r.shadow.map((x) => ({ rule_id: x.ruleId, mode: x.mode, effect: x.effect, reason: x.reason })),
+    r.bundleRevision, r.argsMinimised, r.dataLabels, r.destinations, r.factsUsed, r.approvalId, r.errorCode,
+    r.decidedAtMs, r.latencyUs, r.chainPartition, r.chainSeq, r.prevHash, r.hash,
   ]);
 }
+const EMPTY: readonly never[] = [];
 
 /** Rebuilds the record from a row read back as JSONEachRow (64-bit integers may arrive quoted). */
 export function fromDecisionRow(row: DecisionRow): DecisionRecord {

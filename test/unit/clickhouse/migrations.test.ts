@@ -44,9 +44,10 @@ describe('migration templates', () => {
 });
 
 describe('row encoders', () => {
-  it('decisions: one value per column, and the row maps back to the same record', () => {
+  it('decisions: each line holds the row values in DECISION_ROW_COLUMNS order, and the row maps back to the same record', () => {
     for (const d of makeDecisions({ count: 200, seed: 3 })) {
-      expect(JSON.parse(encodeDecisionRow(d))).toHaveLength(DECISION_ROW_COLUMNS.length);
+      const row = toDecisionRow(d) as unknown as Record<string, unknown>;
+      expect(JSON.parse(encodeDecisionRow(d))).toEqual(DECISION_ROW_COLUMNS.map((c) => row[c]));
       expect(fromDecisionRow(toDecisionRow(d))).toEqual(d);
     }
   });
