@@ -2,8 +2,9 @@
 //   node bench/kafka-clients/run.ts [--clients kafkajs,confluent,platformatic] [--rounds 3] [--quick]
 // Rounds interleave the clients (k1 c1 p1 k2 c2 p2 ...) so machine noise spreads over all of them; the table gives
 // the median of each figure over the rounds.
-// Per client: round trip p50/p99 at 1 and 64 in flight (closed loop), the highest offered rate whose p99 stays
-// <= 25 ms with every request answered (open loop, rate stepped up, bounded time per step), and an exactly-once
+// Per client: round trip p50/p99 at 1 and 64 in flight (closed loop), CPU per request on both sides, the highest
+// offered rate fully answered and the highest with p99 <= 25 ms (open loop, rate stepped up, bounded time per
+// step), and an exactly-once
 // check: a transactional echo service is SIGKILLed mid-stream and restarted; the reply topic read with
 // read_committed must hold every request exactly once. Prints a markdown table; stops by itself.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -112,6 +113,8 @@ interface RoundResult {
   readonly echoCpuMicrosPerReply: number;
   readonly steps: PhaseResult[];
   readonly maxSustained: number | undefined;
+  /** Highest offered rate fully answered (latency aside). */
+  readonly maxKeepingUp: number | undefined;
 }
 
 interface ClientResult {
@@ -122,8 +125,9 @@ interface ClientResult {
   errors: string[];
 }
 
-const sustained = (r: PhaseResult) =>
-  !r.overloaded && r.lost === 0 && r.latency.p99 <= P99_BUDGET_MS && r.achievedPerSec >= 0.95 * r.offeredPerSec;
+/** Every request answered and >= 95% of the offered rate achieved. */
+const keepsUp = (r: PhaseResult) => !r.overloaded && r.lost === 0 && r.achievedPerSec >= 0.95 * r.offeredPerSec;
+const sustained = (r: PhaseResult) => keepsUp(r) && r.latency.p99 <= P99_BUDGET_MS;
 
 async function latencyAndRate(client: KafkaClientName, transport: KafkaTransport, round: number): Promise<RoundResult> {
   const t = await topics(transport, `${client}-r${round}`);
@@ -146,17 +150,21 @@ async function latencyAndRate(client: KafkaClientName, transport: KafkaTransport
     const echoCpuMicrosPerReply = (after.micros - before.micros) / Math.max(1, after.replied - before.replied);
     log(`${client}: 64 in flight p50 ${many.latency.p50.toFixed(2)} ms p99 ${many.latency.p99.toFixed(2)} ms, ${many.achievedPerSec.toFixed(0)}/s, ${many.cpuMicrosPerRequest.toFixed(0)} µs requester CPU/request, ${echoCpuMicrosPerReply.toFixed(0)} µs echo CPU/reply`);
     const steps: PhaseResult[] = [];
-    let failures = 0;
+    let behind = 0;
     for (const rate of RATES) {
       const step = await requester.openLoop(rate, WARMUP_MS, STEP_MEASURE_MS);
       steps.push(step);
       log(`${client}: ${rate}/s offered -> ${step.achievedPerSec.toFixed(0)}/s, p50 ${step.latency.p50.toFixed(2)} p99 ${step.latency.p99.toFixed(2)} ms, lost ${step.lost}, generator lag p99 ${step.scheduleLagP99Ms.toFixed(1)} ms${step.overloaded ? ', overloaded' : ''}`);
-      // Two failing steps in a row end the search (one may be noise on this shared machine).
-      failures = sustained(step) ? 0 : failures + 1;
-      if (failures >= 2) break;
+      // The search goes on while the client keeps up (even if p99 is over budget on this noisy machine, the capacity
+      // is still worth knowing); two steps in a row that fall behind end it.
+      behind = keepsUp(step) ? 0 : behind + 1;
+      if (behind >= 2) break;
     }
-    const passing = steps.filter(sustained).map((s) => s.offeredPerSec);
-    return { one, many, echoCpuMicrosPerReply, steps, maxSustained: passing.length > 0 ? Math.max(...passing) : undefined };
+    const best = (ok: (r: PhaseResult) => boolean) => {
+      const rates = steps.filter(ok).map((s) => s.offeredPerSec);
+      return rates.length > 0 ? Math.max(...rates) : undefined;
+    };
+    return { one, many, echoCpuMicrosPerReply, steps, maxSustained: best(sustained), maxKeepingUp: best(keepsUp) };
   } finally {
     await requester.stop();
     await echo.stop();
@@ -237,14 +245,14 @@ const med = (r: ClientResult, pick: (x: RoundResult) => number | undefined): num
 };
 const lines = [
   `Request/reply echo, ${PAYLOAD_BYTES}-byte values, ${REQUEST_PARTITIONS} request partitions, 1 reply partition; echo service in its own process; broker ${brokers.join(',')}; ${ROUNDS} round(s), clients interleaved, medians over rounds.`,
-  `Closed loop: ${WARMUP_MS} ms warm-up + ${MEASURE_MS} ms measured. Open loop steps (${RATES.join(', ')}/s): ${WARMUP_MS} ms + ${STEP_MEASURE_MS} ms each; sustained = p99 <= ${P99_BUDGET_MS} ms, no loss, >= 95% of offered; two failing steps in a row end the search.`,
+  `Closed loop: ${WARMUP_MS} ms warm-up + ${MEASURE_MS} ms measured. Open loop steps (${RATES.join(', ')}/s): ${WARMUP_MS} ms + ${STEP_MEASURE_MS} ms each; keeping up = no loss and >= 95% of offered; sustained = keeping up with p99 <= ${P99_BUDGET_MS} ms; two steps in a row not keeping up end the search.`,
   '',
-  '| client | p50 @1 (ms) | p99 @1 (ms) | p50 @64 (ms) | p99 @64 (ms) | replies/s @64 | CPU µs per request @64: requester / echo | max rate with p99 <= 25 ms (per round) | exactly-once (txn) |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| client | p50 @1 (ms) | p99 @1 (ms) | p50 @64 (ms) | p99 @64 (ms) | replies/s @64 | CPU µs per request @64: requester / echo | max rate with p99 <= 25 ms (per round) | max rate keeping up (per round) | exactly-once (txn) |',
+  '|---|---|---|---|---|---|---|---|---|---|',
   ...results.map((r) =>
     r.rounds.length === 0
-      ? `| ${r.version} | failed: ${r.errors.join('; ')} | | | | | | | ${r.eos} |`
-      : `| ${r.version} | ${ms(med(r, (x) => x.one.latency.p50))} | ${ms(med(r, (x) => x.one.latency.p99))} | ${ms(med(r, (x) => x.many.latency.p50))} | ${ms(med(r, (x) => x.many.latency.p99))} | ${med(r, (x) => x.many.achievedPerSec)?.toFixed(0)} | ${med(r, (x) => x.many.cpuMicrosPerRequest)?.toFixed(0)} / ${med(r, (x) => x.echoCpuMicrosPerReply)?.toFixed(0)} | ${r.rounds.map((x) => (x.maxSustained !== undefined ? `${x.maxSustained}/s` : 'none')).join(', ')} | ${r.eos} |`,
+      ? `| ${r.version} | failed: ${r.errors.join('; ')} | | | | | | | | ${r.eos} |`
+      : `| ${r.version} | ${ms(med(r, (x) => x.one.latency.p50))} | ${ms(med(r, (x) => x.one.latency.p99))} | ${ms(med(r, (x) => x.many.latency.p50))} | ${ms(med(r, (x) => x.many.latency.p99))} | ${med(r, (x) => x.many.achievedPerSec)?.toFixed(0)} | ${med(r, (x) => x.many.cpuMicrosPerRequest)?.toFixed(0)} / ${med(r, (x) => x.echoCpuMicrosPerReply)?.toFixed(0)} | ${r.rounds.map((x) => (x.maxSustained !== undefined ? `${x.maxSustained}/s` : 'none')).join(', ')} | ${r.rounds.map((x) => (x.maxKeepingUp !== undefined ? `${x.maxKeepingUp}/s` : 'none')).join(', ')} | ${r.eos} |`,
   ),
   '',
   '<details><summary>open-loop steps (every round)</summary>',
