@@ -6,7 +6,9 @@
 import { RE2JS } from 're2js';
 
 const EMAIL = RE2JS.compile(String.raw`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`);
-const URL = RE2JS.compile(String.raw`(?:https?://)?(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|org|net|io|dev|app|info|biz|co|uk|de|fr|ch|eu|ai|xyz|me)(?:/[A-Za-z0-9._~%/?#=&+-]*)?`);
+// A URL with a scheme may have any host (link shorteners use short country TLDs); a bare host needs a common TLD,
+// so file names such as report.docx are not taken for hosts.
+const URL = RE2JS.compile(String.raw`(?:https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}|(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|org|net|io|dev|app|info|biz|co|uk|de|fr|ch|eu|ai|xyz|me))(?:/[A-Za-z0-9._~%/?#=&+-]*)?`);
 const IBAN = RE2JS.compile(String.raw`\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b`);
 
 function all(re: RE2JS, text: string, out: string[]): void {
