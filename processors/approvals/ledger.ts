@@ -16,6 +16,8 @@ export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
 
 export interface LedgerEntry {
   readonly request: ApprovalRequested;
+  /** The approvals-topic partition the request was read from (resolutions go to the same one), -1 when unknown. */
+  readonly partition: number;
   /** The accepted resolution, absent while pending. */
   readonly resolution?: ApprovalResolved;
 }
@@ -74,10 +76,10 @@ export class ApprovalLedger {
   }
 
   /** Applies one event from the topic; returns the refusal when a resolution was not accepted. */
-  apply(event: ApprovalEvent['event']): Refusal | undefined {
+  apply(event: ApprovalEvent['event'], partition = -1): Refusal | undefined {
     if ('arbiter.v1.ApprovalRequested' in event) {
       const request = event['arbiter.v1.ApprovalRequested'];
-      if (!this.#entries.has(request.approvalId)) this.#entries.set(request.approvalId, { request });
+      if (!this.#entries.has(request.approvalId)) this.#entries.set(request.approvalId, { request, partition });
       this.#trim();
       return undefined;
     }
@@ -91,7 +93,7 @@ export class ApprovalLedger {
       return r;
     }
     this.#entries.delete(resolution.approvalId); // re-insert: resolved entries age from their resolution
-    this.#entries.set(resolution.approvalId, { request: entry.request, resolution });
+    this.#entries.set(resolution.approvalId, { ...entry, resolution });
     return undefined;
   }
 

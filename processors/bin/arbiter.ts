@@ -5,6 +5,7 @@
 type Command = { main(argv: readonly string[]): Promise<number> };
 
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  approvals: () => import('../cli/approvals.ts'),
   eval: () => import('../cli/eval.ts'),
   policy: () => import('../cli/policy.ts'),
   verify: () => import('../cli/verify.ts'),
