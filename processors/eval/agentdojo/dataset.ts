@@ -60,13 +60,16 @@ function arr(o: Json, k: string, file: string, line: number): unknown[] {
   return v;
 }
 
-function readJsonl(path: string): { rec: Json; line: number }[] {
-  let text: string;
+function readText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (e) {
     throw new ArbiterError('ARB_EVAL_DATASET_MISSING', `cannot read ${path}: ${(e as Error).message}`, { file: path });
   }
+}
+
+/** JSON lines of `text`; `file` names the source in errors. Blank lines are skipped; line numbers are 1-based. */
+export function parseJsonl(text: string, file: string): { rec: Json; line: number }[] {
   const out: { rec: Json; line: number }[] = [];
   text.split('\n').forEach((raw, i) => {
     if (raw.trim() === '') return;
@@ -74,12 +77,16 @@ function readJsonl(path: string): { rec: Json; line: number }[] {
     try {
       rec = JSON.parse(raw);
     } catch (e) {
-      fail(path, i + 1, `not JSON: ${(e as Error).message}`);
+      fail(file, i + 1, `not JSON: ${(e as Error).message}`);
     }
-    if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) fail(path, i + 1, 'a line must be a JSON object');
+    if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) fail(file, i + 1, 'a line must be a JSON object');
     out.push({ rec: rec as Json, line: i + 1 });
   });
   return out;
+}
+
+function readJsonl(path: string): { rec: Json; line: number }[] {
+  return parseJsonl(readText(path), path);
 }
 
 function callOf(c: unknown, file: string, line: number, defaultLabel: 'benign' | 'attack'): Json {
@@ -115,7 +122,11 @@ export function loadTools(dir: string): ReadonlyMap<string, ReadonlyMap<string, 
 /** benign.jsonl: one user task per line, attack-free. */
 export function loadBenign(dir: string): Trajectory[] {
   const file = join(dir, 'benign.jsonl');
-  return readJsonl(file).map(({ rec, line }) => {
+  return benignFrom(readText(file), file);
+}
+
+export function benignFrom(text: string, file: string): Trajectory[] {
+  return parseJsonl(text, file).map(({ rec, line }) => {
     const suite = str(rec, 'suite', file, line);
     const userTaskId = str(rec, 'user_task_id', file, line);
     const calls = arr(rec, 'calls', file, line).map((c) => {
@@ -133,7 +144,11 @@ export function loadBenign(dir: string): Trajectory[] {
 /** attacks.jsonl: user task × injection task; the injection lands in the output of call `injected_after_index`. */
 export function loadAttacks(dir: string): Trajectory[] {
   const file = join(dir, 'attacks.jsonl');
-  return readJsonl(file).map(({ rec, line }) => {
+  return attacksFrom(readText(file), file);
+}
+
+export function attacksFrom(text: string, file: string): Trajectory[] {
+  return parseJsonl(text, file).map(({ rec, line }) => {
     const suite = str(rec, 'suite', file, line);
     const userTaskId = str(rec, 'user_task_id', file, line);
     const injectionTaskId = str(rec, 'injection_task_id', file, line);

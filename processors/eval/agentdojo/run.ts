@@ -15,6 +15,8 @@ export const SUITES = ['workspace', 'travel', 'banking', 'slack'] as const;
 
 /** One set of trajectories scored together (e.g. the v1.2.1 ground truths, or one real-run pipeline). */
 export interface SetReport {
+  /** Stable short key: "ground-truth", "real:<model>:<defence>" (used by the expectations file). */
+  readonly key: string;
   readonly name: string;
   readonly suites: ReadonlyMap<string, SuiteScore>;
   readonly total: SuiteScore;
@@ -40,7 +42,7 @@ export function loadSuiteBundles(policyDir: string): Map<string, PolicyBundle> {
   return out;
 }
 
-function runSet(name: string, trajectories: readonly Trajectory[], bundles: ReadonlyMap<string, PolicyBundle>, declare: IntentDeclarer): SetReport {
+function runSet(key: string, name: string, trajectories: readonly Trajectory[], bundles: ReadonlyMap<string, PolicyBundle>, declare: IntentDeclarer): SetReport {
   const suites = new Map<string, SuiteScore>(SUITES.map((s) => [s, emptyScore()]));
   const total = emptyScore();
   for (const t of trajectories) {
@@ -54,23 +56,23 @@ function runSet(name: string, trajectories: readonly Trajectory[], bundles: Read
     add(suites.get(t.suite) as SuiteScore, t, outcome);
     add(total, t, outcome);
   }
-  return { name, suites, total };
+  return { key, name, suites, total };
 }
 
 export function evaluateAgentDojo(dataDir: string, policyDir: string): EvalReport {
   const bundles = loadSuiteBundles(policyDir);
   const declare = loadIntentDeclarer(join(policyDir, 'intents.yaml'));
   const sets: SetReport[] = [];
-  sets.push(runSet('ground truth v1.2.1 (benign.jsonl + attacks.jsonl)', [...loadBenign(dataDir), ...loadAttacks(dataDir)], bundles, declare));
+  sets.push(runSet('ground-truth', 'ground truth v1.2.1 (benign.jsonl + attacks.jsonl)', [...loadBenign(dataDir), ...loadAttacks(dataDir)], bundles, declare));
   const real = loadRealRuns(dataDir);
   const pipelines = new Map<string, Trajectory[]>();
   for (const t of real) {
     // Attacked runs score the calls the agent really made; clean runs count only where the task succeeded.
     if (t.injectionTaskId === null && t.userTaskSucceeded !== true) continue;
     if (t.injectionTaskId !== null && !t.calls.some((c) => c.label === 'attack' && c.effectful)) continue;
-    const key = t.id.split('/').slice(1, 3).join(' ');
+    const key = t.id.split('/').slice(1, 3).join(':');
     pipelines.set(key, [...(pipelines.get(key) ?? []), t]);
   }
-  for (const [key, ts] of pipelines) sets.push(runSet(`real runs: ${key}`, ts, bundles, declare));
+  for (const [key, ts] of pipelines) sets.push(runSet(`real:${key}`, `real runs: ${key.replace(':', ' ')}`, ts, bundles, declare));
   return { bundles: new Map([...bundles].map(([s, b]) => [s, b.revision])), sets };
 }
