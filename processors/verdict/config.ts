@@ -36,6 +36,9 @@ export interface VerdictConfig {
   readonly exactlyOnce: boolean;
   /** ARBITER_METRICS_PORT: serve /metrics (Prometheus text) and /healthz on this port; unset = not served. */
   readonly metricsPort?: number;
+  /** ARBITER_SESSION_TIMEOUT_MS: consumer group session timeout; how long a crashed instance keeps its partitions
+   *  before a restarted one gets them (default 30000; the broker's minimum is usually 6000). */
+  readonly sessionTimeoutMs?: number;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -90,5 +93,6 @@ export function verdictConfigFromEnv(env: NodeJS.ProcessEnv): VerdictConfig {
     replyTopics: new Map(Object.entries(replyTopics)),
     exactlyOnce: bool(env, 'ARBITER_EXACTLY_ONCE', true),
     ...(env['ARBITER_METRICS_PORT'] ? { metricsPort: positiveInt(env, 'ARBITER_METRICS_PORT', 0) } : {}),
+    ...(env['ARBITER_SESSION_TIMEOUT_MS'] ? { sessionTimeoutMs: positiveInt(env, 'ARBITER_SESSION_TIMEOUT_MS', 30_000) } : {}),
   };
 }

@@ -67,6 +67,7 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
   });
   const loop = new StreamLoop(transport, {
     groupId: config.groupId, topics: task.inputTopics(), maxWaitMs: 20,
+    ...(config.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: config.sessionTimeoutMs } : {}),
     ...(config.exactlyOnce ? { transactionalId: `${config.groupId}-${config.instanceId}` } : {}),
   }, task);
   const { stopped } = await loop.start();

@@ -24,6 +24,8 @@ export interface StreamOptions {
   /** Set for exactly-once (ignored, with a warning in mode(), when the transport has no transactions). */
   readonly transactionalId?: string;
   readonly maxWaitMs?: number;
+  /** Group session timeout, ms (adapter default if unset). */
+  readonly sessionTimeoutMs?: number;
 }
 
 export type DeliveryMode = 'exactly-once' | 'at-least-once';
@@ -57,6 +59,7 @@ export class StreamLoop {
       onAssigned: (ps) => this.#task.onAssigned(ps),
       onRevoked: (ps) => this.#task.onRevoked(ps),
       ...(this.#options.maxWaitMs !== undefined ? { maxWaitMs: this.#options.maxWaitMs, minBytes: 1 } : {}),
+      ...(this.#options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: this.#options.sessionTimeoutMs } : {}),
     });
     this.#running = this.#consumer.run((batch) => this.#handle(batch));
     return { stopped: this.#running };

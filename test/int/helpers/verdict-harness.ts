@@ -1,0 +1,190 @@
+// The agent side and the auditor side of the verdict crash/recovery/broker tests, on the real broker and registry:
+// own topics (one prefix per run), a signed bundle published, proposals and results produced as the SDK does,
+// and a read_committed reader that collects verdicts and decision records. `childEnv` gives the environment that
+// starts processors/bin/verdict.ts on these topics (same instance id across restarts: the restarted producer fences
+// the killed one's open transaction at once instead of leaving it to the transaction timeout).
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { checkLink, genesisHead, headAfter, type ChainBreak } from '../../../processors/core/chain.ts';
+import type { DecisionRecord, ToolCallProposal, ToolCallResult } from '../../../processors/core/types.ts';
+import { generateSigningKeys, signBundle } from '../../../processors/policy/index.ts';
+import { proposalToWire, resultToWire } from '../../../processors/runtime/serde/records.ts';
+import { createRegistryClient, localRegistryUrl } from '../../../processors/runtime/serde/registry.ts';
+import { TopicSerde } from '../../../processors/runtime/serde/topic-serde.ts';
+import { defineTopics, ensureArbiterTopics, type TopicMap } from '../../../processors/runtime/topics.ts';
+import { createTransport, parseKafkaClient } from '../../../processors/runtime/transport/index.ts';
+import type { InRecord, KafkaTransport, TransportConsumer, TransportProducer } from '../../../processors/runtime/transport/index.ts';
+import { correlationHeaders } from '../../../processors/verdict/correlation.ts';
+import { activationOf } from '../../../processors/verdict/policy-engine.ts';
+import { POLICY } from '../../unit/verdict/fixtures.ts';
+
+export const BUNDLE_NAME = 'verdict-test';
+export const BUNDLE_SOURCES = [{ path: 'test.yaml', text: POLICY }];
+
+export interface HarnessOptions {
+  readonly name: string;
+  readonly brokers: readonly string[];
+  readonly partitions: number;
+  /** Group session timeout of the child processors (6000 is the broker's usual minimum). */
+  readonly sessionTimeoutMs?: number;
+}
+
+export interface Collected {
+  /** Every committed verdict's proposal id, in arrival order (duplicates kept: they are what is checked). */
+  readonly verdictIds: string[];
+  readonly decisions: DecisionRecord[];
+}
+
+export class VerdictHarness {
+  readonly run = randomUUID().slice(0, 8);
+  readonly topics: TopicMap;
+  readonly groupId: string;
+  readonly #options: HarnessOptions;
+  readonly #keys = generateSigningKeys();
+  #transport!: KafkaTransport;
+  #producer!: TransportProducer;
+  #serde!: TopicSerde;
+  #kafkajsAdmin: Admin | undefined;
+  readonly #readers: { consumer: TransportConsumer; running: Promise<void> }[] = [];
+
+  private constructor(options: HarnessOptions) {
+    this.#options = options;
+    this.topics = defineTopics({ prefix: `${options.name}-${this.run}`, partitions: options.partitions, replicationFactor: 1 });
+    this.groupId = `${options.name}-${this.run}-verdict`;
+  }
+
+  static async create(options: HarnessOptions): Promise<VerdictHarness> {
+    const h = new VerdictHarness(options);
+    h.#transport = await createTransport(parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']), { brokers: options.brokers, clientId: `${options.name}-${h.run}` });
+    const admin = await h.#transport.admin();
+    await ensureArbiterTopics(admin, h.topics);
+    await admin.close();
+    h.#serde = new TopicSerde(createRegistryClient(localRegistryUrl()), h.topics);
+    await h.#serde.registerAll();
+    h.#producer = await h.#transport.producer({ idempotent: true });
+    const signed = signBundle(BUNDLE_NAME, BUNDLE_SOURCES, h.#keys.privateKeyPem, 'k1');
+    await h.#producer.send([{ topic: h.topics.policyBundles.topic, key: signed.name,
+      value: h.#serde.encode(h.topics.policyBundles, activationOf(signed, 'test', Date.now())) }]);
+    return h;
+  }
+
+  get serde(): TopicSerde {
+    return this.#serde;
+  }
+
+  get transport(): KafkaTransport {
+    return this.#transport;
+  }
+
+  /** Environment of processors/bin/verdict.ts on this harness's topics. */
+  childEnv(instanceId: string): Record<string, string> {
+    return {
+      KAFKA_BROKERS: this.#options.brokers.join(','), SCHEMA_REGISTRY_URL: localRegistryUrl(),
+      ARBITER_TOPIC_PREFIX: `${this.#options.name}-${this.run}`, ARBITER_PARTITIONS: String(this.#options.partitions),
+      ARBITER_VERDICT_GROUP: this.groupId, ARBITER_INSTANCE_ID: instanceId, ARBITER_BUNDLE_NAME: BUNDLE_NAME,
+      ARBITER_TRUSTED_KEYS: JSON.stringify({ k1: this.#keys.publicKeyPem }), ARBITER_BUNDLE_WAIT_MS: '60000',
+      ARBITER_SESSION_TIMEOUT_MS: String(this.#options.sessionTimeoutMs ?? 6_000),
+    };
+  }
+
+  proposal(sessionId: string, over: Partial<ToolCallProposal> = {}): ToolCallProposal {
+    const now = Date.now();
+    return {
+      proposalId: randomUUID(), sessionId, agentId: 'agent', userId: 'u', tenantId: 'acme', agentRole: 'assistant',
+      environment: 'prod', tool: 'http_get', args: { url: 'https://example.com/' }, intent: '', replyTopic: this.topics.verdicts.topic,
+      replyPartition: 0, deadlineMs: now + 3_600_000, createdAtMs: now, ...over,
+    };
+  }
+
+  async sendProposals(proposals: readonly ToolCallProposal[]): Promise<void> {
+    if (proposals.length === 0) return;
+    await this.#producer.send(proposals.map((p) => ({
+      topic: this.topics.proposals.topic, key: p.sessionId, value: this.#serde.encode(this.topics.proposals, proposalToWire(p)),
+      headers: correlationHeaders(p.proposalId, { topic: p.replyTopic, partition: p.replyPartition }),
+    })));
+  }
+
+  async sendResults(results: readonly ToolCallResult[]): Promise<void> {
+    if (results.length === 0) return;
+    await this.#producer.send(results.map((r) => ({
+      topic: this.topics.results.topic, key: r.sessionId, value: this.#serde.encode(this.topics.results, resultToWire(r)),
+    })));
+  }
+
+  /** Reads verdicts and decisions (read_committed) from the start into `into`, until close(). */
+  async collect(into: Collected = { verdictIds: [], decisions: [] }): Promise<Collected> {
+    const t = this.topics;
+    let assigned!: () => void;
+    const ready = new Promise<void>((resolve) => (assigned = resolve));
+    const consumer = await this.#transport.consumer({
+      groupId: `${this.groupId}-auditor-${randomUUID().slice(0, 6)}`, topics: [t.verdicts.topic, t.decisions.topic],
+      fromBeginning: true, readCommitted: true, maxWaitMs: 20, onAssigned: async () => assigned(),
+    });
+    const running = consumer.run(async (batch) => {
+      for (const r of batch.records as readonly InRecord[]) {
+        if (r.topic === t.verdicts.topic) into.verdictIds.push((await this.#serde.decode(t.verdicts, r)).proposalId);
+        else into.decisions.push(await this.#serde.decode(t.decisions, r));
+      }
+    });
+    running.catch(() => undefined);
+    this.#readers.push({ consumer, running });
+    await ready;
+    return into;
+  }
+
+  /** Committed offsets of the processors' group on `topic` have reached the topic's end (everything consumed). */
+  async consumedAll(topic: string): Promise<boolean> {
+    this.#kafkajsAdmin ??= await this.#connectAdmin();
+    const [high, committed] = await Promise.all([
+      this.#kafkajsAdmin.fetchTopicOffsets(topic),
+      this.#kafkajsAdmin.fetchOffsets({ groupId: this.groupId, topics: [topic] }),
+    ]);
+    const at = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+    return high.every((p) => BigInt(p.high) === 0n || (at.get(p.partition) ?? -1n) >= BigInt(p.high));
+  }
+
+  async #connectAdmin(): Promise<Admin> {
+    const admin = new Kafka({ clientId: `${this.#options.name}-admin`, brokers: [...this.#options.brokers], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    return admin;
+  }
+
+  async close(): Promise<void> {
+    for (const r of this.#readers) {
+      await r.consumer.close();
+      await r.running.catch(() => undefined);
+    }
+    await this.#kafkajsAdmin?.disconnect();
+    await this.#producer?.close();
+  }
+}
+
+/** Every chain (per decisions partition) starts at genesis and links record to record, in seq order. */
+export function chainBreaks(decisions: readonly DecisionRecord[]): { partition: number; seq: number; breaks: ChainBreak[] }[] {
+  const byPartition = new Map<number, DecisionRecord[]>();
+  for (const d of decisions) {
+    const list = byPartition.get(d.chainPartition) ?? [];
+    list.push(d);
+    byPartition.set(d.chainPartition, list);
+  }
+  const found: { partition: number; seq: number; breaks: ChainBreak[] }[] = [];
+  for (const [partition, list] of byPartition) {
+    let head = genesisHead(partition);
+    for (const d of list) {
+      const breaks = checkLink(head, d);
+      if (breaks.length > 0) found.push({ partition, seq: d.chainSeq, breaks });
+      head = headAfter(d);
+    }
+  }
+  return found;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, timeoutMs: number, onTimeout = () => ''): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${onTimeout()}`);
+    await sleep(50);
+  }
+}
