@@ -33,6 +33,10 @@ export function refusalOf(entry: LedgerEntry | undefined, resolution: ApprovalRe
   const id = resolution.approvalId;
   if (entry === undefined) return { code: 'ARB_APPROVAL_UNKNOWN', message: `approval ${id} was never requested` };
   const req = entry.request;
+  if (entry.resolution?.resolution === 'expired' && resolution.resolution !== 'expired') {
+    return { code: 'ARB_APPROVAL_EXPIRED',
+      message: `approval ${id} expired at ${new Date(req.expiresAtMs).toISOString()} and on_timeout (${req.onTimeout}) was applied; a late answer is refused` };
+  }
   if (entry.resolution !== undefined) {
     return { code: 'ARB_APPROVAL_ALREADY_RESOLVED', message: `approval ${id} was already ${entry.resolution.resolution} by ${entry.resolution.resolvedBy} (single use)` };
   }
