@@ -157,7 +157,7 @@ export function attacksFrom(text: string, file: string): Trajectory[] {
     const calls = arr(rec, 'calls', file, line).map((c, i) => {
       const call = callOf(c, file, line, 'benign');
       return {
-        fn: call['function'] as string, args: call['args'] as Args, label: call['label'] as 'benign' | 'attack',
+        fn: call['function'] as string, args: call['args'] as Args, label: call['label'] === 'attack' ? ('attack' as const) : ('benign' as const),
         effectful: call['effectful_per_our_annotation'] === true, outputChars: num(call['output_chars_with_placeholder']),
         outputHasInjection: i === injectedAfter, untrustedVectors: (call['untrusted_vectors_in_output'] as string[] | undefined) ?? [],
       };
