@@ -8,7 +8,7 @@ import { add, emptyScore, scoreAttack, scoreBenign } from '../../../processors/e
 const call = (fn: string, label: 'benign' | 'attack', effectful: boolean): DatasetCall => ({
   fn, args: {}, label, effectful, outputChars: 0, outputHasInjection: false, untrustedVectors: [],
 });
-const traj = (calls: DatasetCall[], over: Partial<Trajectory> = {}): Trajectory => ({
+const traj = (calls: readonly DatasetCall[], over: Partial<Trajectory> = {}): Trajectory => ({
   id: 't', suite: 'workspace', userTaskId: 'u', injectionTaskId: 'i', prompt: '', injectedText: 'x', calls, textOnlyGoal: false, ...over,
 });
 const d = (effect: Effect, ruleIds: string[] = []): Decision => ({ effect, ruleIds } as unknown as Decision);
