@@ -28,6 +28,10 @@ const service = await startEchoService(transport, {
   ...(values['linger-ms'] !== undefined ? { lingerMs: Number(values['linger-ms']) } : {}),
   ...(values['max-wait-ms'] !== undefined ? { maxWaitMs: Number(values['max-wait-ms']) } : {}),
   onReady: () => send({ type: 'ready' }),
+  onFailure: (error) => {
+    process.stderr.write(`[echo ${values.client}] stopped on error: ${String(error)}\n`);
+    process.exit(1);
+  },
 });
 
 process.on('message', async (message) => {

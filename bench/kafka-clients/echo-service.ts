@@ -21,6 +21,8 @@ export interface EchoServiceOptions {
   /** Called once every partition of the request topic is assigned (the service is ready for load). */
   readonly onReady?: () => void;
   readonly requestPartitions: number;
+  /** Called once if the service stops on an error (a failed produce, commit or consumer). */
+  readonly onFailure?: (error: unknown) => void;
 }
 
 export interface EchoService {
@@ -116,7 +118,7 @@ export async function startEchoService(transport: KafkaTransport, options: EchoS
     if (sendError !== undefined) throw sendError;
   };
   const running = consumer.run(eachBatch);
-  running.catch(() => undefined);
+  running.catch((error: unknown) => options.onFailure?.(error));
 
   return {
     replied: () => replied,

@@ -150,6 +150,7 @@ export class Requester {
     this.#flushScheduled = false;
     const batch = this.#queue;
     this.#queue = [];
+    // The transport splits calls too large for one request; sends of different turns may overlap.
     if (batch.length > 0) this.#producer.send(batch).catch((error) => (this.#sendError ??= error));
   }
 

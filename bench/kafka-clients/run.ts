@@ -65,6 +65,9 @@ async function forkEcho(client: KafkaClientName, requestTopic: string, group: st
     child.on('exit', (code) => reject(new Error(`echo service exited with ${code} before it was ready`)));
   });
   await withTimeout(ready, 60_000, `${client} echo service start`);
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGKILL') log(`${client}: echo service exited (code ${code}, signal ${signal})`);
+  });
   return {
     child,
     cpu: () =>

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ArbiterError } from '../../processors/core/errors.ts';
 import { parseBrokers } from '../../processors/runtime/transport/brokers.ts';
 import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS, parseKafkaClient } from '../../processors/runtime/transport/index.ts';
-import { groupByTopic, headersFrom, keyBuffer, offsetsByTopic, splitByPartition } from '../../processors/runtime/transport/records.ts';
+import { chunkBySize, groupByTopic, headersFrom, keyBuffer, offsetsByTopic, splitByPartition } from '../../processors/runtime/transport/records.ts';
 
 describe('ARBITER_KAFKA_CLIENT', () => {
   it('defaults when unset or blank', () => {
@@ -77,5 +77,22 @@ describe('record conversions', () => {
         { topic: 'a', partition: 1, offset: '9' },
       ]),
     ).toEqual([{ topic: 'a', partitions: [{ partition: 0, offset: '5' }, { partition: 1, offset: '9' }] }]);
+  });
+});
+
+describe('chunkBySize', () => {
+  const rec = (bytes: number) => ({ topic: 't', key: null, value: Buffer.alloc(bytes) });
+
+  it('keeps order and starts a new chunk before the limit would be passed', () => {
+    const chunks = chunkBySize([rec(400), rec(400), rec(400)], 1000);
+    expect(chunks.map((c) => c.length)).toEqual([2, 1]);
+  });
+
+  it('puts a record larger than the limit alone in its own chunk', () => {
+    expect(chunkBySize([rec(10), rec(5000), rec(10)], 1000).map((c) => c.length)).toEqual([1, 1, 1]);
+  });
+
+  it('returns no chunk for no records', () => {
+    expect(chunkBySize([], 1000)).toEqual([]);
   });
 });

@@ -7,9 +7,9 @@
 import confluent from '@confluentinc/kafka-javascript';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import { ArbiterError } from '../../core/errors.ts';
-import { awaitTopicsReady } from './await-topics.ts';
 import { AssignmentSequencer, partitionsNotIn, type TopicPartition } from './assignment-sequencer.ts';
-import { groupByTopic, headersFrom, offsetsByTopic } from './records.ts';
+import { KafkajsShapedTransportAdmin, topicMessages } from './kafkajs-shape.ts';
+import { headersFrom, offsetsByTopic } from './records.ts';
 import { RunUntilClosed } from './run-until-closed.ts';
 import type {
   Batch,
@@ -19,7 +19,6 @@ import type {
   OutRecord,
   ProducerOptions,
   TopicPartitionOffset,
-  TopicSpec,
   TransportAdmin,
   TransportConfig,
   TransportConsumer,
@@ -34,52 +33,6 @@ const DEFAULT_MAX_WAIT_MS = 100;
 const DEFAULT_LINGER_MS = 0;
 /** Records per eachBatch call (the client's default is 32). */
 const MAX_BATCH = 1024;
-
-function toMessage(r: OutRecord): KafkaJS.Message {
-  const m: KafkaJS.Message = { key: r.key, value: r.value };
-  if (r.partition !== undefined) m.partition = r.partition;
-  if (r.headers !== undefined) m.headers = r.headers as Record<string, Buffer>;
-  return m;
-}
-
-function topicMessages(records: readonly OutRecord[]): KafkaJS.TopicMessages[] {
-  return [...groupByTopic(records)].map(([topic, list]) => ({ topic, messages: list.map(toMessage) }));
-}
-
-class ConfluentAdmin implements TransportAdmin {
-  readonly #admin: KafkaJS.Admin;
-  constructor(admin: KafkaJS.Admin) {
-    this.#admin = admin;
-  }
-
-  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
-    const existing = new Set(await this.#admin.listTopics());
-    const missing = specs.filter((s) => !existing.has(s.topic));
-    if (missing.length === 0) return;
-    try {
-      await this.#admin.createTopics({
-        topics: missing.map((s) => ({
-          topic: s.topic,
-          numPartitions: s.partitions,
-          replicationFactor: s.replicationFactor,
-          configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
-        })),
-      });
-    } catch (error) {
-      if (!/already exists/i.test(String((error as Error).message))) throw error;
-    }
-    await awaitTopicsReady(this, missing);
-  }
-
-  async fetchOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]> {
-    const offsets = await this.#admin.fetchTopicOffsets(topic);
-    return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
-  }
-
-  close(): Promise<void> {
-    return this.#admin.disconnect();
-  }
-}
 
 /** The client's transaction is the producer itself, in transactional state. */
 class ConfluentTransaction implements TransportTransaction {
@@ -215,7 +168,7 @@ export class ConfluentTransport implements KafkaTransport {
   async admin(): Promise<TransportAdmin> {
     const admin = this.#kafka.admin();
     await admin.connect();
-    return new ConfluentAdmin(admin);
+    return new KafkajsShapedTransportAdmin(admin);
   }
 
   async producer(options: ProducerOptions = {}): Promise<TransportProducer> {

@@ -3,10 +3,10 @@
 // Rebalance hooks come from the GROUP_JOIN event (eager protocol: onRevoked runs after the rejoin, see
 // assignment-sequencer.ts); batches of partitions no longer owned are dropped.
 import kafkajs from 'kafkajs';
-import type { Consumer, Kafka, Message, Producer, Transaction } from 'kafkajs';
-import { awaitTopicsReady } from './await-topics.ts';
+import type { Consumer, Kafka, Producer, Transaction } from 'kafkajs';
 import { AssignmentSequencer } from './assignment-sequencer.ts';
-import { groupByTopic, headersFrom, offsetsByTopic } from './records.ts';
+import { KafkajsShapedTransportAdmin, topicMessages } from './kafkajs-shape.ts';
+import { chunkBySize, headersFrom, offsetsByTopic } from './records.ts';
 import { RunUntilClosed } from './run-until-closed.ts';
 import type {
   Batch,
@@ -16,7 +16,6 @@ import type {
   OutRecord,
   ProducerOptions,
   TopicPartitionOffset,
-  TopicSpec,
   TransportAdmin,
   TransportConfig,
   TransportConsumer,
@@ -25,54 +24,8 @@ import type {
 } from './transport.ts';
 
 const DEFAULT_MAX_WAIT_MS = 100;
-
-function toMessage(r: OutRecord): Message {
-  const m: Message = { key: r.key, value: r.value };
-  if (r.partition !== undefined) m.partition = r.partition;
-  if (r.headers !== undefined) m.headers = r.headers as Record<string, Buffer>;
-  return m;
-}
-
-function topicMessages(records: readonly OutRecord[]): { topic: string; messages: Message[] }[] {
-  return [...groupByTopic(records)].map(([topic, list]) => ({ topic, messages: list.map(toMessage) }));
-}
-
-class KafkajsAdmin implements TransportAdmin {
-  readonly #admin: ReturnType<Kafka['admin']>;
-  constructor(admin: ReturnType<Kafka['admin']>) {
-    this.#admin = admin;
-  }
-
-  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
-    const existing = new Set(await this.#admin.listTopics());
-    const missing = specs.filter((s) => !existing.has(s.topic));
-    if (missing.length === 0) return;
-    try {
-      await this.#admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((s) => ({
-          topic: s.topic,
-          numPartitions: s.partitions,
-          replicationFactor: s.replicationFactor,
-          configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
-        })),
-      });
-    } catch (error) {
-      // Another instance created them between list and create: fine (idempotent contract).
-      if (!/already exists/i.test(String((error as Error).message))) throw error;
-    }
-    await awaitTopicsReady(this, missing);
-  }
-
-  async fetchOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]> {
-    const offsets = await this.#admin.fetchTopicOffsets(topic);
-    return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
-  }
-
-  close(): Promise<void> {
-    return this.#admin.disconnect();
-  }
-}
+/** kafkajs sends one call as one request and does not split it; the broker's default message.max.bytes is 1 MiB. */
+const MAX_REQUEST_BYTES = 512 * 1024;
 
 class KafkajsTransaction implements TransportTransaction {
   readonly #txn: Transaction;
@@ -80,7 +33,7 @@ class KafkajsTransaction implements TransportTransaction {
     this.#txn = txn;
   }
   async send(records: readonly OutRecord[]): Promise<void> {
-    await this.#txn.sendBatch({ acks: -1, topicMessages: topicMessages(records) });
+    for (const chunk of chunkBySize(records, MAX_REQUEST_BYTES)) await this.#txn.sendBatch({ acks: -1, topicMessages: topicMessages(chunk) });
   }
   sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
     return this.#txn.sendOffsets({ consumerGroupId: groupId, topics: offsetsByTopic(offsets) });
@@ -103,7 +56,7 @@ class KafkajsProducer implements TransportProducer {
   }
 
   async send(records: readonly OutRecord[]): Promise<void> {
-    await this.#producer.sendBatch({ acks: -1, topicMessages: topicMessages(records) });
+    for (const chunk of chunkBySize(records, MAX_REQUEST_BYTES)) await this.#producer.sendBatch({ acks: -1, topicMessages: topicMessages(chunk) });
   }
 
   close(): Promise<void> {
@@ -186,7 +139,7 @@ export class KafkajsTransport implements KafkaTransport {
   async admin(): Promise<TransportAdmin> {
     const admin = this.#kafka.admin();
     await admin.connect();
-    return new KafkajsAdmin(admin);
+    return new KafkajsShapedTransportAdmin(admin);
   }
 
   async producer(options: ProducerOptions = {}): Promise<TransportProducer> {

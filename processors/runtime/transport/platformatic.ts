@@ -9,7 +9,7 @@ import type { Message, MessagesStream } from '@platformatic/kafka';
 import { ArbiterError } from '../../core/errors.ts';
 import { awaitTopicsReady } from './await-topics.ts';
 import { AssignmentSequencer } from './assignment-sequencer.ts';
-import { headersFrom, keyBuffer, splitByPartition } from './records.ts';
+import { chunkBySize, headersFrom, keyBuffer, splitByPartition } from './records.ts';
 import { RunUntilClosed } from './run-until-closed.ts';
 import type {
   Batch,
@@ -29,6 +29,8 @@ import type {
 } from './transport.ts';
 
 const DEFAULT_MAX_WAIT_MS = 100;
+/** One send() is one produce request, not split by the client; the broker's default message.max.bytes is 1 MiB. */
+const MAX_REQUEST_BYTES = 512 * 1024;
 /** Most records buffered before the stream is paused. */
 const MAX_DRAIN = 1024;
 
@@ -119,7 +121,7 @@ class PlatformaticTransaction implements TransportTransaction {
   }
 
   async send(records: readonly OutRecord[]): Promise<void> {
-    await this.#txn.send({ messages: toMessages(records) });
+    for (const chunk of chunkBySize(records, MAX_REQUEST_BYTES)) await this.#txn.send({ messages: toMessages(chunk) });
   }
 
   async sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
@@ -159,7 +161,7 @@ class PlatformaticProducer implements TransportProducer {
   }
 
   async send(records: readonly OutRecord[]): Promise<void> {
-    await this.#producer.send({ messages: toMessages(records) });
+    for (const chunk of chunkBySize(records, MAX_REQUEST_BYTES)) await this.#producer.send({ messages: toMessages(chunk) });
   }
 
   close(): Promise<void> {

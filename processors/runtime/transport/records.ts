@@ -60,3 +60,27 @@ export function offsetsByTopic(
   }
   return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
 }
+
+/**
+ * Splits records into consecutive chunks of at most `maxBytes` (key + value + headers; a larger single record is
+ * its own chunk), order kept. Clients that send one request per call (kafkajs, platformatic) do not split a call that
+ * exceeds the broker's message.max.bytes; they fail it.
+ */
+export function chunkBySize(records: readonly OutRecord[], maxBytes: number): OutRecord[][] {
+  const chunks: OutRecord[][] = [];
+  let current: OutRecord[] = [];
+  let size = 0;
+  for (const r of records) {
+    let bytes = 64 + (r.value?.length ?? 0) + (r.key === null ? 0 : typeof r.key === 'string' ? Buffer.byteLength(r.key) : r.key.length);
+    for (const [k, v] of Object.entries(r.headers ?? {})) bytes += k.length + v.length;
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(r);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
