@@ -4,10 +4,11 @@
 // line; per partition, the offset is the record's position within its partition), <offsets.json> the group's
 // committed offsets, replaced atomically (write + rename) only after the insert was acknowledged. On start it
 // resumes from the committed offsets, so a SIGKILL at any point redelivers everything not yet committed.
-// Prints READY after the migrations and COMMIT <offsets> after each commit, so a parent can time its kills.
-// ARBITER_CRASH_BEFORE_COMMIT=n: SIGKILL itself at the n-th commit, after the insert was acknowledged and before
-// the offsets are written (the worst moment: those rows are stored and will be delivered again).
-import { readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+// Prints READY after the migrations, INSERTED <rows> after each acknowledged insert and COMMIT <offsets> after each
+// commit, so a parent can time its kills and count rows stored more than once.
+// ARBITER_CRASH_BEFORE_COMMIT=n: SIGKILL itself at the n-th acknowledged insert, before its offsets are written
+// (the worst moment: those rows are stored and will be delivered again).
+import { readFileSync, renameSync, writeFileSync, writeSync, existsSync } from 'node:fs';
 import { createClickHouse } from '../../processors/runtime/clickhouse-client.ts';
 import { applyMigrations, DEFAULT_TTL_DAYS } from '../../processors/sinks/clickhouse/migrations.ts';
 import { createDecisionsSink } from '../../processors/sinks/clickhouse/table-sink.ts';
@@ -31,14 +32,18 @@ for (const line of readFileSync(topicFile, 'utf8').split('\n')) {
 const committed: Record<string, string> = existsSync(offsetsFile) ? JSON.parse(readFileSync(offsetsFile, 'utf8')) : {};
 
 const crashBeforeCommit = Number(process.env['ARBITER_CRASH_BEFORE_COMMIT'] ?? 0);
-let commits = 0;
+let inserts = 0;
 const client = createClickHouse({ kind: 'chdb', path: chdbPath });
 await applyMigrations(client, { database: 'default', ttlDays: DEFAULT_TTL_DAYS });
 console.log('READY');
 const sink = createDecisionsSink(client, {
   decode: (r) => JSON.parse(String(r.value)) as DecisionRecord,
+  observe: (e) => {
+    if (e.phase !== 'inserted') return;
+    writeSync(1, `INSERTED ${e.rows}\n`); // synchronous: must reach the parent before a SIGKILL
+    if (++inserts === crashBeforeCommit) process.kill(process.pid, 'SIGKILL');
+  },
   commit: async (offsets) => {
-    if (++commits === crashBeforeCommit) process.kill(process.pid, 'SIGKILL');
     for (const o of offsets) committed[String(o.partition)] = o.offset;
     writeFileSync(`${offsetsFile}.tmp`, JSON.stringify(committed));
     renameSync(`${offsetsFile}.tmp`, offsetsFile);

@@ -3,6 +3,7 @@
 // Runs the Kafka decisions sink until its committed offsets reach the topic's high-water marks, then prints DONE.
 // Prints READY once consuming, INSERTED/COMMIT around each batch. ARBITER_CRASH_BEFORE_COMMIT=n SIGKILLs itself at
 // the n-th acknowledged insert, before its offsets are committed (those rows will be delivered again).
+import { writeSync } from 'node:fs';
 import { localBrokers } from '../kafka-clients/local-brokers.ts';
 import { createClickHouse } from '../../processors/runtime/clickhouse-client.ts';
 import { createRegistryClient } from '../../processors/runtime/serde/registry.ts';
@@ -30,8 +31,9 @@ const sink = await startKafkaDecisionsSink({
   transport, serde, topic: topics.decisions, client, asyncInsert: false, groupId, metricsIntervalMs: 0,
   batching: { minBatchRows: 5_000, maxBatchRows: 20_000, lingerMs: 100, maxBufferedRows: 40_000, insertAttempts: 3, retryBackoffMs: 50 },
   observe: (e) => {
+    // Synchronous writes: a line must reach the parent before a SIGKILL.
+    writeSync(1, `${e.phase === 'inserted' ? 'INSERTED' : 'COMMIT'} ${e.rows}\n`);
     if (e.phase === 'inserted' && ++inserts === crashAt) process.kill(process.pid, 'SIGKILL');
-    console.log(`${e.phase === 'inserted' ? 'INSERTED' : 'COMMIT'} ${e.rows}`);
   },
 });
 console.log('READY');

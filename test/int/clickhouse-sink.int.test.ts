@@ -249,6 +249,16 @@ describe('arbiter verify', () => {
     expect(report.problems[0]?.detail).toContain('seq 400..400');
   });
 
+  it('reports rows expired from the start of a chain as a gap, unless told the prefix expired legitimately', async () => {
+    const ds = await seeded();
+    await ch.command({ query: 'DELETE FROM decisions WHERE chain_partition = 0 AND chain_seq < 10' });
+    const strict = await verifyChain(ch);
+    expect(strict.problems).toEqual([expect.objectContaining({ code: 'ARB_CHAIN_GAP', partition: 0, seq: 10, decisionId: pick(ds, 0, 10).decisionId })]);
+    const lenient = await verifyChain(ch, { allowExpiredPrefix: true });
+    expect(lenient.problems).toEqual([]);
+    expect(lenient.partitions.find((p) => p.partition === 0)?.firstSeq).toBe(10);
+  });
+
   it('names the row after a forged row whose hash was recomputed', async () => {
     const ds = await seeded();
     const victim = pick(ds, 0, 50);
