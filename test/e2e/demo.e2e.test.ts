@@ -1,0 +1,53 @@
+// `make demo` end to end: runs processors/bin/demo.ts as a child process, as a user would, against the real broker
+// and registry of the int setup (their endpoints in the environment, so the demo starts no servers), with its own
+// topic prefix and chDB directory. Asserts the exit code, the live output and the JSON summary it writes.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'arbiter-demo-e2e-'));
+
+function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'processors', 'bin', 'demo.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+describe('make demo', () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('plays the support agent, decides every call as scripted, lands every decision in chDB and exits 0', async () => {
+    const summaryFile = join(dir, 'summary.json');
+    const { code, out } = await runDemo({
+      ...process.env, ARBITER_TOPIC_PREFIX: `e2e-demo-${randomUUID().slice(0, 8)}`, ARBITER_DEMO_CHDB: join(dir, 'chdb'),
+      ARBITER_DEMO_SUMMARY: summaryFile, ARBITER_RUN_DIR: dir,
+    });
+    expect(code, out).toBe(0);
+    expect(out).toContain('using the servers from the environment');
+    expect(out).toMatch(/send_email\s+DENY\s+egress\.untrusted-destination/);
+    expect(out).toMatch(/send_email\s+DENY\s+session\.retry-after-deny/);
+    expect(out).toMatch(/issue_refund\s+ESCALATE\s+refunds\.above-threshold/);
+    expect(out).toContain('Decision summary');
+    expect(out).toContain('Demo OK');
+    const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as {
+      ok: boolean; decisions: number; byEffect: Record<string, number>; checks: Record<string, boolean>; unexpected: string[];
+      clickhouse: { rows: number; byEffect: Record<string, number> }; approvals: { status: string; by: string }[];
+    };
+    expect(summary.ok).toBe(true);
+    expect(summary.byEffect).toEqual({ allow: 5, modify: 1, escalate: 2, deny: 3 });
+    expect(summary.checks).toEqual({ redaction: true, 'refund-escalated': true, exfiltration: true, 'retry-denied': true });
+    expect(summary.unexpected).toEqual([]);
+    expect(summary.clickhouse.rows).toBe(11);
+    expect(summary.clickhouse.byEffect).toEqual({ allow: 5, modify: 1, escalate: 2, deny: 3 });
+    expect(summary.approvals.map((a) => `${a.status} ${a.by}`)).toEqual(['approved lead-maria', 'rejected lead-maria']);
+  }, 240_000);
+});
