@@ -1,0 +1,56 @@
+// The ClickHouse sink deployable: applies the migrations, then runs three table sinks, each in its own consumer
+// group: decisions -> decisions, alerts -> alerts, approvals -> approval_events. chDB embedded by default, a server
+// with async inserts when CLICKHOUSE_URL is set. Settings: processors/sinks/clickhouse/config.ts (SINK_SETTINGS) and
+// the stack settings of processors/core/config.ts. Exits non-zero when a consumer stops on an error (a supervisor
+// restarts it; uncommitted rows are redelivered and collapse in ReplacingMergeTree).
+//   node processors/sinks/clickhouse/main.ts
+import { existsSync, readFileSync } from 'node:fs';
+import { mergeEnv, parseStackEnv } from '../../core/config.ts';
+import { createClickHouse } from '../../runtime/clickhouse-client.ts';
+import { createRegistryClient } from '../../runtime/serde/registry.ts';
+import { TopicSerde } from '../../runtime/serde/topic-serde.ts';
+import { createTransport } from '../../runtime/transport/index.ts';
+import { sinkServiceConfig } from './config.ts';
+import { applyMigrations } from './migrations.ts';
+import { startKafkaDecisionsSink, startKafkaTableSink, type RunningSink } from './kafka-table-sink.ts';
+import { ALERTS_TABLE, APPROVAL_EVENTS_TABLE } from './table-sink.ts';
+
+const log = (event: string, detail: Record<string, unknown>): void => {
+  process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), component: 'clickhouse-sink', event, ...detail })}\n`);
+};
+
+const stackFile = '.run/stack.env';
+const env = mergeEnv(existsSync(stackFile) ? parseStackEnv(readFileSync(stackFile, 'utf8'), stackFile) : {}, process.env);
+const config = sinkServiceConfig(env);
+const client = createClickHouse(config.stack.clickhouse);
+const migrated = await applyMigrations(client, config.schema);
+log('migrated', { applied: migrated.applied, alreadyApplied: migrated.alreadyApplied });
+const transport = await createTransport(config.kafkaClient, { brokers: config.stack.kafka.brokers, clientId: config.stack.kafka.clientId });
+const serde = new TopicSerde(createRegistryClient(config.stack.registry.url), config.topics);
+await serde.registerAll();
+const common = {
+  transport, serde, client, asyncInsert: config.stack.clickhouse.kind === 'http', batching: config.batching,
+  metricsIntervalMs: config.metricsIntervalMs, onDecodeError: (e: Error) => log('decode-error', { error: e.message }),
+};
+const sinks: RunningSink[] = [
+  await startKafkaDecisionsSink({ ...common, topic: config.topics.decisions }),
+  await startKafkaTableSink({ ...common, topic: config.topics.alerts, table: ALERTS_TABLE }),
+  await startKafkaTableSink({ ...common, topic: config.topics.approvals, table: APPROVAL_EVENTS_TABLE }),
+];
+log('started', { clickhouse: config.stack.clickhouse.kind, transport: transport.name, topics: [config.topics.decisions.topic, config.topics.alerts.topic, config.topics.approvals.topic] });
+
+let stopping = false;
+const stop = async (signal: string): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
+  log('stopping', { signal });
+  await Promise.all(sinks.map((s) => s.stop()));
+  await client.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', () => void stop('SIGINT'));
+Promise.all(sinks.map((s) => s.done)).then(
+  () => { if (!stopping) { log('consumer-stopped', {}); process.exit(1); } },
+  (error: unknown) => { log('consumer-failed', { error: String(error) }); process.exit(1); },
+);
