@@ -1,8 +1,9 @@
-// arbiter eval <dataset-dir> [--policy DIR] [--json] [--examples N] [--check]
+// arbiter eval <dataset-dir> [--policy DIR] [--json] [--examples N] [--pessimistic] [--check]
 // Replays the labelled AgentDojo trajectories through the policy engine with real session state and prints per
 // suite: attack success, benign denied, benign escalated. --check exits 1 when a set does worse than allowed: the
 // issue's targets (attack success 0%, benign denied ≤ 1%, benign escalated ≤ 10%) where met, and the ceilings
-// recorded in <policy>/expected.yaml (see processors/eval/agentdojo/expectations.ts).
+// recorded in <policy>/expected.yaml (see processors/eval/agentdojo/expectations.ts). --pessimistic also scores
+// every set under the pessimistic output model (processors/eval/agentdojo/steps.ts).
 
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,14 +33,14 @@ export function renderSet(set: SetReport, examples: number): string {
 export async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv], allowPositionals: true,
-    options: { policy: { type: 'string', default: 'examples/agentdojo' }, json: { type: 'boolean', default: false }, examples: { type: 'string', default: '0' }, check: { type: 'boolean', default: false } },
+    options: { policy: { type: 'string', default: 'examples/agentdojo' }, json: { type: 'boolean', default: false }, examples: { type: 'string', default: '0' }, check: { type: 'boolean', default: false }, pessimistic: { type: 'boolean', default: false } },
   });
   const dir = positionals[0];
   if (dir === undefined) {
-    process.stderr.write('usage: arbiter eval <dataset-dir> [--policy DIR] [--json] [--examples N] [--check]\n');
+    process.stderr.write('usage: arbiter eval <dataset-dir> [--policy DIR] [--json] [--examples N] [--pessimistic] [--check]\n');
     return 2;
   }
-  const report = evaluateAgentDojo(dir, values.policy);
+  const report = evaluateAgentDojo(dir, values.policy, { pessimistic: values.pessimistic });
   if (values.json) process.stdout.write(`${JSON.stringify({ bundles: Object.fromEntries(report.bundles), sets: report.sets.map((s) => ({ key: s.key, name: s.name, total: s.total, suites: Object.fromEntries(s.suites) })) }, null, 1)}\n`);
   else {
     process.stdout.write(`policy revisions: ${[...report.bundles].map(([s, r]) => `${s}=${r.slice(0, 12)}`).join(' ')}\n\n`);

@@ -9,7 +9,7 @@ import { replay } from '../../trajectory/replay.ts';
 import { loadIntentDeclarer, type IntentDeclarer } from './intent.ts';
 import { loadAttacks, loadBenign, loadRealRuns, type Trajectory } from './dataset.ts';
 import { add, emptyScore, scoreAttack, scoreBenign, type SuiteScore } from './score.ts';
-import { stepsOf } from './steps.ts';
+import { stepsOf, type OutputModel } from './steps.ts';
 
 export const SUITES = ['workspace', 'travel', 'banking', 'slack'] as const;
 
@@ -42,13 +42,13 @@ export function loadSuiteBundles(policyDir: string): Map<string, PolicyBundle> {
   return out;
 }
 
-function runSet(key: string, name: string, trajectories: readonly Trajectory[], bundles: ReadonlyMap<string, PolicyBundle>, declare: IntentDeclarer): SetReport {
+function runSet(key: string, name: string, trajectories: readonly Trajectory[], bundles: ReadonlyMap<string, PolicyBundle>, declare: IntentDeclarer, model: OutputModel): SetReport {
   const suites = new Map<string, SuiteScore>(SUITES.map((s) => [s, emptyScore()]));
   const total = emptyScore();
   for (const t of trajectories) {
     const bundle = bundles.get(t.suite);
     if (bundle === undefined) throw new ArbiterError('ARB_EVAL_DATASET_INVALID', `unknown suite "${t.suite}"`, { key: t.id });
-    const { steps, trustedDestinations } = stepsOf(t, declare(t.prompt), (tool) => bundle.tools.get(tool)?.labels ?? []);
+    const { steps, trustedDestinations } = stepsOf(t, declare(t.prompt), (tool) => bundle.tools.get(tool), model);
     // Score every recorded call as if the agent went on after a block, so later calls are still judged.
     const out = replay(bundle, steps, { trustedDestinations, applyBlockedResults: true });
     const decisions = out.steps.map((s) => s.decision);
@@ -59,20 +59,27 @@ function runSet(key: string, name: string, trajectories: readonly Trajectory[], 
   return { key, name, suites, total };
 }
 
-export function evaluateAgentDojo(dataDir: string, policyDir: string): EvalReport {
+export interface EvalOptions {
+  /** Also score every set under the pessimistic output model (steps.ts); its set keys start with "pessimistic:". */
+  readonly pessimistic?: boolean;
+}
+
+export function evaluateAgentDojo(dataDir: string, policyDir: string, options: EvalOptions = {}): EvalReport {
   const bundles = loadSuiteBundles(policyDir);
   const declare = loadIntentDeclarer(join(policyDir, 'intents.yaml'));
-  const sets: SetReport[] = [];
-  sets.push(runSet('ground-truth', 'ground truth v1.2.1 (benign.jsonl + attacks.jsonl)', [...loadBenign(dataDir), ...loadAttacks(dataDir)], bundles, declare));
-  const real = loadRealRuns(dataDir);
+  const groups: [string, string, Trajectory[]][] = [['ground-truth', 'ground truth v1.2.1 (benign.jsonl + attacks.jsonl)', [...loadBenign(dataDir), ...loadAttacks(dataDir)]]];
   const pipelines = new Map<string, Trajectory[]>();
-  for (const t of real) {
+  for (const t of loadRealRuns(dataDir)) {
     // Attacked runs score the calls the agent really made; clean runs count only where the task succeeded.
     if (t.injectionTaskId === null && t.userTaskSucceeded !== true) continue;
     if (t.injectionTaskId !== null && !t.calls.some((c) => c.label === 'attack' && c.effectful)) continue;
     const key = t.id.split('/').slice(1, 3).join(':');
     pipelines.set(key, [...(pipelines.get(key) ?? []), t]);
   }
-  for (const [key, ts] of pipelines) sets.push(runSet(`real:${key}`, `real runs: ${key.replace(':', ' ')}`, ts, bundles, declare));
+  for (const [key, ts] of pipelines) groups.push([`real:${key}`, `real runs: ${key.replace(':', ' ')}`, ts]);
+  const sets = groups.map(([key, name, ts]) => runSet(key, name, ts, bundles, declare, 'injected'));
+  if (options.pessimistic === true) {
+    for (const [key, name, ts] of groups) sets.push(runSet(`pessimistic:${key}`, `${name}, pessimistic output model`, ts, bundles, declare, 'pessimistic'));
+  }
   return { bundles: new Map([...bundles].map(([s, b]) => [s, b.revision])), sets };
 }
