@@ -28,7 +28,7 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
   }
 }
 
-/** Folds a list of events from `from` (default: the empty state). */
+/** Folds events onto `from` (EMPTY_STATE for a new session) in order. */
 export function fold(events: Iterable<SessionEvent>, from: SessionState): SessionState {
   let s = from;
   for (const e of events) s = evolve(s, e);

@@ -105,70 +105,87 @@ export function serializeState(s: SessionState): Buffer {
   if (sections & S_QUARANTINE) {
     u(s.quarantineUntilMs);
   }
-  return Buffer.from(scratch.subarray(0, pos));
+  const out = Buffer.allocUnsafe(pos);
+  scratch.copy(out, 0, 0, pos);
+  return out;
+}
+
+// Reader state for one deserializeState call (module level, like the writer: no closures per call).
+let rb: Buffer = scratch;
+let ra = 0;
+let rwhere = '';
+
+function fail(what: string): never {
+  throw new ArbiterError('ARB_TRAJECTORY_STATE_CORRUPT', `session state ${what}`, { key: `${rwhere} byte ${ra}` });
+}
+function byte(): number {
+  return ra < rb.length ? rb[ra++] as number : fail('is truncated');
+}
+function ru(): number {
+  let n = 0;
+  let scale = 1;
+  for (;;) {
+    const b = byte();
+    n += (b & 127) * scale;
+    if (b < 128) return n;
+    scale *= 128;
+    if (scale > 2 ** 56) fail('has an over-long varint');
+  }
+}
+function rz(): number {
+  const n = ru();
+  return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+}
+function ri32(): number {
+  if (ra + 4 > rb.length) fail('is truncated');
+  const v = rb.readInt32LE(ra);
+  ra += 4;
+  return v;
+}
+function rf64(): number {
+  if (ra + 8 > rb.length) fail('is truncated');
+  const v = rb.readDoubleLE(ra);
+  ra += 8;
+  return v;
+}
+function rstr(maxChars: number): string {
+  const len = ru();
+  if (len > maxChars * 3 || ra + len > rb.length) fail('has a string longer than its cap or the buffer');
+  const s = intern(rb.toString('utf8', ra, ra + len));
+  ra += len;
+  return s;
+}
+function count(cap: number, what: string): number {
+  const n = ru();
+  if (n > cap) fail(`holds ${n} ${what}, more than the cap ${cap}`);
+  return n;
+}
+function rring(stride: number, cap: number, what: string, base: number): number[] {
+  const n = count(cap, what);
+  const out = new Array<number>(n * stride);
+  for (let i = 0; i < n * stride; i += stride) {
+    out[i] = base + rz();
+    for (let j = 1; j < stride; j++) out[i + j] = ri32();
+  }
+  return out;
 }
 
 /** Reads a state written by serializeState. `where` (the session key) goes into error locations. */
 export function deserializeState(buf: Uint8Array, where = 'session-state'): SessionState {
-  let at = 0;
-  const fail = (what: string): never => {
-    throw new ArbiterError('ARB_TRAJECTORY_STATE_CORRUPT', `session state ${what}`, { key: `${where} byte ${at}` });
-  };
-  const byte = (): number => (at < buf.length ? buf[at++] as number : fail('is truncated'));
-  const ru = (): number => {
-    let n = 0;
-    let scale = 1;
-    for (;;) {
-      const b = byte();
-      n += (b & 127) * scale;
-      if (b < 128) break;
-      scale *= 128;
-      if (scale > 2 ** 56) fail('has an over-long varint');
-    }
-    return n;
-  };
-  const rz = (): number => {
-    const n = ru();
-    return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
-  };
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const ri32 = (): number => {
-    if (at + 4 > buf.length) fail('is truncated');
-    const v = view.getInt32(at, true);
-    at += 4;
-    return v;
-  };
-  const rf64 = (): number => {
-    if (at + 8 > buf.length) fail('is truncated');
-    const v = view.getFloat64(at, true);
-    at += 8;
-    return v;
-  };
-  const rstr = (maxChars: number): string => {
-    const len = ru();
-    if (len > maxChars * 3 || at + len > buf.length) fail('has a string longer than its cap or the buffer');
-    const s = intern(Buffer.from(buf.buffer, buf.byteOffset + at, len).toString('utf8'));
-    at += len;
-    return s;
-  };
-  const count = (cap: number, what: string): number => {
-    const n = ru();
-    if (n > cap) fail(`holds ${n} ${what}, more than the cap ${cap}`);
-    return n;
-  };
-  const rring = (stride: number, cap: number, what: string, base: number): number[] => {
-    const n = count(cap, what);
-    const out = new Array<number>(n * stride);
-    for (let i = 0; i < n * stride; i += stride) {
-      out[i] = base + rz();
-      for (let j = 1; j < stride; j++) out[i + j] = ri32();
-    }
-    return out;
-  };
+  rb = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  ra = 0;
+  rwhere = where;
+  try {
+    return readState();
+  } finally {
+    rb = scratch; // do not keep the caller's buffer alive
+  }
+}
 
+function readState(): SessionState {
   const format = byte();
   if (format !== STATE_FORMAT) {
-    throw new ArbiterError('ARB_TRAJECTORY_STATE_VERSION', `session state format ${format} is not ${STATE_FORMAT}`, { key: `${where} byte 0` });
+    throw new ArbiterError('ARB_TRAJECTORY_STATE_VERSION', `session state format ${format} is not ${STATE_FORMAT}`, { key: `${rwhere} byte 0` });
   }
   const sections = ru();
   if ((sections & ~ALL_SECTIONS) !== 0) fail(`has unknown sections (bitmask ${sections})`);
@@ -222,7 +239,7 @@ export function deserializeState(buf: Uint8Array, where = 'session-state'): Sess
   if (sections & S_QUARANTINE) {
     quarantineUntilMs = ru();
   }
-  if (at !== buf.length) fail(`has ${buf.length - at} trailing bytes`);
+  if (ra !== rb.length) fail(`has ${rb.length - ra} trailing bytes`);
   // Same property order as EMPTY_STATE, so restored and folded states share one hidden class.
   return {
     lastMs, steps, taintedCalls, deniedCalls, deniedRetries, outsideIntentCalls, maxPrivilege,
