@@ -11,6 +11,7 @@ import { generateSigningKeys, signBundle } from '../../../processors/policy/inde
 import { proposalToWire, resultToWire } from '../../../processors/runtime/serde/records.ts';
 import { createRegistryClient, localRegistryUrl } from '../../../processors/runtime/serde/registry.ts';
 import { TopicSerde } from '../../../processors/runtime/serde/topic-serde.ts';
+import { restorePartitions } from '../../../processors/runtime/stream/restore.ts';
 import { defineTopics, ensureArbiterTopics, type TopicMap } from '../../../processors/runtime/topics.ts';
 import { createTransport, parseKafkaClient } from '../../../processors/runtime/transport/index.ts';
 import type { InRecord, KafkaTransport, TransportConsumer, TransportProducer } from '../../../processors/runtime/transport/index.ts';
@@ -130,6 +131,39 @@ export class VerdictHarness {
     this.#readers.push({ consumer, running });
     await ready;
     return into;
+  }
+
+  /** The first `expected` committed records of `topic` (all partitions, each in offset order), via a throwaway group. */
+  async readTopic(topic: string, expected: number, timeoutMs = 120_000): Promise<InRecord[]> {
+    const records: InRecord[] = [];
+    const consumer = await this.#transport.consumer({
+      groupId: `${this.groupId}-read-${randomUUID().slice(0, 6)}`, topics: [topic], fromBeginning: true, readCommitted: true, maxWaitMs: 50,
+    });
+    const running = consumer.run(async (batch) => void records.push(...batch.records));
+    running.catch(() => undefined);
+    try {
+      await waitUntil(`${expected} records on ${topic}`, () => records.length >= expected, timeoutMs, () => `${records.length} read`);
+    } finally {
+      await consumer.close();
+      await running.catch(() => undefined);
+    }
+    return records;
+  }
+
+  /** The changelog as the processor restores it (processors/runtime/stream/restore.ts): every record up to a barrier. */
+  async restoreChangelog(): Promise<InRecord[]> {
+    const records: InRecord[] = [];
+    const producer = await this.#transport.producer({ idempotent: true });
+    try {
+      await restorePartitions({
+        transport: this.#transport, producer, topic: this.topics.sessionState.topic,
+        partitions: Array.from({ length: this.#options.partitions }, (_, p) => p), groupPrefix: `${this.groupId}-audit`,
+        timeoutMs: 120_000, onRecord: (r) => records.push(r),
+      });
+    } finally {
+      await producer.close();
+    }
+    return records;
   }
 
   /** Committed offsets of the processors' group on `topic` have reached the topic's end (everything consumed). */
