@@ -46,7 +46,7 @@ function checkCompile(text: string): void {
 
 // Grammar-based generator: structurally plausible bundles with random paths, operators and values.
 const PATHS = ['args.a', 'args.b.c', 'session.tainted', 'session.rate.session', 'session.read.records{label=pii}', 'destination.domain',
-  'destination.first_seen_in', 'subject.tenant', 'tool.verb', 'intent.on_task', 'time.within{window=w}', 'session.nope', 'bogus'];
+  'destination.first_seen_in', 'content.destination', 'content.destination.first_seen_in', 'subject.tenant', 'tool.verb', 'intent.on_task', 'time.within{window=w}', 'session.nope', 'bogus'];
 const OPS = ['eq', 'ne', 'in', 'not_in', 'gt', 'gte', 'lt', 'lte', 'matches', 'not_matches', 'length_gt', 'present', 'domain_in',
   'host_not_in', 'path_under', 'cidr_in', 'contains', 'has_instructions', 'weird'];
 const scalar = fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.boolean(), fc.constantFrom('a', 'x@y.example', '10.0.0.0/8', '(a+)+$', '(a)\\1', '[', '/tmp'));
