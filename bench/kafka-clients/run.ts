@@ -10,6 +10,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTransport, KAFKA_CLIENTS, parseKafkaClient, type KafkaClientName } from '../../processors/runtime/transport/index.ts';
@@ -218,6 +219,7 @@ async function exactlyOnce(client: KafkaClientName, transport: KafkaTransport): 
   return `${ok ? 'yes' : 'NO'}: ${unique}/${EOS_REQUESTS} replies, ${duplicates} duplicates after a SIGKILL + restart`;
 }
 
+const loadAtStart = loadavg()[0] ?? Number.NaN;
 const results: ClientResult[] = clients.map((client) => ({ client, version: clientVersion(client), rounds: [], eos: 'not run', errors: [] }));
 const transports = new Map<KafkaClientName, KafkaTransport>();
 for (let round = 1; round <= ROUNDS; round++) {
@@ -247,6 +249,7 @@ const med = (r: ClientResult, pick: (x: RoundResult) => number | undefined): num
   return xs.length === 0 ? undefined : median(xs);
 };
 const lines = [
+  `Machine: ${cpus().length} cores, 1-min load average ${loadAtStart.toFixed(1)} at start and ${(loadavg()[0] ?? Number.NaN).toFixed(1)} at end (shared; the broker runs here too).`,
   `Request/reply echo, ${PAYLOAD_BYTES}-byte values, ${REQUEST_PARTITIONS} request partitions, 1 reply partition; echo service in its own process; broker ${brokers.join(',')}; ${ROUNDS} round(s), clients interleaved, medians over rounds.`,
   `Closed loop: ${WARMUP_MS} ms warm-up + ${MEASURE_MS} ms measured. Open loop steps (${RATES.join(', ')}/s): ${WARMUP_MS} ms + ${STEP_MEASURE_MS} ms each; keeping up = no loss and >= 95% of offered; sustained = keeping up with p99 <= ${P99_BUDGET_MS} ms; two steps in a row not keeping up end the search.`,
   '',
