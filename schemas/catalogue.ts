@@ -22,7 +22,7 @@ export const SCHEMA_VERSIONS = {
   ToolCallResult: 2,
   Verdict: 1,
   DecisionRecord: 1,
-  ApprovalEvent: 1,
+  ApprovalEvent: 2,
   PolicyBundleActivated: 1,
   TrajectoryAlert: 1,
   SessionStateSnapshot: 1,

@@ -8,6 +8,7 @@ import type { ToolMeta } from '../policy/model.ts';
 import { SESSION_PATHS } from '../policy/paths.ts';
 import type { EvalContext } from '../policy/model.ts';
 import type { ApprovalRequested } from '../../schemas/generated/ApprovalRequested.ts';
+import type { ReviewContext } from '../../schemas/generated/ReviewContext.ts';
 import type { Verdict } from '../../schemas/generated/Verdict.ts';
 import { toWireArgMap } from '../runtime/serde/args.ts';
 import { minimiseArgs } from './minimise.ts';
@@ -95,7 +96,8 @@ export function decisionRecordFor(
   };
 }
 
-export function approvalRequestFor(proposal: ToolCallProposal, decision: Decision, nowMs: number): ApprovalRequested | undefined {
+/** `review`: what the reviewer sees (processors/approvals/review-context.ts); null when the caller has none. */
+export function approvalRequestFor(proposal: ToolCallProposal, decision: Decision, nowMs: number, review: ReviewContext | null = null): ApprovalRequested | undefined {
   const spec = decision.approval;
   if (decision.effect !== 'escalate' || spec === undefined) return undefined;
   return {
@@ -111,5 +113,6 @@ export function approvalRequestFor(proposal: ToolCallProposal, decision: Decisio
     onTimeout: spec.onTimeout,
     requestedAtMs: nowMs,
     expiresAtMs: nowMs + spec.timeoutMs,
+    review,
   };
 }

@@ -13,6 +13,7 @@ export type * from './Modification.ts';
 export type * from './ModificationKind.ts';
 export type * from './PolicyBundleActivated.ts';
 export type * from './RecentVerdict.ts';
+export type * from './ReviewContext.ts';
 export type * from './RuleMode.ts';
 export type * from './SendEmailArgs.ts';
 export type * from './SessionStateSnapshot.ts';

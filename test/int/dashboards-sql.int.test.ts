@@ -57,7 +57,7 @@ async function seed(): Promise<void> {
   decisions.filter((d) => d.effect === 'escalate').forEach((d, i) => {
     events.push({ event: { 'arbiter.v1.ApprovalRequested': {
       approvalId: d.approvalId, proposalId: d.proposalId, sessionId: d.sessionId, agentId: d.agentId, tenantId: d.tenantId, tool: d.tool,
-      argsHash: `sha256:${i}`, approvers: ['oncall'], ruleId: d.ruleIds[0] ?? '', onTimeout: 'deny', requestedAtMs: d.decidedAtMs, expiresAtMs: d.decidedAtMs + 300_000,
+      argsHash: `sha256:${i}`, approvers: ['oncall'], ruleId: d.ruleIds[0] ?? '', onTimeout: 'deny', requestedAtMs: d.decidedAtMs, expiresAtMs: d.decidedAtMs + 300_000, review: null,
     } } });
     const bucket = i % 10;
     if (bucket === 9) return;

@@ -4,7 +4,7 @@ import { answerFor, expiryFor } from '../../../processors/approvals/resolutions.
 
 const request = (over: Partial<ApprovalRequested> = {}): ApprovalRequested => ({
   approvalId: 'a-1', proposalId: 'p-1', sessionId: 's-1', agentId: 'agent', tenantId: 'acme', tool: 'issue_refund',
-  argsHash: 'sha256:aaa', approvers: ['leads'], ruleId: 'refund-big', onTimeout: 'deny', requestedAtMs: 1000, expiresAtMs: 5000, ...over,
+  argsHash: 'sha256:aaa', approvers: ['leads'], ruleId: 'refund-big', onTimeout: 'deny', requestedAtMs: 1000, expiresAtMs: 5000, review: null, ...over,
 });
 const req = (r: ApprovalRequested) => ({ 'arbiter.v1.ApprovalRequested': r });
 const res = (r: ApprovalResolved) => ({ 'arbiter.v1.ApprovalResolved': r });

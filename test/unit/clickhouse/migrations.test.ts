@@ -57,7 +57,7 @@ describe('row encoders', () => {
     expect(JSON.parse(alert)).toHaveLength(ALERT_COLUMNS.length);
     const requested = JSON.parse(encodeApprovalEventRow({ event: { 'arbiter.v1.ApprovalRequested': {
       approvalId: 'ap', proposalId: 'p', sessionId: 's', agentId: 'g', tenantId: 't', tool: 'email.send', argsHash: 'h', approvers: ['o'],
-      ruleId: 'r', onTimeout: 'deny', requestedAtMs: 10, expiresAtMs: 20 } } }));
+      ruleId: 'r', onTimeout: 'deny', requestedAtMs: 10, expiresAtMs: 20, review: null } } }));
     const resolved = JSON.parse(encodeApprovalEventRow({ event: { 'arbiter.v1.ApprovalResolved': {
       approvalId: 'ap', proposalId: 'p', sessionId: 's', argsHash: 'h', resolution: 'approved', resolvedBy: 'alice', reason: 'ok', resolvedAtMs: 15 } } }));
     const col = (row: unknown[], c: string): unknown => row[APPROVAL_EVENT_COLUMNS.indexOf(c)];

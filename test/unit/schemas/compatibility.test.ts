@@ -25,7 +25,9 @@ describe('wire contract compatibility (old writer, current reader)', () => {
     const bytes = writer.toBuffer(sample);
     const decoded = reader.fromBuffer(bytes, reader.createResolver(writer)) as Record<string, unknown>;
     for (const [field, value] of Object.entries(sample as Record<string, unknown>)) {
-      expect(decoded[field], `${name}.${field}`).toEqual(value);
+      // Fields added later (with defaults) may appear inside nested records too: the sample's content must be kept.
+      if (typeof value === 'object' && value !== null) expect(decoded[field], `${name}.${field}`).toMatchObject(value);
+      else expect(decoded[field], `${name}.${field}`).toEqual(value);
     }
     expect(reader.isValid(decoded)).toBe(true);
   });

@@ -37,7 +37,7 @@ describe('SDK verdict outcomes', () => {
     expect(escalated).toMatchObject({ proceed: false, approval: { approvalId: 'a-1', status: 'pending' } });
     const l = new ApprovalLedger();
     l.apply({ 'arbiter.v1.ApprovalRequested': { approvalId: 'a-1', proposalId: 'p-1', sessionId: 's-1', agentId: 'a', tenantId: 't',
-      tool: 'send_email', argsHash: 'h', approvers: ['x'], ruleId: 'r', onTimeout: 'deny', requestedAtMs: 0, expiresAtMs: 100 } });
+      tool: 'send_email', argsHash: 'h', approvers: ['x'], ruleId: 'r', onTimeout: 'deny', requestedAtMs: 0, expiresAtMs: 100, review: null } });
     expect(withApproval(escalated, l.get('a-1'), 9)).toMatchObject({ proceed: false, approval: { status: 'pending', expiresAtMs: 100 } });
     const approved = new ApprovalLedger();
     approved.apply({ 'arbiter.v1.ApprovalRequested': l.get('a-1')!.request });
