@@ -26,6 +26,7 @@ import type { BundleSlot } from './bundle-slot.ts';
 import { HEADER_PROPOSAL_ID, readCorrelation, type Correlation, type ReplyAddress } from './correlation.ts';
 import { decide, denyFor } from './decide.ts';
 import { approvalRequestFor, decisionRecordFor, verdictFor } from './outcome.ts';
+import { reviewContextFor } from '../approvals/review-context.ts';
 import type { PolicyEngine } from './policy-port.ts';
 import {
   CHAIN_HEAD_KEY, EMPTY_ENTRY, chainHeadFromSnapshot, chainHeadToSnapshot, entryFromSnapshot, entryToSnapshot, findRecent,
@@ -252,7 +253,8 @@ export class VerdictTask implements StreamTask {
     const verdict = this.#o.serde.encode(this.#o.topics.verdicts, verdictFor(proposal, decided.decision, now));
     const head = this.#heads.get(p, HEAD) ?? genesisHead(p);
     const chained = chainNext(head, decisionRecordFor(proposal, decided.decision, decided.tool, decided.facts, now));
-    const approval = approvalRequestFor(proposal, decided.decision, now);
+    const approval = approvalRequestFor(proposal, decided.decision, now, decided.decision.effect === 'escalate'
+      ? reviewContextFor(proposal, decided.decision, decided.tool, decided.facts, entry.recent) : null);
 
     out.push(this.#reply(replyTo, proposal.sessionId, proposal.proposalId, verdict));
     out.push({ topic: this.#o.topics.decisions.topic, partition: p, key: proposal.sessionId,
