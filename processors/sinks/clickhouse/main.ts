@@ -9,9 +9,11 @@ import { mergeEnv, parseStackEnv } from '../../core/config.ts';
 import { createClickHouse } from '../../runtime/clickhouse-client.ts';
 import { createRegistryClient } from '../../runtime/serde/registry.ts';
 import { TopicSerde } from '../../runtime/serde/topic-serde.ts';
+import { ensureArbiterTopics } from '../../runtime/topics.ts';
 import { createTransport } from '../../runtime/transport/index.ts';
 import { sinkServiceConfig } from './config.ts';
 import { applyMigrations } from './migrations.ts';
+import type { FlushEvent } from './batching-sink.ts';
 import { startKafkaDecisionsSink, startKafkaTableSink, type RunningSink } from './kafka-table-sink.ts';
 import { ALERTS_TABLE, APPROVAL_EVENTS_TABLE } from './table-sink.ts';
 
@@ -26,16 +28,22 @@ const client = createClickHouse(config.stack.clickhouse);
 const migrated = await applyMigrations(client, config.schema);
 log('migrated', { applied: migrated.applied, alreadyApplied: migrated.alreadyApplied });
 const transport = await createTransport(config.kafkaClient, { brokers: config.stack.kafka.brokers, clientId: config.stack.kafka.clientId });
+const admin = await transport.admin();
+await ensureArbiterTopics(admin, config.topics); // idempotent: existing topics are left as they are
+await admin.close();
 const serde = new TopicSerde(createRegistryClient(config.stack.registry.url), config.topics);
 await serde.registerAll();
 const common = {
   transport, serde, client, asyncInsert: config.stack.clickhouse.kind === 'http', batching: config.batching,
   metricsIntervalMs: config.metricsIntervalMs, onDecodeError: (e: Error) => log('decode-error', { error: e.message }),
 };
+const committed = (table: string) => (e: FlushEvent): void => {
+  if (e.phase === 'committed') log('committed', { table, rows: e.rows, insertMs: Math.round(e.insertMs), offsets: e.offsets });
+};
 const sinks: RunningSink[] = [
-  await startKafkaDecisionsSink({ ...common, topic: config.topics.decisions }),
-  await startKafkaTableSink({ ...common, topic: config.topics.alerts, table: ALERTS_TABLE }),
-  await startKafkaTableSink({ ...common, topic: config.topics.approvals, table: APPROVAL_EVENTS_TABLE }),
+  await startKafkaDecisionsSink({ ...common, topic: config.topics.decisions, observe: committed('decisions') }),
+  await startKafkaTableSink({ ...common, topic: config.topics.alerts, table: ALERTS_TABLE, observe: committed(ALERTS_TABLE.table) }),
+  await startKafkaTableSink({ ...common, topic: config.topics.approvals, table: APPROVAL_EVENTS_TABLE, observe: committed(APPROVAL_EVENTS_TABLE.table) }),
 ];
 log('started', { clickhouse: config.stack.clickhouse.kind, transport: transport.name, topics: [config.topics.decisions.topic, config.topics.alerts.topic, config.topics.approvals.topic] });
 
