@@ -23,8 +23,21 @@ export const APPROVALS_USAGE = `usage: arbiter approvals list [--json]
 export function formatPending(e: LedgerEntry, nowMs: number): string {
   const r = e.request;
   const left = Math.max(0, Math.round((r.expiresAtMs - nowMs) / 1000));
-  return `${r.approvalId}  ${r.tool}  session ${r.sessionId}  agent ${r.agentId}  rule ${r.ruleId}  approvers ${r.approvers.join(',')}  ` +
-    `args ${r.argsHash.slice(0, 19)}…  expires in ${left}s (on_timeout: ${r.onTimeout})`;
+  const head = `${r.approvalId}  ${r.tool}  expires in ${left}s (on_timeout: ${r.onTimeout})  approvers ${r.approvers.join(',')}  rule ${r.ruleId}`;
+  const v = r.review;
+  if (v === null) return `${head}\n    session ${r.sessionId}  agent ${r.agentId}  args ${r.argsHash}`;
+  const args = Object.entries(v.args).map(([k, x]) => `${k}=${x}`).join('  ');
+  const facts = Object.entries(v.sessionFacts).map(([k, x]) => `${k.replace(/^session\./, '')}=${x}`).join('  ');
+  return [
+    head,
+    `    who      agent ${r.agentId} (${v.agentRole}, ${v.environment}) for user ${v.userId}, tenant ${r.tenantId}, session ${r.sessionId}${v.intent ? `, intent ${v.intent}` : ''}`,
+    `    action   ${r.tool} (${v.verb || 'undeclared tool'}, side effect ${v.sideEffect || 'unknown'})  ${args}`,
+    ...(v.recipients.length > 0 ? [`    to       ${v.recipients.join(', ')}`] : []),
+    ...(v.dataLabels.length > 0 ? [`    data     ${v.dataLabels.join(', ')}`] : []),
+    ...v.reasons.map((x) => `    why      ${x}`),
+    `    session  ${facts}`,
+    ...v.recentSteps.map((x) => `    before   ${x}`),
+  ].join('\n');
 }
 
 export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(`${s}\n`), env: NodeJS.ProcessEnv = process.env): Promise<number> {

@@ -167,11 +167,14 @@ describe('agent SDK and approvals on the real broker and registry', () => {
     const v = await s.propose({ tool: 'issue_refund', args: { order: 'O-1', amount: 500 } });
     expect(v).toMatchObject({ effect: 'escalate', proceed: false, approval: { status: 'pending' } });
     const id = v.approval?.approvalId as string;
-    await waitFor('request in the service', () => approvals.ledger.get(id));
+    const request = (await waitFor('request in the service', () => approvals.ledger.get(id))).request;
+    expect(request.review).toMatchObject({ userId: 'alice', agentRole: 'assistant', verb: 'execute', args: { order: 'O-1', amount: '500' } });
+    expect(request.review?.reasons.join(' ')).toContain('refund-big');
     const listed = await cli('list');
     expect(listed.code).toBe(0);
     expect(listed.out).toContain(id);
     expect(listed.out).toContain('issue_refund');
+    expect(listed.out).toContain('for user alice');
     expect(await cli('approve', id, '--by', 'lead-1', '--reason', 'customer is right')).toMatchObject({ code: 0 });
     const approved = await s.awaitApproval(v, 20_000);
     expect(approved).toMatchObject({ proceed: true, approval: { status: 'approved', resolvedBy: 'lead-1' } });
