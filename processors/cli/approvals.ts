@@ -34,7 +34,7 @@ export function formatPending(e: LedgerEntry, nowMs: number): string {
     `    action   ${r.tool} (${v.verb || 'undeclared tool'}, side effect ${v.sideEffect || 'unknown'})  ${args}`,
     ...(v.recipients.length > 0 ? [`    to       ${v.recipients.join(', ')}`] : []),
     ...(v.dataLabels.length > 0 ? [`    data     ${v.dataLabels.join(', ')}`] : []),
-    ...v.reasons.map((x) => `    why      ${x}`),
+    ...(v.reasons.some((x) => x.includes(`(rule ${r.ruleId})`)) ? v.reasons.filter((x) => x.includes(`(rule ${r.ruleId})`)) : v.reasons).map((x) => `    why      ${x}`),
     `    session  ${facts}`,
     ...v.recentSteps.map((x) => `    before   ${x}`),
   ].join('\n');
