@@ -39,6 +39,9 @@ export interface VerdictConfig {
   /** ARBITER_SESSION_TIMEOUT_MS: consumer group session timeout; how long a crashed instance keeps its partitions
    *  before a restarted one gets them (default 30000; the broker's minimum is usually 6000). */
   readonly sessionTimeoutMs?: number;
+  /** ARBITER_GROUP_COMMIT: "false" commits each consumed partition run on its own; default (unset here too) on: the runs of one fetch
+   *  share one transaction (processors/runtime/stream/loop.ts, docs/decisions.md "Verdict processor"). */
+  readonly groupCommit?: boolean;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -92,6 +95,7 @@ export function verdictConfigFromEnv(env: NodeJS.ProcessEnv): VerdictConfig {
     maxValueBytes: positiveInt(env, 'ARBITER_MAX_PROPOSAL_BYTES', 1_048_576),
     replyTopics: new Map(Object.entries(replyTopics)),
     exactlyOnce: bool(env, 'ARBITER_EXACTLY_ONCE', true),
+    groupCommit: bool(env, 'ARBITER_GROUP_COMMIT', true),
     ...(env['ARBITER_METRICS_PORT'] ? { metricsPort: positiveInt(env, 'ARBITER_METRICS_PORT', 0) } : {}),
     ...(env['ARBITER_SESSION_TIMEOUT_MS'] ? { sessionTimeoutMs: positiveInt(env, 'ARBITER_SESSION_TIMEOUT_MS', 30_000) } : {}),
   };

@@ -66,7 +66,7 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
     metrics: verdictMetrics(overrides.metrics), ...(log ? { log } : {}),
   });
   const loop = new StreamLoop(transport, {
-    groupId: config.groupId, topics: task.inputTopics(), maxWaitMs: 20,
+    groupId: config.groupId, topics: task.inputTopics(), maxWaitMs: 20, groupCommit: config.groupCommit !== false,
     ...(config.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: config.sessionTimeoutMs } : {}),
     ...(config.exactlyOnce ? { transactionalId: `${config.groupId}-${config.instanceId}` } : {}),
   }, task);

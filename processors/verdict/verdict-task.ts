@@ -105,6 +105,12 @@ export class VerdictTask implements StreamTask {
     const out: OutRecord[] = [];
     if (batch.topic === this.#o.topics.proposals.topic) await this.#proposals(batch, out);
     else await this.#fold(batch, out);
+    return out;
+  }
+
+  /** The changelog of every session and chain head changed since the last commit (once per commit, latest value). */
+  beforeCommit(): readonly OutRecord[] {
+    const out: OutRecord[] = [];
     this.#changelog(out);
     return out;
   }

@@ -79,7 +79,9 @@ describe('verdict processor killed with SIGKILL mid-stream', () => {
     expect(producing).toBe(false);
     await waitUntil(`${N} verdicts`, () => new Set(seen.verdictIds).size >= N && seen.decisions.length >= N, 180_000, diag);
     await sleep(2_000); // a late duplicate would show up here
-    console.log(`crash test: kills ${kills.join('; ')}`);
+    const dupes = (ids: readonly string[]) => ids.length - new Set(ids).size;
+    console.log(`crash test: kills ${kills.join('; ')}; duplicate verdicts ${dupes(seen.verdictIds)}, duplicate decisions ${dupes(seen.decisions.map((d) => d.proposalId))}`);
+    if (dupes(seen.verdictIds) > 0) console.log([...outputs, current?.tail() ?? ''].join('\n'));
 
     const sentSet = new Set(sent);
     expect(sentSet.size).toBe(N);

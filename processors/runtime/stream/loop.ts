@@ -1,8 +1,19 @@
-// The poll -> process -> produce -> commit loop. For each batch: the task computes all outputs (pure as far as
-// Kafka is concerned), then outputs and the input offsets go out together — in one Kafka transaction when the
-// transport supports it (exactly once), otherwise produce then commit (at least once; the task must make
-// reprocessing harmless, e.g. dedup by id). After that the task's state overlay is committed; on any failure it
-// is aborted and the error propagates (the consumer stops; the supervisor restarts and the state is restored).
+// The poll -> process -> produce -> commit loop. The task computes all outputs of a batch (pure as far as Kafka is
+// concerned), then outputs and the input offsets go out together — in one Kafka transaction when the transport
+// supports it (exactly once), otherwise produce then commit (at least once; the task must make reprocessing
+// harmless, e.g. dedup by id). After that the task's state overlay is committed; on any failure it is aborted and
+// the error propagates (the consumer stops; the supervisor restarts and the state is restored).
+// Group commit (option `groupCommit`): batches the consumer hands over back to back (the per-partition runs of one
+// fetch) share one commit, made as soon as no batch is being processed (next macrotask) or `maxGroupRecords` input
+// records are pending. A transaction costs several broker round trips whatever its size, so one per fetch instead of
+// one per partition run is what lifts throughput and cuts queueing latency. Contract kept: no batch is processed
+// while a commit is in flight (the task's overlay holds exactly the pending batches), revocation and close commit
+// what is pending first, and a failed commit aborts the task's state and stops the loop (`stopped` rejects).
+// Redelivery guard: a client may rewind its fetch position to the group's committed offsets while this member keeps
+// its partitions (@platformatic/kafka does on every group join), handing over records already processed whose
+// commit is pending or just landed. Processing them again would send a second verdict; so per owned partition the
+// loop remembers the next offset it expects and drops records below it (counted in `redelivered`). The memory of a
+// partition is cleared when it is revoked or assigned (then the committed offset is the truth).
 import type {
   Batch, KafkaTransport, OutRecord, TopicPartitionOffset, TransportConsumer, TransportProducer,
 } from '../transport/transport.ts';
@@ -10,9 +21,11 @@ import type {
 export interface StreamTask {
   /** Outputs for one batch. Must not throw for one bad record: dead-letter it and go on. */
   process(batch: Batch): Promise<readonly OutRecord[]>;
-  /** The batch's outputs and offsets are durable: make its state changes permanent. */
+  /** Outputs owed once per commit for every batch since the last one (e.g. the changelog of changed keys). */
+  beforeCommit?(): readonly OutRecord[];
+  /** The batches' outputs and offsets are durable: make their state changes permanent. */
   committed(): void;
-  /** The batch failed before it was durable: forget its state changes. */
+  /** The batches failed before they were durable: forget their state changes. */
   aborted(): void;
   onAssigned(partitions: readonly { topic: string; partition: number }[]): Promise<void>;
   onRevoked(partitions: readonly { topic: string; partition: number }[]): Promise<void>;
@@ -26,9 +39,15 @@ export interface StreamOptions {
   readonly maxWaitMs?: number;
   /** Group session timeout, ms (adapter default if unset). */
   readonly sessionTimeoutMs?: number;
+  /** One commit for the batches handed over back to back (see above); default off: one commit per batch. */
+  readonly groupCommit?: boolean;
+  /** Group commit: commit once this many input records are pending (default 4096). */
+  readonly maxGroupRecords?: number;
 }
 
 export type DeliveryMode = 'exactly-once' | 'at-least-once';
+
+const DEFAULT_MAX_GROUP_RECORDS = 4096;
 
 export class StreamLoop {
   readonly mode: DeliveryMode;
@@ -38,12 +57,29 @@ export class StreamLoop {
   #producer: TransportProducer | undefined;
   #consumer: TransportConsumer | undefined;
   #running: Promise<void> | undefined;
+  // Group commit state: outputs and next offsets of the processed, not yet committed batches.
+  #pending: OutRecord[] = [];
+  readonly #offsets = new Map<string, TopicPartitionOffset>();
+  #pendingRecords = 0;
+  #processing = 0;
+  #flushScheduled = false;
+  #flushing: Promise<void> | undefined;
+  #failure: unknown;
+  #fail!: (error: unknown) => void;
+  /** Next offset expected per owned "topic\0partition" (the redelivery guard). */
+  readonly #positions = new Map<string, bigint>();
+  #redelivered = 0;
 
   constructor(transport: KafkaTransport, options: StreamOptions, task: StreamTask) {
     this.#transport = transport;
     this.#options = options;
     this.#task = task;
     this.mode = transport.supportsTransactions && options.transactionalId !== undefined ? 'exactly-once' : 'at-least-once';
+  }
+
+  /** Records dropped because they were handed over again after being processed (see the redelivery guard). */
+  get redelivered(): number {
+    return this.#redelivered;
   }
 
   /** Starts consuming; resolves once the consumer is running. `stopped` settles when it ends. */
@@ -56,46 +92,140 @@ export class StreamLoop {
       topics: this.#options.topics,
       fromBeginning: true,
       readCommitted: true,
-      onAssigned: (ps) => this.#task.onAssigned(ps),
-      onRevoked: (ps) => this.#task.onRevoked(ps),
+      onAssigned: async (ps) => {
+        await this.#flushNow();
+        this.#forget(ps);
+        await this.#task.onAssigned(ps);
+      },
+      onRevoked: async (ps) => {
+        await this.#flushNow();
+        this.#forget(ps);
+        await this.#task.onRevoked(ps);
+      },
       ...(this.#options.maxWaitMs !== undefined ? { maxWaitMs: this.#options.maxWaitMs, minBytes: 1 } : {}),
       ...(this.#options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: this.#options.sessionTimeoutMs } : {}),
     });
-    this.#running = this.#consumer.run((batch) => this.#handle(batch));
+    const failed = new Promise<never>((_, reject) => (this.#fail = reject));
+    failed.catch(() => undefined);
+    const running = this.#consumer.run((batch) => (this.#options.groupCommit ? this.#group(batch) : this.#handle(batch)));
+    this.#running = Promise.race([running, failed]);
     return { stopped: this.#running };
   }
 
-  async #handle(batch: Batch): Promise<void> {
+  #forget(partitions: readonly { topic: string; partition: number }[]): void {
+    for (const p of partitions) this.#positions.delete(`${p.topic}\u0000${p.partition}`);
+  }
+
+  /** The batch without records already processed (redelivery guard); undefined when nothing is left. */
+  #unseen(batch: Batch): Batch | undefined {
+    const first = batch.records[0];
+    if (first === undefined) return undefined;
+    const expected = this.#positions.get(`${batch.topic}\u0000${batch.partition}`);
+    if (expected === undefined || BigInt(first.offset) >= expected) return batch;
+    const records = batch.records.filter((r) => BigInt(r.offset) >= expected);
+    this.#redelivered += batch.records.length - records.length;
+    return records.length === 0 ? undefined : { ...batch, records };
+  }
+
+  #processed(next: TopicPartitionOffset): void {
+    this.#positions.set(`${next.topic}\u0000${next.partition}`, BigInt(next.offset));
+  }
+
+  static #nextOffset(batch: Batch): TopicPartitionOffset | undefined {
     const last = batch.records[batch.records.length - 1];
-    if (last === undefined) return;
-    const offsets: TopicPartitionOffset[] = [
-      { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
-    ];
-    const producer = this.#producer as TransportProducer;
+    return last === undefined ? undefined : { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() };
+  }
+
+  async #handle(handed: Batch): Promise<void> {
+    const batch = this.#unseen(handed);
+    const next = batch && StreamLoop.#nextOffset(batch);
+    if (batch === undefined || next === undefined) return;
     try {
       const outputs = await this.#task.process(batch);
-      if (this.mode === 'exactly-once' && producer.transaction) {
-        const txn = await producer.transaction();
-        try {
-          if (outputs.length > 0) await txn.send(outputs);
-          await txn.sendOffsets(this.#options.groupId, offsets);
-          await txn.commit();
-        } catch (error) {
-          await txn.abort().catch(() => undefined);
-          throw error;
-        }
-      } else {
-        if (outputs.length > 0) await producer.send(outputs);
-        await (this.#consumer as TransportConsumer).commit(offsets);
-      }
+      await this.#deliver([...outputs, ...(this.#task.beforeCommit?.() ?? [])], [next]);
     } catch (error) {
       this.#task.aborted();
       throw error;
     }
+    this.#processed(next);
     this.#task.committed();
   }
 
+  async #group(handed: Batch): Promise<void> {
+    if (this.#failure !== undefined) throw this.#failure;
+    while (this.#flushing !== undefined) await this.#flushing;
+    const batch = this.#unseen(handed);
+    const next = batch && StreamLoop.#nextOffset(batch);
+    if (batch === undefined || next === undefined) return;
+    this.#processing++;
+    try {
+      const outputs = await this.#task.process(batch);
+      for (const o of outputs) this.#pending.push(o);
+      this.#offsets.set(`${next.topic}\u0000${next.partition}`, next);
+      this.#pendingRecords += batch.records.length;
+      this.#processed(next);
+    } catch (error) {
+      this.#pending = [];
+      this.#offsets.clear();
+      this.#task.aborted();
+      throw error;
+    } finally {
+      this.#processing--;
+    }
+    if (this.#pendingRecords >= (this.#options.maxGroupRecords ?? DEFAULT_MAX_GROUP_RECORDS)) {
+      await this.#flushNow();
+    } else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => {
+        this.#flushScheduled = false;
+        if (this.#processing === 0) void this.#flushNow().catch(() => undefined);
+      });
+    }
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /** Commits the pending batches (group commit); a no-op when nothing is pending. Rejects when the commit fails. */
+  async #flushNow(): Promise<void> {
+    while (this.#flushing !== undefined) await this.#flushing;
+    if (this.#offsets.size === 0) return;
+    const outputs = [...this.#pending, ...(this.#task.beforeCommit?.() ?? [])];
+    const offsets = [...this.#offsets.values()];
+    this.#pending = [];
+    this.#offsets.clear();
+    this.#pendingRecords = 0;
+    const flushing = this.#deliver(outputs, offsets).then(
+      () => this.#task.committed(),
+      (error: unknown) => {
+        this.#task.aborted();
+        this.#failure ??= error;
+        this.#fail(error);
+        throw error;
+      },
+    );
+    this.#flushing = flushing.finally(() => (this.#flushing = undefined)).catch(() => undefined);
+    await flushing;
+  }
+
+  async #deliver(outputs: readonly OutRecord[], offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    const producer = this.#producer as TransportProducer;
+    if (this.mode === 'exactly-once' && producer.transaction) {
+      const txn = await producer.transaction();
+      try {
+        if (outputs.length > 0) await txn.send(outputs);
+        await txn.sendOffsets(this.#options.groupId, offsets);
+        await txn.commit();
+      } catch (error) {
+        await txn.abort().catch(() => undefined);
+        throw error;
+      }
+    } else {
+      if (outputs.length > 0) await producer.send(outputs);
+      await (this.#consumer as TransportConsumer).commit(offsets);
+    }
+  }
+
   async close(): Promise<void> {
+    if (this.#failure === undefined) await this.#flushNow().catch(() => undefined);
     await this.#consumer?.close();
     await this.#running?.catch(() => undefined);
     await this.#producer?.close();

@@ -56,9 +56,9 @@ async function setup(engineOverride?: PolicyEngine) {
   });
   const encoded = (over: Parameters<typeof proposal>[0] = {}) => serde.encode(topics.proposals, proposalToWire(proposal(over)));
   const run = async (...records: InRecord[]): Promise<OutRecord[]> => {
-    const out = await task.process({ topic: topics.proposals.topic, partition: 1, records });
+    const out = [...await task.process({ topic: topics.proposals.topic, partition: 1, records }), ...task.beforeCommit()];
     task.committed();
-    return [...out];
+    return out;
   };
   const on = (out: OutRecord[], topic: string) => out.filter((r) => r.topic === topic);
   const decode = <T>(topic: { topic: string }, r: OutRecord) =>
@@ -70,7 +70,7 @@ describe('VerdictTask folding results into the session', () => {
   it('given a result that brought untrusted content, when the agent then proposes an email, then the taint rule denies it', async () => {
     const { topics, serde, task, rec, encoded, run, on, decode } = await setup();
     const tainting = { ...rec(serde.encode(topics.results, resultToWire(result({ untrustedSources: ['email:inbox'] })))), topic: topics.results.topic };
-    const folded = await task.process({ topic: topics.results.topic, partition: 1, records: [tainting] });
+    const folded = [...await task.process({ topic: topics.results.topic, partition: 1, records: [tainting] }), ...task.beforeCommit()];
     task.committed();
     expect(on([...folded], topics.sessionState.topic).map((r) => String(r.key))).toEqual(['s-1']);
     const out = await run(rec(encoded({ tool: 'send_email', args: { to: ['bob@example.com'], subject: 's', body: 'b' } })));

@@ -1,0 +1,145 @@
+// StreamLoop group commit, with a scripted in-memory transport (no broker): batches handed over back to back share
+// one transaction with one changelog tail; a batch arriving during a commit waits for it and goes into the next;
+// revocation commits what is pending first; a failed commit aborts the task's state and stops the loop. And the
+// redelivery guard: records handed over again after they were processed (a client rewinding to the committed
+// offsets on a group join) are dropped, in both commit modes, until the partition is revoked or assigned anew.
+import { describe, expect, it } from 'vitest';
+import { StreamLoop, type StreamTask } from './loop.ts';
+import type {
+  Batch, ConsumerOptions, KafkaTransport, OutRecord, TopicPartitionOffset, TransportConsumer, TransportProducer,
+} from '../transport/transport.ts';
+
+function scripted(opts: { failCommit?: boolean } = {}) {
+  const calls: string[] = [];
+  let handler: ((b: Batch) => Promise<void>) | undefined;
+  let consumerOptions: ConsumerOptions | undefined;
+  let releaseCommit: (() => void) | undefined;
+  let holdCommits = false;
+  const transport: KafkaTransport = {
+    name: 'scripted', supportsTransactions: true,
+    admin: async () => { throw new Error('unused'); },
+    producer: async (): Promise<TransportProducer> => ({
+      send: async () => undefined,
+      transaction: async () => ({
+        send: async (r: readonly OutRecord[]) => void calls.push(`send:${r.map((x) => x.topic).join(',')}`),
+        sendOffsets: async (_g: string, o: readonly TopicPartitionOffset[]) => void calls.push(`offsets:${o.map((x) => `${x.topic}/${x.partition}@${x.offset}`).join(',')}`),
+        commit: async () => {
+          calls.push('commit');
+          if (holdCommits) await new Promise<void>((resolve) => (releaseCommit = resolve));
+          if (opts.failCommit) throw new Error('commit failed');
+        },
+        abort: async () => void calls.push('abort'),
+      }),
+      close: async () => undefined,
+    }),
+    consumer: async (c: ConsumerOptions): Promise<TransportConsumer> => {
+      consumerOptions = c;
+      // run() never ends by itself here: only a failure ends the loop.
+      return { run: (each) => { handler = each; return new Promise<void>(() => undefined); }, commit: async () => undefined, close: async () => undefined };
+    },
+  };
+  const told: string[] = [];
+  const task: StreamTask = {
+    process: async (b) => {
+      told.push(`process:${b.partition}`);
+      return [{ topic: `out${b.partition}`, key: null, value: null }];
+    },
+    beforeCommit: () => [{ topic: 'changelog', key: null, value: null }],
+    committed: () => void told.push('committed'),
+    aborted: () => void told.push('aborted'),
+    onAssigned: async () => undefined,
+    onRevoked: async () => void told.push('revoked'),
+  };
+  const batch = (partition: number, offset: number, count = 1): Batch => ({
+    topic: 'in', partition, records: Array.from({ length: count }, (_, i) => (
+      { topic: 'in', partition, offset: String(offset + i), key: null, value: null, headers: {}, timestampMs: 0 })),
+  });
+  return {
+    transport, task, calls, told, batch,
+    deliver: (b: Batch) => (consumerOptions && handler ? handler(b) : Promise.reject(new Error('not started'))),
+    assign: () => (consumerOptions?.onAssigned as NonNullable<ConsumerOptions['onAssigned']>)([{ topic: 'in', partition: 0 }]),
+    revoke: () => (consumerOptions?.onRevoked as NonNullable<ConsumerOptions['onRevoked']>)([{ topic: 'in', partition: 0 }]),
+    hold: () => { holdCommits = true; },
+    release: () => { holdCommits = false; releaseCommit?.(); },
+  };
+}
+
+const idle = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+
+describe('StreamLoop group commit', () => {
+  it('commits batches handed over back to back in one transaction, with the changelog tail once', async () => {
+    const s = scripted();
+    const loop = new StreamLoop(s.transport, { groupId: 'g', topics: ['in'], transactionalId: 't', groupCommit: true }, s.task);
+    await loop.start();
+    await s.deliver(s.batch(0, 10));
+    await s.deliver(s.batch(1, 20));
+    expect(s.calls).toEqual([]);
+    await idle();
+    expect(s.calls).toEqual(['send:out0,out1,changelog', 'offsets:in/0@11,in/1@21', 'commit']);
+    expect(s.told).toEqual(['process:0', 'process:1', 'committed']);
+  });
+
+  it('holds a batch that arrives during a commit until that commit is done, then commits it on its own', async () => {
+    const s = scripted();
+    const loop = new StreamLoop(s.transport, { groupId: 'g', topics: ['in'], transactionalId: 't', groupCommit: true }, s.task);
+    await loop.start();
+    s.hold();
+    await s.deliver(s.batch(0, 1));
+    await idle();
+    const second = s.deliver(s.batch(0, 2));
+    await idle();
+    expect(s.told).toEqual(['process:0']);
+    s.release();
+    await second;
+    await idle();
+    expect(s.told).toEqual(['process:0', 'committed', 'process:0', 'committed']);
+    expect(s.calls.filter((c) => c.startsWith('offsets'))).toEqual(['offsets:in/0@2', 'offsets:in/0@3']);
+  });
+
+  it('commits what is pending before partitions are revoked', async () => {
+    const s = scripted();
+    const loop = new StreamLoop(s.transport, { groupId: 'g', topics: ['in'], transactionalId: 't', groupCommit: true }, s.task);
+    await loop.start();
+    await s.deliver(s.batch(0, 5));
+    await s.revoke();
+    expect(s.told).toEqual(['process:0', 'committed', 'revoked']);
+  });
+
+  it('commits inside the hand-over once maxGroupRecords are pending', async () => {
+    const s = scripted();
+    const loop = new StreamLoop(s.transport, { groupId: 'g', topics: ['in'], transactionalId: 't', groupCommit: true, maxGroupRecords: 1 }, s.task);
+    await loop.start();
+    await s.deliver(s.batch(0, 5));
+    expect(s.told).toEqual(['process:0', 'committed']);
+  });
+
+  it('a failed commit aborts the task state, stops the loop, and refuses the next batch', async () => {
+    const s = scripted({ failCommit: true });
+    const loop = new StreamLoop(s.transport, { groupId: 'g', topics: ['in'], transactionalId: 't', groupCommit: true }, s.task);
+    const { stopped } = await loop.start();
+    await s.deliver(s.batch(0, 5));
+    await expect(stopped).rejects.toThrow(/commit failed/);
+    expect(s.calls).toEqual(['send:out0,changelog', 'offsets:in/0@6', 'commit', 'abort']);
+    expect(s.told).toEqual(['process:0', 'aborted']);
+    await expect(s.deliver(s.batch(0, 6))).rejects.toThrow(/commit failed/);
+  });
+
+  for (const groupCommit of [true, false]) {
+    it(`drops records handed over again after they were processed (group commit ${groupCommit ? 'on' : 'off'})`, async () => {
+      const s = scripted();
+      const loop = new StreamLoop(s.transport, { groupId: 'g', topics: ['in'], transactionalId: 't', groupCommit }, s.task);
+      await loop.start();
+      await s.deliver(s.batch(0, 10, 2));
+      await s.deliver(s.batch(0, 10, 2)); // rewound to the committed offset before the commit landed
+      await s.deliver(s.batch(0, 11, 2)); // overlaps: only offset 12 is new
+      await idle();
+      expect(s.told.filter((t) => t.startsWith('process'))).toEqual(['process:0', 'process:0']);
+      expect(loop.redelivered).toBe(3);
+      expect(s.calls.filter((c) => c.startsWith('offsets')).at(-1)).toBe('offsets:in/0@13');
+      await s.assign(); // assigned anew: the committed offset is the truth again
+      await s.deliver(s.batch(0, 12, 1));
+      await idle();
+      expect(s.told.filter((t) => t.startsWith('process'))).toHaveLength(3);
+    });
+  }
+});
