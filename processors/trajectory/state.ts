@@ -1,6 +1,6 @@
 // SessionState: everything the trajectory remembers about one session. Immutable plain data; evolve() returns a new
 // object and shares every array it did not change. Rings are flat number arrays with a fixed stride (oldest first)
-// rather than arrays of objects: a session then costs a few hundred bytes of heap instead of a few kilobytes.
+// rather than arrays of objects, so a session costs about 1 KB of heap on a realistic mix (docs/benchmarks.md).
 // Hashes are int32, times are epoch milliseconds (UTC), money is in the budget's currency units.
 
 import { SIG_WORDS } from './fingerprint.ts';
