@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EngineResult, TimingOptions } from './engine.ts';
+import type { OpaResult, TimingOptions } from './engine.ts';
 import { REGO_QUERY, regoInput, toRego } from './emit-rego.ts';
 import type { BenchCase, PolicySpec } from './spec.ts';
 
@@ -39,7 +39,7 @@ interface OpaReply {
   readonly goVersion: string;
 }
 
-export function runOpa(binary: string, spec: PolicySpec, cases: readonly BenchCase[], opts: TimingOptions): EngineResult {
+export function runOpa(binary: string, spec: PolicySpec, cases: readonly BenchCase[], opts: TimingOptions): OpaResult {
   const request = { module: toRego(spec), query: REGO_QUERY, inputs: cases.map(regoInput), ...opts };
   const run = spawnSync(binary, [], { input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 600_000 });
   if (run.error !== undefined) throw new Error(`OPA bench could not run: ${run.error.message}`);

@@ -60,12 +60,12 @@ const opts = (warmup: number, samplesPerCase: number, batch: number, cpuBatch: n
   cpuBatch,
   cpuBatches: Math.ceil(20 * scale),
 });
-/** Sized so each engine's timing takes a few seconds per round at 200 rules; CPU batches ≈ 10-30 ms each. */
+/** Sized so a round costs about 15 s of CPU (most of it Cedar and the stress case); CPU batches ≈ 5-30 ms each. */
 const TIMING: Readonly<Record<string, TimingOptions>> = {
-  arbiter: opts(100_000, 300, 1_000, 20_000),
+  arbiter: opts(50_000, 100, 1_000, 10_000),
   'cedar-wasm': opts(300, 5, 10, 50),
   'cedar-wasm floor': opts(300, 3, 10, 50),
-  opa: opts(5_000, 40, 200, 1_000),
+  opa: opts(5_000, 20, 50, 500),
 };
 
 interface RoundStats {
@@ -93,7 +93,7 @@ function stats(r: EngineResult): RoundStats {
 function runInProcess(e: PreparedEngine, cases: readonly BenchCase[]): EngineResult {
   const timingOpts = TIMING[e.engine];
   if (timingOpts === undefined) throw new Error(`no timing options for engine ${e.engine}`);
-  return { engine: e.engine, version: e.version, decisions: [], timing: timeDecisions(e.decide, cases.length, timingOpts) };
+  return { engine: e.engine, version: e.version, timing: timeDecisions(e.decide, cases.length, timingOpts) };
 }
 
 const us = (ns: number): string => (ns / 1000).toFixed(ns < 10_000 ? 2 : 1);
