@@ -107,6 +107,9 @@ export const ERROR_CATALOGUE = {
   ARB_APPROVAL_USAGE: { summary: 'arbiter approvals was called with a missing or unknown subcommand, id or option', http: 400 },
   // demo (processors/bin/demo.ts)
   ARB_DEMO_FAILED: { summary: 'the demo could not start its stack or processors, or its scripted agent saw an unexpected verdict', http: 500 },
+  // cross-session aggregator (processors/aggregator)
+  ARB_AGG_CONFIG_INVALID: { summary: 'an aggregator threshold or setting is missing or invalid (checked once at startup)', http: 500 },
+  ARB_AGG_DECODE_FAILED: { summary: 'a proposal or result could not be decoded by the aggregator; it was counted and skipped (the verdict processor dead-letters it)', http: 500 },
   // trajectory: session state serialization (processors/trajectory/serde.ts; location = session key and byte offset)
   ARB_TRAJECTORY_STATE_CORRUPT: { summary: 'a serialized session state is truncated, malformed or exceeds the state caps', http: 500 },
   ARB_TRAJECTORY_STATE_VERSION: { summary: 'a serialized session state has a format version this build cannot read', http: 500 },
