@@ -21,9 +21,20 @@ export function denyFor(code: ErrorCode, reason: string, bundleRevision: string)
   };
 }
 
+/** What the cross-session aggregator knows about the proposal's agent (processors/aggregator/quarantine-feed.ts). */
+export interface CrossSession {
+  /** End of the quarantine covering the agent or its tenant, epoch ms; -1 when none. */
+  readonly quarantineUntilMs: number;
+}
+
 export function decide(
-  engine: PolicyEngine, bundle: PolicyBundle | undefined, proposal: ToolCallProposal, state: SessionState, nowMs: number,
+  engine: PolicyEngine, bundle: PolicyBundle | undefined, proposal: ToolCallProposal, before: SessionState, nowMs: number,
+  cross?: CrossSession,
 ): Decided {
+  // The agent's quarantine enters the session as a QuarantineSignal, so session.quarantined reads it and the
+  // changelog records it (a lifted or expired one sets it back).
+  const state = cross === undefined || cross.quarantineUntilMs === before.quarantineUntilMs ? before
+    : evolve(before, { kind: 'quarantine', atMs: nowMs, active: cross.quarantineUntilMs >= 0, untilMs: cross.quarantineUntilMs });
   const revision = bundle?.revision ?? '';
   if (nowMs > proposal.deadlineMs) {
     const late = nowMs - proposal.deadlineMs;

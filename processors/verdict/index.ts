@@ -13,6 +13,7 @@ import { createPolicyEngine } from './policy-engine.ts';
 import type { PolicyEngine } from './policy-port.ts';
 import { VerdictTask } from './verdict-task.ts';
 import { verdictMetrics } from './metrics.ts';
+import { QuarantineFeed } from '../aggregator/quarantine-feed.ts';
 import type { MetricsRegistry } from '../core/metrics.ts';
 
 export type { VerdictConfig } from './config.ts';
@@ -25,6 +26,8 @@ export interface RunningVerdict {
   readonly task: VerdictTask;
   readonly transport: KafkaTransport;
   readonly mode: DeliveryMode;
+  /** Quarantine signals from the aggregator (the alerts topic, read whole by every instance). */
+  readonly quarantine: QuarantineFeed;
   /** Settles when the consumer stops (close() or a failure). */
   readonly stopped: Promise<void>;
   close(): Promise<void>;
@@ -59,11 +62,13 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
   const watcher = new BundleWatcher({ slot, serde, topics, transport, producer: plainProducer, groupPrefix: config.groupId });
   await watcher.start();
   await firstBundle(slot, config.bundleWaitMs);
+  const quarantine = new QuarantineFeed({ transport, serde, topics, groupPrefix: config.groupId, ...(log ? { log } : {}) });
+  await quarantine.start();
 
   const task = new VerdictTask({
     topics, serde, engine, slot, transport, barrierProducer: plainProducer, groupId: config.groupId,
     replyTopics: config.replyTopics, restoreTimeoutMs: config.restoreTimeoutMs, clock: overrides.clock ?? Date.now,
-    metrics: verdictMetrics(overrides.metrics), ...(log ? { log } : {}),
+    metrics: verdictMetrics(overrides.metrics), quarantine: quarantine.table, ...(log ? { log } : {}),
   });
   const loop = new StreamLoop(transport, {
     groupId: config.groupId, topics: task.inputTopics(), maxWaitMs: 20, groupCommit: config.groupCommit !== false,
@@ -72,10 +77,11 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
   }, task);
   const { stopped } = await loop.start();
   return {
-    topics, serde, slot, task, transport, mode: loop.mode, stopped,
+    topics, serde, slot, task, transport, mode: loop.mode, quarantine, stopped,
     async close() {
       await loop.close();
       await watcher.close();
+      await quarantine.close();
       await plainProducer.close();
     },
   };

@@ -48,6 +48,8 @@ export interface VerdictTaskOptions {
   readonly clock: () => number;
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
   readonly metrics?: VerdictMetrics;
+  /** Agent/tenant quarantines from the aggregator (read only; a broadcast feed fills it). */
+  readonly quarantine?: { untilFor(agentId: string, tenantId: string, nowMs: number): number };
 }
 
 export interface VerdictStats {
@@ -253,7 +255,9 @@ export class VerdictTask implements StreamTask {
     }
     const now = this.#o.clock();
     const started = performance.now();
-    const decided = decide(this.#o.engine, bundle, proposal, entry.state, now);
+    const quarantine = this.#o.quarantine;
+    const decided = decide(this.#o.engine, bundle, proposal, entry.state, now,
+      quarantine === undefined ? undefined : { quarantineUntilMs: quarantine.untilFor(proposal.agentId, proposal.tenantId, now) });
     this.metrics.decideSeconds.observe(undefined, (performance.now() - started) / 1000);
     this.metrics.proposalAgeSeconds.observe(undefined, Math.max(0, now - proposal.createdAtMs) / 1000);
     const verdict = this.#o.serde.encode(this.#o.topics.verdicts, verdictFor(proposal, decided.decision, now));
