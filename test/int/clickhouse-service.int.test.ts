@@ -90,7 +90,7 @@ it('stores decisions, alerts and approval events from Kafka and stops cleanly on
     expect(await q('SELECT count() AS n, any(summary) LIKE \'storm %\' AS ok FROM alerts FINAL')).toEqual([{ n: String(alerts.length), ok: 1 }]);
     const byStatus = await q('SELECT status, count() AS n, max(time_to_decision_ms) AS ttd FROM approvals GROUP BY status ORDER BY status');
     expect(byStatus).toEqual([
-      { status: 'approved', n: String(Math.ceil(escalated.length / 2)), ttd: 4000 },
+      { status: 'approved', n: String(Math.ceil(escalated.length / 2)), ttd: '4000' },
       { status: 'pending', n: String(Math.floor(escalated.length / 2)), ttd: null },
     ]);
     const lag = await q(`SELECT count() AS samples FROM pipeline_metrics WHERE metric = 'consumer_lag' AND labels['topic'] = '${topics.decisions.topic}'`);
