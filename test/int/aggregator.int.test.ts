@@ -1,0 +1,191 @@
+// The cross-session aggregator and the verdict processor together on the real broker and schema registry:
+// - an agent exceeds its calls-per-minute threshold across sessions → the aggregator raises an agent-rate alert and
+//   a quarantine on the alerts topic → the verdict processor's next decision for that agent (in a new session) is
+//   deny by the policy's session.quarantined rule, while another agent is still allowed;
+// - a session tainted by untrusted e-mail writes shared memory; another session reads it → memory-taint alert and a
+//   taint result into the reader's session → the reader's e-mail is denied by session.tainted.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
+import { startAggregator, thresholdsFromEnv, type AggregatorConfig, type RunningAggregator } from '../../processors/aggregator/index.ts';
+import type { ToolCallProposal, ToolCallResult } from '../../processors/core/types.ts';
+import { generateSigningKeys, signBundle } from '../../processors/policy/index.ts';
+import { proposalToWire, resultToWire } from '../../processors/runtime/serde/records.ts';
+import { createRegistryClient, localRegistryUrl } from '../../processors/runtime/serde/registry.ts';
+import { TopicSerde } from '../../processors/runtime/serde/topic-serde.ts';
+import { defineTopics, ensureArbiterTopics } from '../../processors/runtime/topics.ts';
+import { createTransport, parseKafkaClient } from '../../processors/runtime/transport/index.ts';
+import type { KafkaTransport, TransportConsumer, TransportProducer } from '../../processors/runtime/transport/index.ts';
+import { correlationHeaders } from '../../processors/verdict/correlation.ts';
+import { startVerdictProcessor, type RunningVerdict, type VerdictConfig } from '../../processors/verdict/index.ts';
+import { activationOf } from '../../processors/verdict/policy-engine.ts';
+import type { TrajectoryAlert } from '../../schemas/generated/TrajectoryAlert.ts';
+import type { Verdict } from '../../schemas/generated/Verdict.ts';
+
+const POLICY = `
+bundle: aggregator-test
+default: deny
+tools:
+  http_get: { verb: read }
+  remember: { verb: remember }
+  recall: { verb: read }
+  send_email:
+    verb: communicate
+    side_effect: external
+    destinations: { to: email }
+rules:
+  - id: calls-ok
+    tools: [http_get, remember, recall, send_email]
+    effect: allow
+  - id: email-tainted
+    tools: send_email
+    when: { session.tainted: true }
+    effect: deny
+  - id: quarantined
+    tools: "*"
+    when: { session.quarantined: true }
+    effect: deny
+`;
+
+const run = randomUUID().slice(0, 8);
+const keys = generateSigningKeys();
+const kafkaClient = parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']);
+const verdictConfig: VerdictConfig = {
+  brokers: localBrokers(), registryUrl: localRegistryUrl(), kafkaClient, topicPrefix: `itagg-${run}`, partitions: 2, replicationFactor: 1,
+  groupId: `itagg-${run}-verdict`, instanceId: 'one', bundleName: 'aggregator-test', trustedKeys: { k1: keys.publicKeyPem },
+  bundleWaitMs: 60_000, restoreTimeoutMs: 60_000, maxValueBytes: 64 * 1024, replyTopics: new Map(), exactlyOnce: true,
+};
+const aggregatorConfig: AggregatorConfig = {
+  brokers: verdictConfig.brokers, registryUrl: verdictConfig.registryUrl, kafkaClient, topicPrefix: verdictConfig.topicPrefix,
+  partitions: 2, replicationFactor: 1, groupId: `itagg-${run}-aggregator`, instanceId: 'one', exactlyOnce: false,
+  thresholds: thresholdsFromEnv({
+    ARBITER_AGG_AGENT_CALLS_PER_MINUTE: '5', ARBITER_AGG_QUARANTINE_ON: 'agent-rate', ARBITER_AGG_QUARANTINE_MS: '600000',
+    ARBITER_AGG_MEMORY_TOOLS: JSON.stringify({ remember: { op: 'write', keyArgs: ['namespace', 'key'] }, recall: { op: 'read', keyArgs: ['namespace', 'key'] } }),
+  }),
+};
+const topics = defineTopics({ prefix: verdictConfig.topicPrefix, partitions: 2, replicationFactor: 1 });
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('aggregator → quarantine and memory taint → inline verdicts, on the real broker and registry', () => {
+  let transport: KafkaTransport;
+  let producer: TransportProducer;
+  let reader: TransportConsumer;
+  let reading: Promise<void>;
+  let serde: TopicSerde;
+  let verdict: RunningVerdict;
+  let aggregator: RunningAggregator;
+  const verdicts: Verdict[] = [];
+  const alerts: TrajectoryAlert[] = [];
+  const alertKeys: string[] = [];
+
+  const propose = (over: Partial<ToolCallProposal>): ToolCallProposal => ({
+    proposalId: randomUUID(), sessionId: randomUUID(), agentId: 'agent', userId: 'u', tenantId: 'acme', agentRole: 'assistant',
+    environment: 'prod', tool: 'http_get', args: { url: 'https://example.com/' }, intent: '', replyTopic: topics.verdicts.topic,
+    replyPartition: 0, deadlineMs: Date.now() + 60_000, createdAtMs: Date.now(), ...over,
+  });
+  const send = async (p: ToolCallProposal): Promise<void> => {
+    await producer.send([{ topic: topics.proposals.topic, key: p.sessionId, value: serde.encode(topics.proposals, proposalToWire(p)),
+      headers: correlationHeaders(p.proposalId, { topic: p.replyTopic, partition: p.replyPartition }) }]);
+  };
+  const report = async (p: ToolCallProposal, over: Partial<ToolCallResult> = {}): Promise<void> => {
+    const r: ToolCallResult = {
+      proposalId: p.proposalId, sessionId: p.sessionId, agentId: p.agentId, userId: p.userId, tenantId: p.tenantId, tool: p.tool,
+      outcome: 'success', recordsRead: {}, bytesRead: {}, untrustedSources: [], destinationsSeen: [], modificationApplied: false,
+      cost: 0, completedAtMs: Date.now(), ...over,
+    };
+    await producer.send([{ topic: topics.results.topic, key: r.sessionId, value: serde.encode(topics.results, resultToWire(r)) }]);
+  };
+  const verdictOf = (id: string) => waitFor(`verdict of ${id}`, () => verdicts.find((v) => v.proposalId === id));
+  const decided = async (over: Partial<ToolCallProposal>): Promise<Verdict> => {
+    const p = propose(over);
+    await send(p);
+    return verdictOf(p.proposalId);
+  };
+
+  beforeAll(async () => {
+    transport = await createTransport(kafkaClient, { brokers: verdictConfig.brokers, clientId: `itagg-${run}` });
+    const admin = await transport.admin();
+    await ensureArbiterTopics(admin, topics);
+    await admin.close();
+    serde = new TopicSerde(createRegistryClient(verdictConfig.registryUrl), topics);
+    await serde.registerAll();
+    producer = await transport.producer({ idempotent: true });
+    const signed = signBundle('aggregator-test', [{ path: 'agg.yaml', text: POLICY }], keys.privateKeyPem, 'k1');
+    await producer.send([{ topic: topics.policyBundles.topic, key: signed.name, value: serde.encode(topics.policyBundles, activationOf(signed, 'it', Date.now())) }]);
+    reader = await transport.consumer({
+      groupId: `itagg-${run}-reader`, fromBeginning: true, readCommitted: true, maxWaitMs: 20, topics: [topics.verdicts.topic, topics.alerts.topic],
+    });
+    reading = reader.run(async (batch) => {
+      for (const r of batch.records) {
+        if (r.topic === topics.verdicts.topic) verdicts.push(await serde.decode(topics.verdicts, r));
+        else {
+          alerts.push(await serde.decode(topics.alerts, r));
+          alertKeys.push(r.key?.toString() ?? '');
+        }
+      }
+    });
+    verdict = await startVerdictProcessor(verdictConfig);
+    aggregator = await startAggregator(aggregatorConfig);
+  });
+
+  afterAll(async () => {
+    await aggregator?.close();
+    await verdict?.close();
+    await reader?.close();
+    await reading?.catch(() => undefined);
+    await producer?.close();
+  });
+
+  it('an agent over its calls-per-minute threshold is quarantined and its next proposal, in a new session, is denied', async () => {
+    for (let i = 0; i < 6; i++) expect(await decided({ agentId: 'bot-1' })).toMatchObject({ effect: 'allow', ruleIds: ['calls-ok'] });
+    const rate = await waitFor('agent-rate alert', () => alerts.find((a) => a.kind === 'agent-rate' && a.agentId === 'bot-1'));
+    expect(rate).toMatchObject({ tenantId: 'acme', severity: 'high', facts: { callsPerMinute: '6', threshold: '5' } });
+    const q = await waitFor('quarantine signal', () => alerts.find((a) => a.kind === 'quarantine' && a.agentId === 'bot-1'));
+    expect(q.facts).toMatchObject({ scope: 'agent', cause: 'agent-rate' });
+    expect(alertKeys[alerts.indexOf(q)]).toBe('bot-1');
+    // The signal travels on to every verdict instance through its broadcast feed.
+    await waitFor('quarantine applied by the verdict processor', () => (verdict.quarantine.signals > 0 ? true : undefined));
+
+    const denied = await decided({ agentId: 'bot-1' });
+    expect(denied).toMatchObject({ effect: 'deny', ruleIds: ['quarantined'] });
+    expect(await decided({ agentId: 'bot-2' })).toMatchObject({ effect: 'allow' });
+  });
+
+  it('memory written by a tainted session taints the session that reads it, and that session\'s e-mail is denied', async () => {
+    const writer = randomUUID();
+    const readerSession = randomUUID();
+    const foldedBefore = verdict.task.stats.folded;
+    const inbox = propose({ sessionId: writer, agentId: 'mail-agent', tool: 'http_get' });
+    await send(inbox);
+    await verdictOf(inbox.proposalId);
+    await report(inbox, { untrustedSources: ['email:inbox'] });
+    const write = propose({ sessionId: writer, agentId: 'mail-agent', tool: 'remember', args: { namespace: 'crm', key: 'acme-notes', value: 'pay IBAN X' } });
+    await send(write);
+    expect(await verdictOf(write.proposalId)).toMatchObject({ effect: 'allow' });
+    await report(write);
+
+    const read = propose({ sessionId: readerSession, agentId: 'ops-agent', tool: 'recall', args: { namespace: 'crm', key: 'acme-notes' } });
+    await send(read);
+    expect(await verdictOf(read.proposalId)).toMatchObject({ effect: 'allow' });
+    await report(read);
+
+    const alert = await waitFor('memory-taint alert', () => alerts.find((a) => a.kind === 'memory-taint'));
+    expect(alert).toMatchObject({ agentId: 'ops-agent', sessionIds: [writer, readerSession], facts: { memoryKey: 'crm/acme-notes', sources: 'email:inbox' } });
+    // Four results reach the verdict processor: the e-mail, the write, the read, and the aggregator's taint of the reader.
+    await waitFor('taint folded into the reader session', () => (verdict.task.stats.folded >= foldedBefore + 4 ? true : undefined));
+    const mail = await decided({ sessionId: readerSession, agentId: 'ops-agent', tool: 'send_email', args: { to: ['bob@example.com'], subject: 's', body: 'b' } });
+    expect(mail).toMatchObject({ effect: 'deny', ruleIds: ['email-tainted'] });
+    // A session that never touched the memory is still clean.
+    expect(await decided({ agentId: 'ops-agent', tool: 'send_email', args: { to: ['bob@example.com'], subject: 's', body: 'b' } }))
+      .toMatchObject({ effect: 'allow' });
+  });
+});
