@@ -74,7 +74,7 @@ fetch_kafka() {
 build_registry() {
   local dest="$ARBITER_CACHE/apicurio-registry-$APICURIO_VERSION" want; want="$(recipe_hash "$here/registry")"
   [ -f "$dest/recipe" ] && [ "$(cat "$dest/recipe")" = "$want" ] && [ -f "$dest/apicurio-registry-local-1-runner.jar" ] && return 0
-  log "building Apicurio Registry $APICURIO_VERSION from Maven Central artifacts (first time only, ~1-3 min)"
+  log "building Apicurio Registry $APICURIO_VERSION from Maven Central artifacts (first time only: ~280 MB of artifacts, minutes)"
   local build="$ARBITER_CACHE/apicurio-build-$APICURIO_VERSION"
   rm -rf "$build"; mkdir -p "$build"; cp -r "$here/registry/." "$build/"
   (cd "$build" && "${MVN[@]}" package -DskipTests -Dapicurio.version="$APICURIO_VERSION") >> "$ARBITER_CACHE/logs/maven-registry.log" 2>&1 \
