@@ -21,7 +21,7 @@ import type { Verdict } from '../../schemas/generated/Verdict.ts';
 import { noVerdict } from './no-verdict.ts';
 import { clientSettings, type ArbiterClientOptions, type ClientSettings } from './options.ts';
 import { resultOf } from './result.ts';
-import { TopicTail } from './topic-tail.ts';
+import { TopicTail, type TopicTailOptions } from './topic-tail.ts';
 import type { AgentVerdict, ProposeOptions, ReportedResult, SessionIdentity, ToolCall } from './types.ts';
 import { fromVerdict, withApproval } from './verdict-outcome.ts';
 
@@ -107,11 +107,42 @@ export class ArbiterClient {
   }
 
   async #startTails(transport: KafkaTransport): Promise<void> {
-    const [verdicts, approvals] = await Promise.all([
-      TopicTail.start({ transport, topic: this.#replyTopic, groupPrefix: 'arbiter-sdk-replies', from: 'now', onRecord: (r) => this.#onReply(r) }),
-      TopicTail.start({ transport, topic: this.#topics.approvals.topic, groupPrefix: 'arbiter-sdk-approvals', from: 'now', onRecord: (r) => this.#onApproval(r) }),
-    ]);
-    this.#tails = [verdicts, approvals];
+    const replies = (from: TopicTailOptions['from']) => TopicTail.start({ transport, topic: this.#replyTopic, groupPrefix: 'arbiter-sdk-replies', from, onRecord: (r) => this.#onReply(r) });
+    const approvals = (from: TopicTailOptions['from']) => TopicTail.start({ transport, topic: this.#topics.approvals.topic, groupPrefix: 'arbiter-sdk-approvals', from, onRecord: (r) => this.#onApproval(r) });
+    this.#tails = await Promise.all([replies('now'), approvals('now')]);
+    this.#supervise(0, replies);
+    this.#supervise(1, approvals);
+  }
+
+  /**
+   * A tail whose consumer stopped (e.g. the broker was down longer than the client retries) is replaced, with
+   * backoff, from where it stopped. Meanwhile propose() fails closed at its deadline, as it would without replies.
+   */
+  #supervise(slot: number, start: (from: TopicTailOptions['from']) => Promise<TopicTail>): void {
+    const watch = async (): Promise<void> => {
+      for (;;) {
+        const tail = this.#tails[slot] as TopicTail;
+        await tail.running.catch(() => undefined);
+        if (this.#closed) return;
+        await tail.close();
+        for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
+          await sleep(delay);
+          if (this.#closed) return;
+          try {
+            const next = await start(tail.resumePoint());
+            if (this.#closed) {
+              await next.close();
+              return;
+            }
+            this.#tails[slot] = next;
+            break;
+          } catch {
+            // broker still unreachable: try again after the backoff
+          }
+        }
+      }
+    };
+    void watch();
   }
 
   async #onReply(r: InRecord): Promise<void> {

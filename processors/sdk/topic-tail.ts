@@ -15,7 +15,8 @@ export interface TopicTailOptions {
   readonly topic: string;
   /** Prefix of the throwaway group id (a random suffix is added). */
   readonly groupPrefix: string;
-  readonly from: 'now' | 'beginning';
+  /** 'now', 'beginning', or per-partition offsets to resume from (resumePoint() of a tail that stopped). */
+  readonly from: 'now' | 'beginning' | ReadonlyMap<number, bigint>;
   /** Called in offset order per partition. A throw is logged by the caller's handler, never stops the tail. */
   readonly onRecord: (record: InRecord) => void | Promise<void>;
   readonly onError?: (error: unknown, record: InRecord) => void;
@@ -57,7 +58,8 @@ export class TopicTail {
     try {
       for (const p of await admin.fetchOffsets(this.#o.topic)) {
         this.#high.set(p.partition, BigInt(p.high));
-        this.#from.set(p.partition, this.#o.from === 'now' ? BigInt(p.high) : 0n);
+        const from = this.#o.from;
+        this.#from.set(p.partition, from === 'now' ? BigInt(p.high) : from === 'beginning' ? 0n : (from.get(p.partition) ?? BigInt(p.high)));
       }
     } finally {
       await admin.close();
@@ -73,7 +75,7 @@ export class TopicTail {
         assigned();
       },
     });
-    this.#running = this.#consumer.run(async (batch) => {
+    const running = this.#consumer.run(async (batch) => {
       const from = this.#from.get(batch.partition) ?? 0n;
       for (const r of batch.records) {
         const offset = BigInt(r.offset);
@@ -87,6 +89,8 @@ export class TopicTail {
         }
       }
     });
+    running.catch(() => undefined); // observed through `running` by whoever supervises the tail
+    this.#running = running;
     const timeoutMs = this.#o.assignTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
@@ -99,6 +103,16 @@ export class TopicTail {
       await this.close();
       throw new Error(`topic ${this.#o.topic}: no partition assignment within ${timeoutMs} ms (${outcome})`);
     }
+  }
+
+  /** Where a replacement tail should start so that nothing after this one's start is skipped or repeated. */
+  resumePoint(): Map<number, bigint> {
+    const at = new Map<number, bigint>();
+    for (const [p, from] of this.#from) {
+      const seen = this.#seen.get(p);
+      at.set(p, seen !== undefined && seen + 1n > from ? seen + 1n : from);
+    }
+    return at;
   }
 
   /** True once every partition's records present at start were read (or the tail was idle for idleMs). */
