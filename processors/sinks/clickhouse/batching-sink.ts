@@ -79,6 +79,8 @@ interface Pending {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
+  /** When its batch was accepted: the linger clock of the oldest buffered entry. */
+  readonly at: number;
 }
 
 interface Waiter {
@@ -92,7 +94,6 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
   let head = 0; // index of the oldest unflushed entry in buffer
   let accepted = 0; // entries ever accepted
   let durable = 0; // entries inserted and committed
-  let oldestAt = 0;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   let failed: unknown;
@@ -100,6 +101,7 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
   const stats = { rowsInserted: 0, batchesInserted: 0, insertRetries: 0, decodeErrors: 0, maxInsertMs: 0 };
 
   const bufferedCount = (): number => buffer.length - head;
+  const oldestAt = (): number => buffer[head]?.at ?? Date.now();
 
   function settleWaiters(): void {
     while (waiters.length > 0 && (waiters[0]?.upTo ?? Infinity) <= durable) waiters.shift()?.resolve();
@@ -151,7 +153,6 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
       buffer.splice(0, head);
       head = 0;
     }
-    oldestAt = Date.now();
     settleWaiters();
   }
 
@@ -164,7 +165,7 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
   function due(force: boolean): boolean {
     const n = bufferedCount();
     if (n === 0) return false;
-    return force || n >= o.minBatchRows || Date.now() - oldestAt >= o.lingerMs;
+    return force || n >= o.minBatchRows || Date.now() - oldestAt() >= o.lingerMs;
   }
 
   function schedule(force = false): Promise<void> {
@@ -188,7 +189,7 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
 
   function armTimer(): void {
     if (timer || failed || bufferedCount() === 0) return;
-    const wait = Math.max(0, o.lingerMs - (Date.now() - oldestAt));
+    const wait = Math.max(0, o.lingerMs - (Date.now() - oldestAt()));
     timer = setTimeout(() => {
       timer = undefined;
       void schedule();
@@ -198,7 +199,7 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
   return {
     async accept(batch) {
       if (failed) throw failed;
-      if (bufferedCount() === 0) oldestAt = Date.now();
+      const at = Date.now();
       for (const rec of batch.records) {
         let line: string | null = null;
         try {
@@ -209,7 +210,7 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
           const err = e instanceof ArbiterError ? e : new ArbiterError('ARB_CH_DECODE_FAILED', (e as Error).message, { topic: rec.topic, partition: rec.partition, offset: rec.offset });
           deps.onDecodeError(err, rec.value);
         }
-        buffer.push({ line, topic: rec.topic, partition: rec.partition, offset: rec.offset });
+        buffer.push({ line, topic: rec.topic, partition: rec.partition, offset: rec.offset, at });
         accepted++;
       }
       void schedule();

@@ -62,6 +62,24 @@ describe('batching sink', () => {
     expect(h.commits).toEqual([[{ topic: 'arbiter.decisions', partition: 1, offset: '103' }]]);
   });
 
+  it('times the linger from each row\'s arrival, so rows that arrived during an insert do not wait a full linger after it', async () => {
+    const starts: number[] = [];
+    const t0 = Date.now();
+    const sink = createBatchingSink<string>({
+      table: 't', decode: (r) => String(r.value), encode: (s) => s, onDecodeError: () => undefined, commit: async () => undefined,
+      insert: async () => {
+        starts.push(Date.now() - t0);
+        await new Promise((r) => setTimeout(r, 300));
+      },
+    }, opts({ minBatchRows: 10, lingerMs: 200 }));
+    await sink.accept(batch(0, 100, 10)); // full batch: inserted at once, takes 300 ms
+    await sink.accept(batch(0, 110, 3)); // arrives at ~0 ms: due at ~200 ms, i.e. right after the first insert
+    await new Promise((r) => setTimeout(r, 700));
+    expect(starts).toHaveLength(2);
+    expect(starts[1]).toBeLessThan(450); // a linger counted from the end of the first insert would start it at ~500 ms
+    await sink.close();
+  });
+
   it('commits each partition at the offset after its last inserted record, only after the insert succeeded', async () => {
     const h = harness(opts({ minBatchRows: 1000, maxBatchRows: 1000 }), 2);
     await h.sink.accept(batch(0, 5, 4));
