@@ -77,50 +77,24 @@ format_storage() {
     >> "$(log_file kafka)" 2>&1 || die ERR_LOCAL_KAFKA_FORMAT "storage format failed; see $(log_file kafka)"
 }
 
-start() {
-  local pid
-  if pid="$(running_pid kafka)"; then
-    wait_until 120 "broker ready" kafka_answers || die ERR_LOCAL_KAFKA_NOT_READY "pid $pid runs but no broker answers on localhost:$KAFKA_PORT; see $(log_file kafka)"
-    log "reusing broker pid $pid on localhost:$KAFKA_PORT (Apache Kafka $KAFKA_VERSION)"; return 0
-  fi
-  if port_open "$KAFKA_PORT"; then
-    kafka_answers || die ERR_LOCAL_PORT_BUSY "port $KAFKA_PORT is taken by something that is not a Kafka broker; set KAFKA_PORT"
-    log "reusing the Kafka broker already answering on localhost:$KAFKA_PORT (not started here; stop will not touch it)"; return 0
-  fi
+# The release of the running broker as it logged it at start, else the one deploy/local runs.
+server_describe() {
+  local version=""
+  [ -f "$(log_file kafka)" ] && version="$(grep -o 'Kafka version: [^ ]*' "$(log_file kafka)" | tail -1 | sed 's/Kafka version: //')"
+  echo "Apache Kafka ${version:-$KAFKA_VERSION} (KRaft)"
+}
+server_answers() { kafka_answers; }
+
+server_prepare() {
   port_open "$KAFKA_CONTROLLER_PORT" && die ERR_LOCAL_PORT_BUSY "controller port $KAFKA_CONTROLLER_PORT is taken; set KAFKA_CONTROLLER_PORT"
   ls "$KAFKA_LIBS"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null 2>&1 || die ERR_LOCAL_KAFKA_MISSING "no Kafka jars in $KAFKA_LIBS; run deploy/local/prereqs.sh"
-  [ "$(java_major)" -ge 17 ] 2>/dev/null || die ERR_LOCAL_JAVA "Kafka $KAFKA_VERSION needs Java 17+; found '$(java -version 2>&1 | head -1)'"
   write_config
   format_storage
-  log "starting Apache Kafka $KAFKA_VERSION (KRaft) on localhost:$KAFKA_PORT, log $(log_file kafka)"
-  # setsid: the broker gets its own process group, so the caller's Ctrl-C or exit does not take it down.
-  setsid java -Xms128m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$KAFKA_HOME_RUN/log4j2.properties" -cp "$(classpath)" \
-    kafka.Kafka "$KAFKA_HOME_RUN/server.properties" >> "$(log_file kafka)" 2>&1 < /dev/null &
-  echo $! > "$(pid_file kafka)"
-  pid=$!
-  if ! wait_until 120 "broker ready" kafka_answers; then
-    kill -0 "$pid" 2>/dev/null || { rm -f "$(pid_file kafka)"; die ERR_LOCAL_KAFKA_START "broker exited during start; last log lines: $(tail -5 "$(log_file kafka)")"; }
-    die ERR_LOCAL_KAFKA_NOT_READY "broker pid $pid did not answer on localhost:$KAFKA_PORT within 120s; see $(log_file kafka)"
-  fi
-  local version
-  version="$(grep -o 'Kafka version: [^ ]*' "$(log_file kafka)" | tail -1 | sed 's/Kafka version: //')"
-  log "ready: Apache Kafka ${version:-$KAFKA_VERSION} (KRaft) pid $pid on localhost:$KAFKA_PORT"
+  SERVER_CMD=(java -Xms128m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
+    -Dlog4j2.configurationFile="$KAFKA_HOME_RUN/log4j2.properties" -cp "$(classpath)"
+    kafka.Kafka "$KAFKA_HOME_RUN/server.properties")
 }
 
-status() {
-  local pid
-  if pid="$(running_pid kafka)"; then
-    kafka_answers && { echo "kafka: running pid $pid, Apache Kafka $KAFKA_VERSION on localhost:$KAFKA_PORT"; return 0; }
-    echo "kafka: pid $pid alive but not answering on localhost:$KAFKA_PORT"; return 1
-  fi
-  kafka_answers && { echo "kafka: a broker not started from $ARBITER_RUN_DIR answers on localhost:$KAFKA_PORT"; return 0; }
-  echo "kafka: stopped"; return 3
-}
-
-case "${1:-}" in
-  start) start ;;
-  stop) stop_server kafka ;;
-  status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
-esac
+SERVER=kafka SERVER_KIND="Kafka broker" SERVER_PORT="$KAFKA_PORT" SERVER_PORT_VAR=KAFKA_PORT
+SERVER_WHERE="localhost:$KAFKA_PORT" SERVER_CODE=ERR_LOCAL_KAFKA
+server_main "$@"

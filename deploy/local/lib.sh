@@ -76,3 +76,55 @@ stack_env_unset() {
   grep -v "^$key=" "$f" > "$tmp" || true
   mv "$tmp" "$f"
 }
+
+# The lifecycle every server script shares. Before calling server_main, a script sets
+#   SERVER        its name (pid file, log file, messages)        SERVER_KIND   what answers ("Kafka broker")
+#   SERVER_PORT   the port it listens on                           SERVER_PORT_VAR  the env variable that sets it
+#   SERVER_WHERE  the endpoint, for messages                       SERVER_CODE   error code prefix (ERR_LOCAL_KAFKA)
+# and defines: server_answers (a real protocol check, not an open port), server_describe (its release, for
+# messages), server_prepare (checks and config files before a start; sets SERVER_CMD, the command to run).
+server_start() {
+  local pid
+  if pid="$(running_pid "$SERVER")"; then
+    wait_until 120 "$SERVER ready" server_answers || die "${SERVER_CODE}_NOT_READY" "pid $pid runs but no $SERVER_KIND answers at $SERVER_WHERE; see $(log_file "$SERVER")"
+    log "reusing $SERVER pid $pid at $SERVER_WHERE ($(server_describe))"; return 0
+  fi
+  if port_open "$SERVER_PORT"; then
+    server_answers || die ERR_LOCAL_PORT_BUSY "port $SERVER_PORT is taken by something that is not a $SERVER_KIND; set $SERVER_PORT_VAR"
+    log "reusing the $SERVER_KIND already answering at $SERVER_WHERE (not started here; stop will not touch it)"; return 0
+  fi
+  [ "$(java_major)" -ge 17 ] 2>/dev/null || die ERR_LOCAL_JAVA "$SERVER needs Java 17+; found '$(java -version 2>&1 | head -1)'"
+  mkdir -p "$ARBITER_RUN_DIR/logs"
+  SERVER_CMD=()
+  server_prepare
+  log "starting $(server_describe) at $SERVER_WHERE, log $(log_file "$SERVER")"
+  # setsid: the server gets its own process group, so the caller's Ctrl-C or exit does not take it down.
+  setsid "${SERVER_CMD[@]}" >> "$(log_file "$SERVER")" 2>&1 < /dev/null &
+  pid=$!
+  echo "$pid" > "$(pid_file "$SERVER")"
+  if ! wait_until 120 "$SERVER ready" server_answers; then
+    kill -0 "$pid" 2>/dev/null || { rm -f "$(pid_file "$SERVER")"; die "${SERVER_CODE}_START" "$SERVER exited during start; last log lines: $(tail -5 "$(log_file "$SERVER")")"; }
+    die "${SERVER_CODE}_NOT_READY" "$SERVER pid $pid did not answer at $SERVER_WHERE within 120s; see $(log_file "$SERVER")"
+  fi
+  log "ready: $(server_describe) pid $pid at $SERVER_WHERE"
+}
+
+# Exit status: 0 answering (started here or not), 1 started here but not answering, 3 stopped.
+server_status() {
+  local pid
+  if pid="$(running_pid "$SERVER")"; then
+    server_answers && { echo "$SERVER: running pid $pid, $(server_describe) at $SERVER_WHERE"; return 0; }
+    echo "$SERVER: pid $pid alive but not answering at $SERVER_WHERE"; return 1
+  fi
+  server_answers && { echo "$SERVER: a $SERVER_KIND not started from $ARBITER_RUN_DIR answers at $SERVER_WHERE"; return 0; }
+  echo "$SERVER: stopped"; return 3
+}
+
+server_main() {
+  case "${1:-}" in
+    start) server_start ;;
+    stop) stop_server "$SERVER" ;;
+    status) server_status ;;
+    *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  esac
+}

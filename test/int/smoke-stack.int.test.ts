@@ -48,7 +48,7 @@ describe('deploy/local/kafka.sh', () => {
 
     const second = await script('kafka.sh', 'start', env);
     expect(second.code).toBe(0);
-    expect(second.output).toContain(`reusing broker pid ${pid}`);
+    expect(second.output).toContain(`reusing kafka pid ${pid}`);
     expect((await script('kafka.sh', 'status', env)).output).toContain(`running pid ${pid}`);
 
     expect((await script('kafka.sh', 'stop', env)).code).toBe(0);
