@@ -7,7 +7,6 @@
 import type { TopicSerde } from '../runtime/serde/topic-serde.ts';
 import type { TopicMap } from '../runtime/topics.ts';
 import type { KafkaTransport, TransportProducer } from '../runtime/transport/transport.ts';
-import type { TopicTail } from '../sdk/topic-tail.ts';
 import type { ApprovalLedger, LedgerEntry } from './ledger.ts';
 import { expiryFor } from './resolutions.ts';
 import { tailLedger, writeResolution } from './topic-ledger.ts';
@@ -29,6 +28,8 @@ export interface RunningApprovals {
   /** Pending requests, oldest first. */
   pending(): LedgerEntry[];
   readonly stats: { expired: number; refused: number; failures: number };
+  /** Settles when the approvals consumer stops; rejects when it failed (bin/approvals.ts then exits for a restart). */
+  readonly stopped: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -69,12 +70,12 @@ export async function startApprovalsService(o: ApprovalsServiceOptions): Promise
     ticking = ticking.then(tick);
   }, o.tickMs ?? 200);
   return {
-    ledger, stats,
+    ledger, stats, stopped: tail.running,
     pending: () => ledger.pending(),
     async close() {
       clearInterval(timer);
       await ticking;
-      await (tail as TopicTail).close();
+      await tail.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the approvals service (processors/approvals/service.ts). Settings: processors/approvals/config.ts.
-// Logs one JSON line per event; SIGTERM/SIGINT stop it cleanly.
+// Logs one JSON line per event; SIGTERM/SIGINT stop it cleanly. Exits non-zero when its consumer fails (e.g. the
+// broker stayed away), so a supervisor restarts it; the ledger is rebuilt from the approvals topic on start.
 import { approvalsConfigFromEnv } from '../approvals/config.ts';
 import { connectApprovals } from '../approvals/connect.ts';
 import { startApprovalsService } from '../approvals/service.ts';
@@ -25,3 +26,8 @@ const stop = async (signal: string): Promise<void> => {
 };
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));
+
+service.stopped.then(
+  () => { if (!stopping) { log('consumer-stopped', {}); process.exit(1); } },
+  (error: unknown) => { log('consumer-failed', { error: String(error) }); process.exit(1); },
+);
