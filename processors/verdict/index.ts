@@ -72,6 +72,13 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
   });
   const loop = new StreamLoop(transport, {
     groupId: config.groupId, topics: task.inputTopics(), maxWaitMs: 20, groupCommit: config.groupCommit !== false,
+    onCommit: (c) => {
+      const m = task.metrics;
+      m.commitSeconds.observe({ step: 'send' }, c.sendMs / 1000);
+      m.commitSeconds.observe({ step: 'offsets' }, c.offsetsMs / 1000);
+      m.commitSeconds.observe({ step: 'commit' }, c.commitMs / 1000);
+      m.commitRecords.inc(undefined, c.inputRecords);
+    },
     ...(config.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: config.sessionTimeoutMs } : {}),
     ...(config.exactlyOnce ? { transactionalId: `${config.groupId}-${config.instanceId}` } : {}),
   }, task);

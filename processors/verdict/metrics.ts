@@ -20,6 +20,9 @@ export interface VerdictMetrics {
   readonly restoreSkipped: Counter;
   /** Sessions held in memory, all assigned partitions. */
   readonly sessions: Gauge;
+  /** Commits (one transaction each when exactly once): time per step (send, offsets, commit) and input records. */
+  readonly commitSeconds: Histogram;
+  readonly commitRecords: Counter;
 }
 
 export function verdictMetrics(registry: MetricsRegistry = new MetricsRegistry()): VerdictMetrics {
@@ -34,5 +37,7 @@ export function verdictMetrics(registry: MetricsRegistry = new MetricsRegistry()
     restoredSessions: registry.counter('arbiter_verdict_restored_sessions_total', 'Sessions restored from the changelog.'),
     restoreSkipped: registry.counter('arbiter_verdict_restore_skipped_total', 'Changelog entries that could not be read during restore (the session starts empty).'),
     sessions: registry.gauge('arbiter_verdict_sessions', 'Sessions held in memory for the assigned partitions.'),
+    commitSeconds: registry.histogram('arbiter_verdict_commit_seconds', 'Time of each step of a commit (transaction send, offsets, commit).', ['step']),
+    commitRecords: registry.counter('arbiter_verdict_commit_records_total', 'Input records made durable by commits.'),
   };
 }

@@ -43,6 +43,18 @@ export interface StreamOptions {
   readonly groupCommit?: boolean;
   /** Group commit: commit once this many input records are pending (default 4096). */
   readonly maxGroupRecords?: number;
+  /** Told about every successful commit (metrics: where the time of a commit goes). */
+  readonly onCommit?: (commit: CommitTiming) => void;
+}
+
+/** One commit: its size and the time of each step, ms (exactly-once: transaction send, offsets, commit). */
+export interface CommitTiming {
+  readonly inputRecords: number;
+  readonly outputs: number;
+  readonly offsets: number;
+  readonly sendMs: number;
+  readonly offsetsMs: number;
+  readonly commitMs: number;
 }
 
 export type DeliveryMode = 'exactly-once' | 'at-least-once';
@@ -142,7 +154,7 @@ export class StreamLoop {
     if (batch === undefined || next === undefined) return;
     try {
       const outputs = await this.#task.process(batch);
-      await this.#deliver([...outputs, ...(this.#task.beforeCommit?.() ?? [])], [next]);
+      await this.#deliver([...outputs, ...(this.#task.beforeCommit?.() ?? [])], [next], batch.records.length);
     } catch (error) {
       this.#task.aborted();
       throw error;
@@ -190,10 +202,11 @@ export class StreamLoop {
     if (this.#offsets.size === 0) return;
     const outputs = [...this.#pending, ...(this.#task.beforeCommit?.() ?? [])];
     const offsets = [...this.#offsets.values()];
+    const inputRecords = this.#pendingRecords;
     this.#pending = [];
     this.#offsets.clear();
     this.#pendingRecords = 0;
-    const flushing = this.#deliver(outputs, offsets).then(
+    const flushing = this.#deliver(outputs, offsets, inputRecords).then(
       () => this.#task.committed(),
       (error: unknown) => {
         this.#task.aborted();
@@ -206,13 +219,18 @@ export class StreamLoop {
     await flushing;
   }
 
-  async #deliver(outputs: readonly OutRecord[], offsets: readonly TopicPartitionOffset[]): Promise<void> {
+  async #deliver(outputs: readonly OutRecord[], offsets: readonly TopicPartitionOffset[], inputRecords: number): Promise<void> {
     const producer = this.#producer as TransportProducer;
+    const t0 = performance.now();
+    let t1: number;
+    let t2: number;
     if (this.mode === 'exactly-once' && producer.transaction) {
       const txn = await producer.transaction();
       try {
         if (outputs.length > 0) await txn.send(outputs);
+        t1 = performance.now();
         await txn.sendOffsets(this.#options.groupId, offsets);
+        t2 = performance.now();
         await txn.commit();
       } catch (error) {
         await txn.abort().catch(() => undefined);
@@ -220,8 +238,13 @@ export class StreamLoop {
       }
     } else {
       if (outputs.length > 0) await producer.send(outputs);
+      t1 = performance.now();
       await (this.#consumer as TransportConsumer).commit(offsets);
+      t2 = performance.now();
     }
+    this.#options.onCommit?.({
+      inputRecords, outputs: outputs.length, offsets: offsets.length, sendMs: t1 - t0, offsetsMs: t2 - t1, commitMs: performance.now() - t2,
+    });
   }
 
   async close(): Promise<void> {

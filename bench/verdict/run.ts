@@ -1,0 +1,266 @@
+// Verdict processor benchmark: the verdict round trip against the no-op echo baseline, same run, same broker,
+// same Kafka client (ARBITER_KAFKA_CLIENT or --client; default platformatic).
+//   node bench/verdict/run.ts [--rounds 3] [--quick] [--client platformatic]
+// Per round, each service in its own process, echo first then verdict:
+//  - echo: bench/kafka-clients echo service in transactional mode (replies + offsets in one transaction per batch:
+//    the same exactly-once work as the verdict processor, minus decode/decide/chain/encode and the changelog);
+//  - verdict: processors/bin/verdict.ts as deployed (exactly-once), real policy (test/unit/verdict/fixtures.ts),
+//    1,000 sessions; requests are Avro ToolCallProposals, replies Verdicts (matched by the proposal-id header).
+// Figures: round trip p50/p99 at 1 and at 64 in flight (closed loop), service CPU per reply (from /proc), and the
+// highest offered rate with p99 <= 25 ms (open loop, stepped, bounded time per step). The table gives medians
+// over rounds and the verdict/echo ratios against the targets (p50 <= 1.15x, p99 <= 1.25x, >= 5,000/s sustained).
+// Replies are read with read_committed, as an agent must (an aborted verdict must never be acted on), so a round
+// trip includes the transaction commit. Where the verdict's time goes: the processor's commit metrics
+// (arbiter_verdict_commit_*, scraped from its /metrics) give commits, input records per commit and ms per step.
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { localRegistryUrl, createRegistryClient } from '../../processors/runtime/serde/registry.ts';
+import { proposalToWire } from '../../processors/runtime/serde/records.ts';
+import { TopicSerde } from '../../processors/runtime/serde/topic-serde.ts';
+import { defineTopics, ensureArbiterTopics } from '../../processors/runtime/topics.ts';
+import { createTransport, parseKafkaClient, type KafkaTransport, type OutRecord } from '../../processors/runtime/transport/index.ts';
+import { correlationHeaders, HEADER_PROPOSAL_ID } from '../../processors/verdict/correlation.ts';
+import { activationOf } from '../../processors/verdict/policy-engine.ts';
+import { generateSigningKeys, signBundle } from '../../processors/policy/index.ts';
+import type { ToolCallProposal } from '../../processors/core/types.ts';
+import { startVerdictChild } from '../../test/int/helpers/processes.ts';
+import { POLICY } from '../../test/unit/verdict/fixtures.ts';
+import { Requester, type PhaseResult, type RequesterOptions } from '../kafka-clients/load-generator.ts';
+import { localBrokers } from '../kafka-clients/local-brokers.ts';
+import { median } from '../kafka-clients/latency-stats.ts';
+import { withTimeout } from '../kafka-clients/with-timeout.ts';
+import type { KafkaTransport as Transport } from '../../processors/runtime/transport/index.ts';
+
+const { values: args } = parseArgs({
+  options: { rounds: { type: 'string', default: '1' }, quick: { type: 'boolean', default: false }, client: { type: 'string' } },
+});
+const ROUNDS = Math.max(1, Number(args.rounds));
+const CLIENT = parseKafkaClient(args.client ?? process.env['ARBITER_KAFKA_CLIENT']);
+const P99_BUDGET_MS = 25;
+const PARTITIONS = 4;
+const SESSIONS = 1_000;
+const PAYLOAD_BYTES = 512;
+const WARMUP_MS = args.quick ? 500 : 1_000;
+const MEASURE_MS = args.quick ? 2_000 : 5_000;
+const STEP_MEASURE_MS = args.quick ? 2_000 : 4_000;
+const RATES = [500, 1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_000, 8_000, 10_000, 12_000];
+const run = randomUUID().slice(0, 8);
+const brokers = localBrokers();
+const log = (message: string) => process.stderr.write(`[bench:verdict] ${message}\n`);
+
+/** CPU time (user + system) of a process so far, µs, from /proc (Linux). */
+function cpuMicrosOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100;
+}
+
+/** The same transport, every consumer read_committed (the requester's reply consumer). */
+function readCommitted(t: Transport): Transport {
+  return { name: t.name, supportsTransactions: t.supportsTransactions, admin: () => t.admin(), producer: (o) => t.producer(o),
+    consumer: (o) => t.consumer({ ...o, readCommitted: true }) };
+}
+
+/** Sums of the verdict processor's commit metrics (Prometheus text from its /metrics). */
+interface CommitTotals {
+  readonly commits: number;
+  readonly records: number;
+  readonly seconds: Readonly<Record<'send' | 'offsets' | 'commit', number>>;
+}
+
+async function commitTotals(port: number): Promise<CommitTotals> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+  const sum = (step: string) => value(new RegExp(`^arbiter_verdict_commit_seconds_sum\\{step="${step}"\\} (\\S+)$`, 'm'));
+  return {
+    commits: value(/^arbiter_verdict_commit_seconds_count\{step="commit"\} (\S+)$/m),
+    records: value(/^arbiter_verdict_commit_records_total (\S+)$/m),
+    seconds: { send: sum('send'), offsets: sum('offsets'), commit: sum('commit') },
+  };
+}
+
+/** Commit breakdown between two scrapes: commits/s, input records per commit, mean ms per step. */
+function commitBreakdown(a: CommitTotals, b: CommitTotals, ms: number): string {
+  const n = Math.max(1, b.commits - a.commits);
+  const per = (k: 'send' | 'offsets' | 'commit') => (((b.seconds[k] - a.seconds[k]) * 1000) / n).toFixed(1);
+  return `${((b.commits - a.commits) / (ms / 1000)).toFixed(0)} commits/s, ${((b.records - a.records) / n).toFixed(1)} input records/commit, ms per commit: send ${per('send')} / offsets ${per('offsets')} / commit ${per('commit')}`;
+}
+
+interface Measured {
+  readonly one: PhaseResult;
+  readonly many: PhaseResult;
+  readonly cpuMicrosPerReply: number;
+  readonly steps: PhaseResult[];
+  readonly maxSustained: number | undefined;
+  /** Verdict only: the commit breakdown at 64 in flight. */
+  readonly commits?: string;
+}
+
+const keepsUp = (r: PhaseResult) => !r.overloaded && r.lost === 0 && r.achievedPerSec >= 0.95 * r.offeredPerSec;
+const sustained = (r: PhaseResult) => keepsUp(r) && r.latency.p99 <= P99_BUDGET_MS;
+
+async function measure(name: string, requester: Requester, pid: number, replied: () => Promise<number>, metricsPort?: number): Promise<Measured> {
+  const one = await requester.closedLoop(1, WARMUP_MS, MEASURE_MS);
+  log(`${name}: 1 in flight p50 ${one.latency.p50.toFixed(2)} ms p99 ${one.latency.p99.toFixed(2)} ms`);
+  const [cpu0, n0] = [cpuMicrosOf(pid), await replied()];
+  const before = metricsPort === undefined ? undefined : await commitTotals(metricsPort);
+  const startedAt = performance.now();
+  const many = await requester.closedLoop(64, WARMUP_MS, MEASURE_MS);
+  const commits = before === undefined || metricsPort === undefined ? undefined
+    : commitBreakdown(before, await commitTotals(metricsPort), performance.now() - startedAt);
+  const cpuMicrosPerReply = (cpuMicrosOf(pid) - cpu0) / Math.max(1, (await replied()) - n0);
+  log(`${name}: 64 in flight p50 ${many.latency.p50.toFixed(2)} ms p99 ${many.latency.p99.toFixed(2)} ms, ${many.achievedPerSec.toFixed(0)}/s, ${cpuMicrosPerReply.toFixed(0)} µs service CPU/reply${commits ? `; ${commits}` : ''}`);
+  const steps: PhaseResult[] = [];
+  let behind = 0;
+  for (const rate of RATES) {
+    const step = await requester.openLoop(rate, WARMUP_MS, STEP_MEASURE_MS);
+    steps.push(step);
+    log(`${name}: ${rate}/s offered -> ${step.achievedPerSec.toFixed(0)}/s, p50 ${step.latency.p50.toFixed(2)} p99 ${step.latency.p99.toFixed(2)} ms, lost ${step.lost}, generator lag p99 ${step.scheduleLagP99Ms.toFixed(1)} ms${step.overloaded ? ', overloaded' : ''}`);
+    behind = sustained(step) ? 0 : behind + 1;
+    if (behind >= 2) break;
+  }
+  const ok = steps.filter(sustained).map((s) => s.offeredPerSec);
+  return { one, many, cpuMicrosPerReply, steps, maxSustained: ok.length > 0 ? Math.max(...ok) : undefined, ...(commits ? { commits } : {}) };
+}
+
+async function echoRound(transport: KafkaTransport, round: number): Promise<Measured> {
+  const request = `bench.vreq.${run}.r${round}`;
+  const reply = `bench.vreply.${run}.r${round}`;
+  const admin = await transport.admin();
+  await admin.ensureTopics([
+    { topic: request, partitions: PARTITIONS, replicationFactor: 1, configs: { 'retention.ms': '3600000' } },
+    { topic: reply, partitions: PARTITIONS, replicationFactor: 1, configs: { 'retention.ms': '3600000' } },
+  ]);
+  await admin.close();
+  const group = `bench.vecho.${run}.r${round}`;
+  const child = fork(join(import.meta.dirname, '..', 'kafka-clients', 'echo-main.ts'),
+    ['--client', CLIENT, '--request-topic', request, '--partitions', String(PARTITIONS), '--group', group, '--transactional-id', group, '--max-wait-ms', '20'],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await withTimeout(new Promise<void>((resolve, reject) => {
+    child.on('message', (m: { type?: string }) => m.type === 'ready' && resolve());
+    child.on('exit', (code) => reject(new Error(`echo exited with ${code}`)));
+  }), 60_000, 'echo start');
+  const replied = () => withTimeout(new Promise<number>((resolve) => {
+    const on = (m: { type?: string; replied?: number }) => {
+      if (m.type !== 'cpu') return;
+      child.off('message', on);
+      resolve(m.replied ?? 0);
+    };
+    child.on('message', on);
+    child.send('cpu');
+  }), 10_000, 'echo cpu');
+  const options: RequesterOptions = {
+    requestTopic: request, replyTopic: reply, replyPartition: 0, groupId: `bench.vecho-req.${run}.r${round}`,
+    payloadBytes: PAYLOAD_BYTES, sessions: SESSIONS, maxWaitMs: 20,
+  };
+  const requester = await Requester.start(readCommitted(transport), options);
+  try {
+    return await measure('echo (txn)', requester, child.pid as number, replied);
+  } finally {
+    await requester.stop();
+    child.kill('SIGTERM');
+  }
+}
+
+async function verdictRound(transport: KafkaTransport, round: number): Promise<Measured> {
+  const prefix = `bench-verdict-${run}-r${round}`;
+  const metricsPort = 29_000 + Math.floor(Math.random() * 1_000);
+  const topics = defineTopics({ prefix, partitions: PARTITIONS, replicationFactor: 1 });
+  const admin = await transport.admin();
+  await ensureArbiterTopics(admin, topics);
+  await admin.close();
+  const serde = new TopicSerde(createRegistryClient(localRegistryUrl()), topics);
+  await serde.registerAll();
+  const keys = generateSigningKeys();
+  const signed = signBundle('bench', [{ path: 'bench.yaml', text: POLICY }], keys.privateKeyPem, 'k1');
+  const producer = await transport.producer({ idempotent: true });
+  await producer.send([{ topic: topics.policyBundles.topic, key: signed.name, value: serde.encode(topics.policyBundles, activationOf(signed, 'bench', Date.now())) }]);
+  await producer.close();
+  const child = startVerdictChild({
+    KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: localRegistryUrl(), ARBITER_KAFKA_CLIENT: CLIENT,
+    ARBITER_TOPIC_PREFIX: prefix, ARBITER_PARTITIONS: String(PARTITIONS), ARBITER_VERDICT_GROUP: `${prefix}-verdict`,
+    ARBITER_INSTANCE_ID: 'bench', ARBITER_BUNDLE_NAME: 'bench', ARBITER_TRUSTED_KEYS: JSON.stringify({ k1: keys.publicKeyPem }),
+    ARBITER_METRICS_PORT: String(metricsPort),
+  }, 'verdict processor');
+  await child.ready;
+  let replies = 0;
+  const idPrefix = `${run}-${round}-`;
+  const makeRequest = (seq: number): OutRecord => {
+    const now = Date.now();
+    const s = seq % SESSIONS;
+    const p: ToolCallProposal = {
+      proposalId: `${idPrefix}${seq}`, sessionId: `bench-s${s}`, agentId: 'agent', userId: 'u', tenantId: 'acme', agentRole: 'assistant',
+      environment: 'prod', intent: '', replyTopic: topics.verdicts.topic, replyPartition: 0, deadlineMs: now + 60_000, createdAtMs: now,
+      ...(seq % 4 === 1 ? { tool: 'send_email', args: { to: ['bob@example.com'], subject: 'hi', body: 'x'.repeat(200) } }
+        : { tool: 'http_get', args: { url: `https://site${s % 7}.example.com/page/${seq % 97}` } }),
+    };
+    return { topic: topics.proposals.topic, key: p.sessionId, value: serde.encode(topics.proposals, proposalToWire(p)),
+      headers: correlationHeaders(p.proposalId, { topic: p.replyTopic, partition: p.replyPartition }) };
+  };
+  const options: RequesterOptions = {
+    requestTopic: topics.proposals.topic, replyTopic: topics.verdicts.topic, replyPartition: 0, groupId: `${prefix}-requester`,
+    payloadBytes: 0, sessions: SESSIONS, maxWaitMs: 20, makeRequest,
+    requestIdOf: (r) => {
+      const id = r.headers[HEADER_PROPOSAL_ID]?.toString();
+      if (id === undefined || !id.startsWith(idPrefix)) return undefined;
+      replies++;
+      return id.slice(idPrefix.length);
+    },
+  };
+  const requester = await Requester.start(readCommitted(transport), options);
+  try {
+    return await measure('verdict', requester, child.child.pid as number, async () => replies, metricsPort);
+  } catch (error) {
+    log(child.tail());
+    throw error;
+  } finally {
+    await requester.stop();
+    await child.stop();
+  }
+}
+
+const transport = await createTransport(CLIENT, { brokers, clientId: 'bench-verdict' });
+const echo: Measured[] = [];
+const verdict: Measured[] = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  log(`round ${round}/${ROUNDS} (${CLIENT})`);
+  echo.push(await echoRound(transport, round));
+  verdict.push(await verdictRound(transport, round));
+}
+
+const med = (xs: Measured[], pick: (m: Measured) => number) => median(xs.map(pick));
+const row = (name: string, xs: Measured[]) =>
+  `| ${name} | ${med(xs, (m) => m.one.latency.p50).toFixed(2)} | ${med(xs, (m) => m.one.latency.p99).toFixed(2)} | ${med(xs, (m) => m.many.latency.p50).toFixed(2)} | ${med(xs, (m) => m.many.latency.p99).toFixed(2)} | ${med(xs, (m) => m.many.achievedPerSec).toFixed(0)} | ${med(xs, (m) => m.cpuMicrosPerReply).toFixed(0)} | ${xs.map((m) => (m.maxSustained === undefined ? 'none' : `${m.maxSustained}/s`)).join(', ')} |`;
+const ratio = (pick: (m: Measured) => number) => med(verdict, pick) / med(echo, pick);
+const r1p50 = ratio((m) => m.one.latency.p50);
+const r1p99 = ratio((m) => m.one.latency.p99);
+const r64p50 = ratio((m) => m.many.latency.p50);
+const r64p99 = ratio((m) => m.many.latency.p99);
+const bestVerdict = median(verdict.map((m) => m.maxSustained ?? 0));
+const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+const lines = [
+  `Client ${CLIENT}; broker ${brokers.join(',')}; ${PARTITIONS} partitions; ${ROUNDS} round(s), echo then verdict in each, medians over rounds.`,
+  `Closed loop ${WARMUP_MS} ms warm-up + ${MEASURE_MS} ms measured; open-loop steps (${RATES.join(', ')}/s) ${WARMUP_MS} + ${STEP_MEASURE_MS} ms each; sustained = no loss, >= 95% of offered, p99 <= ${P99_BUDGET_MS} ms; two failing steps in a row end the search.`,
+  '',
+  '| service | p50 @1 (ms) | p99 @1 (ms) | p50 @64 (ms) | p99 @64 (ms) | replies/s @64 | service CPU µs/reply @64 | max rate with p99 <= 25 ms (per round) |',
+  '|---|---|---|---|---|---|---|---|',
+  row('echo, exactly-once (baseline)', echo),
+  row('verdict processor, exactly-once', verdict),
+  '',
+  `verdict / echo: p50 @1 ${r1p50.toFixed(2)}x, p99 @1 ${r1p99.toFixed(2)}x, p50 @64 ${r64p50.toFixed(2)}x, p99 @64 ${r64p99.toFixed(2)}x.`,
+  `Verdict commits at 64 in flight (from the processor's metrics), per round: ${verdict.map((m) => m.commits ?? '?').join('; ')}.`,
+  `Targets: p50 <= 1.15x echo: ${met(r1p50 <= 1.15 && r64p50 <= 1.15)}; p99 <= 1.25x echo: ${met(r1p99 <= 1.25 && r64p99 <= 1.25)}; >= 5,000 verdicts/s sustained: ${met(bestVerdict >= 5_000)} (median ${bestVerdict}/s).`,
+  '',
+  '<details><summary>open-loop steps</summary>',
+  '',
+  '| service | round | offered/s | achieved/s | p50 (ms) | p99 (ms) | lost | generator lag p99 (ms) |',
+  '|---|---|---|---|---|---|---|---|',
+  ...([['echo', echo], ['verdict', verdict]] as const).flatMap(([name, xs]) => xs.flatMap((m, i) => m.steps.map((s) =>
+    `| ${name} | ${i + 1} | ${s.offeredPerSec} | ${s.achievedPerSec.toFixed(0)} | ${s.latency.p50.toFixed(2)} | ${s.latency.p99.toFixed(2)} | ${s.lost}${s.overloaded ? ' (overloaded)' : ''} | ${s.scheduleLagP99Ms.toFixed(1)} |`))),
+  '',
+  '</details>',
+];
+process.stdout.write(`${lines.join('\n')}\n`);
+process.exit(0);
