@@ -9,7 +9,7 @@
 // ARBITER_TOPIC_PREFIX (default arbiter-demo), ARBITER_DEMO_CHDB (chDB path, default .run/demo/chdb),
 // ARBITER_DEMO_SUMMARY (write the summary as JSON to this file), ARBITER_KAFKA_CLIENT.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ArbiterError } from '../core/errors.ts';
 import { main as approvalsCli } from '../cli/approvals.ts';
@@ -109,7 +109,7 @@ async function decisionsInChdb(pipeline: DemoPipeline, proposalIds: readonly str
 
 async function main(): Promise<number> {
   const started = performance.now();
-  say('Arbiter demo: a support agent, its tool calls, and the verdicts on them (processor logs: .run/demo/demo.log)\n');
+  say(`Arbiter demo: a support agent, its tool calls, and the verdicts on them (processor logs: ${relative(process.cwd(), LOG_FILE) || LOG_FILE})\n`);
   let stack: DemoStack | undefined;
   let pipeline: DemoPipeline | undefined;
   let client: ArbiterClient | undefined;

@@ -20,9 +20,11 @@ export interface DemoStack {
   stop(): Promise<void>;
 }
 
-async function script(file: string, args: readonly string[], timeoutMs: number): Promise<{ ok: boolean; output: string }> {
+/** Runs a deploy/local script; `only` limits deploy/local/stack.sh to one server (ARBITER_STACK_SERVERS). */
+async function script(file: string, args: readonly string[], timeoutMs: number, only?: Server): Promise<{ ok: boolean; output: string }> {
   try {
-    const { stdout, stderr } = await exec('bash', [join(ROOT, 'deploy', 'local', file), ...args], { cwd: ROOT, timeout: timeoutMs, maxBuffer: 8 << 20 });
+    const env = only === undefined ? process.env : { ...process.env, ARBITER_STACK_SERVERS: only };
+    const { stdout, stderr } = await exec('bash', [join(ROOT, 'deploy', 'local', file), ...args], { cwd: ROOT, env, timeout: timeoutMs, maxBuffer: 8 << 20 });
     return { ok: true, output: `${stdout}${stderr}`.trim() };
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
@@ -41,19 +43,19 @@ export async function ensureStack(say: (line: string) => void, env: NodeJS.Proce
   const started: Server[] = [];
   const stop = async (): Promise<void> => {
     for (const s of [...started].reverse()) {
-      const r = await script(`${s}.sh`, ['stop'], 120_000);
+      const r = await script('stack.sh', ['stop'], 120_000, s);
       say(r.ok ? `${s}: stopped (the demo started it)` : `${s}: stop failed: ${r.output}`);
     }
   };
   try {
     for (const s of SERVERS) {
-      if ((await script(`${s}.sh`, ['status'], 30_000)).ok) {
+      if ((await script('stack.sh', ['status'], 30_000, s)).ok) {
         say(`${s}: already running, reused (left running)`);
         continue;
       }
-      say(`${s}: starting (deploy/local/${s}.sh start)`);
-      const r = await script(`${s}.sh`, ['start'], 300_000);
-      if (!r.ok) throw new ArbiterError('ARB_DEMO_FAILED', `deploy/local/${s}.sh start failed:\n${r.output}`);
+      say(`${s}: starting (ARBITER_STACK_SERVERS=${s} deploy/local/stack.sh start)`);
+      const r = await script('stack.sh', ['start'], 300_000, s);
+      if (!r.ok) throw new ArbiterError('ARB_DEMO_FAILED', `deploy/local/stack.sh start (${s}) failed:\n${r.output}`);
       started.push(s);
     }
   } catch (error) {
