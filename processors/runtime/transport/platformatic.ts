@@ -144,12 +144,13 @@ class PlatformaticTransaction implements TransportTransaction {
       memberId: consumer.memberId,
       coordinatorId: consumer.coordinatorId,
     };
-    // One TxnOffsetCommit per partition in this client: sent together, not one round trip after another.
-    await Promise.all(offsets.map((o) => {
+    // One TxnOffsetCommit per partition, one after another: the client deduplicates concurrent addOffset calls
+    // (kPerformDeduplicated 'commit'), so sending them together silently commits only one partition's offset.
+    for (const o of offsets) {
       // The client commits message.offset + 1; we are given the next offset to read.
       const message = { topic: o.topic, partition: o.partition, offset: BigInt(o.offset) - 1n, metadata: { consumer: member } };
-      return this.#txn.addOffset(message as unknown as Message);
-    }));
+      await this.#txn.addOffset(message as unknown as Message);
+    }
   }
 
   commit(): Promise<void> {
