@@ -36,6 +36,8 @@ export interface RunningApprovals {
 export async function startApprovalsService(o: ApprovalsServiceOptions): Promise<RunningApprovals> {
   const clock = o.clock ?? Date.now;
   const stats = { expired: 0, refused: 0, failures: 0 };
+  /** Expiries written and not yet read back resolved, so one tick does not write the same expiry twice. */
+  const written = new Set<string>();
   const { ledger, tail } = await tailLedger({
     transport: o.transport, serde: o.serde, topics: o.topics, groupPrefix: o.groupPrefix ?? 'arbiter-approvals',
     onRefused: (r, refusal) => {
@@ -44,11 +46,11 @@ export async function startApprovalsService(o: ApprovalsServiceOptions): Promise
     },
     onUndecodable: (error) => o.log?.('undecodable', { error: String(error) }),
     onApplied: (e) => {
+      if (e?.resolution !== undefined) written.delete(e.request.approvalId); // resolved on the topic: no longer ours to expire
       if (e?.resolution !== undefined) o.log?.('resolved', { approvalId: e.request.approvalId, resolution: e.resolution.resolution, by: e.resolution.resolvedBy });
       else if (e !== undefined) o.log?.('requested', { approvalId: e.request.approvalId, tool: e.request.tool, expiresAtMs: e.request.expiresAtMs });
     },
   });
-  const written = new Set<string>();
   let ticking: Promise<void> = Promise.resolve();
   const tick = async (): Promise<void> => {
     for (const entry of ledger.due(clock())) {

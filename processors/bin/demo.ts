@@ -107,6 +107,22 @@ async function decisionsInChdb(pipeline: DemoPipeline, proposalIds: readonly str
   }
 }
 
+interface ApprovalRow { approval_id: string; tool: string; status: string; resolved_by: string; time_to_decision_ms: number | null }
+
+/** This run's approvals as the ClickHouse `approvals` view folds them, once every one is resolved there (or 30 s). */
+async function approvalsInChdb(pipeline: DemoPipeline, ids: readonly string[]): Promise<ApprovalRow[]> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const rs = await pipeline.clickhouse.query({
+      query: 'SELECT approval_id, tool, status, resolved_by, time_to_decision_ms FROM approvals WHERE approval_id IN {ids:Array(String)} ORDER BY requested_at',
+      query_params: { ids }, format: 'JSONEachRow',
+    });
+    const rows = await rs.json<ApprovalRow>();
+    if ((rows.length >= ids.length && rows.every((r) => r.status !== 'pending')) || Date.now() > until) return rows;
+    await sleep(250);
+  }
+}
+
 async function main(): Promise<number> {
   const started = performance.now();
   say(`Arbiter demo: a support agent, its tool calls, and the verdicts on them (processor logs: ${relative(process.cwd(), LOG_FILE) || LOG_FILE})\n`);
@@ -138,6 +154,10 @@ async function main(): Promise<number> {
     const inChdb = await decisionsInChdb(pipeline, ids);
     say(`\nchDB> SELECT effect, count() FROM decisions FINAL WHERE proposal_id IN (<this run's ${ids.length} proposals>) GROUP BY effect`);
     say(`      ${Object.entries(inChdb.byEffect).sort().map(([e, n]) => `${e}=${n}`).join('  ')}  (total ${inChdb.rows})`);
+    const approvalIds = outcomes.flatMap((o) => (o.verdict.approval ? [o.verdict.approval.approvalId] : []));
+    const approvalRows = await approvalsInChdb(pipeline, approvalIds);
+    say(`chDB> SELECT approval_id, tool, status, resolved_by, time_to_decision_ms FROM approvals WHERE approval_id IN (<this run's ${approvalIds.length}>)`);
+    for (const r of approvalRows) say(`      ${r.approval_id}  ${r.tool}  ${r.status}  ${r.resolved_by}  ${r.time_to_decision_ms} ms`);
     const summary = summarise(outcomes, inChdb);
     say(summaryTable(summary));
     const ok = summary.unexpected.length === 0 && Object.values(summary.checks).every(Boolean) && inChdb.rows === summary.decisions;

@@ -11,7 +11,8 @@ import { createClickHouse } from '../runtime/clickhouse-client.ts';
 import { ensureArbiterTopics } from '../runtime/topics.ts';
 import type { KafkaClientName } from '../runtime/transport/index.ts';
 import { applyMigrations, DEFAULT_TTL_DAYS } from '../sinks/clickhouse/migrations.ts';
-import { startKafkaDecisionsSink, type RunningSink } from '../sinks/clickhouse/kafka-table-sink.ts';
+import { startKafkaDecisionsSink, startKafkaTableSink, type RunningSink } from '../sinks/clickhouse/kafka-table-sink.ts';
+import { APPROVAL_EVENTS_TABLE } from '../sinks/clickhouse/table-sink.ts';
 import { startVerdictProcessor, type RunningVerdict } from '../verdict/index.ts';
 import { activationOf } from '../verdict/policy-engine.ts';
 
@@ -32,6 +33,7 @@ export interface DemoPipeline {
   readonly verdict: RunningVerdict;
   readonly approvals: RunningApprovals;
   readonly sink: RunningSink;
+  readonly approvalsSink: RunningSink;
   readonly clickhouse: ClickHouseClient;
   readonly conn: ApprovalsConnection;
   readonly bundleRevision: string;
@@ -80,8 +82,14 @@ export async function startPipeline(o: PipelineOptions, say: (line: string) => v
       groupId: `${o.topicPrefix}-clickhouse-sink`, metricsIntervalMs: 0, onDecodeError: (e) => o.log('sink', 'decode-error', { error: e.message }),
     });
     closers.push(() => sink.stop());
-    say(`ClickHouse sink up: decisions topic → chDB at ${o.chdbPath}`);
-    return { verdict, approvals, sink, clickhouse, conn, bundleRevision: revision, close };
+    const approvalsSink = await startKafkaTableSink({
+      transport: conn.transport, serde: conn.serde, topic: conn.topics.approvals, table: APPROVAL_EVENTS_TABLE, client: clickhouse,
+      asyncInsert: false, groupId: `${o.topicPrefix}-clickhouse-sink-approvals`, metricsIntervalMs: 0,
+      onDecodeError: (e) => o.log('sink', 'decode-error', { error: e.message }),
+    });
+    closers.push(() => approvalsSink.stop());
+    say(`ClickHouse sinks up: decisions and approval events → chDB at ${o.chdbPath}`);
+    return { verdict, approvals, sink, approvalsSink, clickhouse, conn, bundleRevision: revision, close };
   } catch (error) {
     await close();
     throw error;
