@@ -160,10 +160,12 @@ async function main(): Promise<number> {
     for (const r of approvalRows) say(`      ${r.approval_id}  ${r.tool}  ${r.status}  ${r.resolved_by}  ${r.time_to_decision_ms} ms`);
     const summary = summarise(outcomes, inChdb);
     say(summaryTable(summary));
-    const ok = summary.unexpected.length === 0 && Object.values(summary.checks).every(Boolean) && inChdb.rows === summary.decisions;
+    const approvalsLanded = approvalRows.length === approvalIds.length &&
+      summary.approvals.every((a) => approvalRows.some((r) => r.approval_id === a.approvalId && r.status === a.status));
+    const ok = summary.unexpected.length === 0 && Object.values(summary.checks).every(Boolean) && inChdb.rows === summary.decisions && approvalsLanded;
     const file = process.env['ARBITER_DEMO_SUMMARY'];
-    if (file) writeFileSync(file, `${JSON.stringify({ ok, ...summary }, null, 2)}\n`);
-    say(`\n${ok ? 'Demo OK' : 'ARB_DEMO_FAILED: a verdict was not the expected one or decisions are missing from chDB'} in ${((performance.now() - started) / 1000).toFixed(1)} s. Stopping what the demo started...`);
+    if (file) writeFileSync(file, `${JSON.stringify({ ok, ...summary, chdbApprovals: approvalRows }, null, 2)}\n`);
+    say(`\n${ok ? 'Demo OK' : 'ARB_DEMO_FAILED: a verdict was not the expected one, or decisions or approvals are missing from chDB'} in ${((performance.now() - started) / 1000).toFixed(1)} s. Stopping what the demo started...`);
     return ok ? 0 : 1;
   } catch (error) {
     say(`\n${error instanceof ArbiterError ? error.message : `ARB_DEMO_FAILED: ${(error as Error).stack ?? String(error)}`}`);

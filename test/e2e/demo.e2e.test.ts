@@ -41,6 +41,7 @@ describe('make demo', () => {
     const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as {
       ok: boolean; decisions: number; byEffect: Record<string, number>; checks: Record<string, boolean>; unexpected: string[];
       clickhouse: { rows: number; byEffect: Record<string, number> }; approvals: { status: string; by: string }[];
+      chdbApprovals: { status: string; resolved_by: string; tool: string }[];
     };
     expect(summary.ok).toBe(true);
     expect(summary.byEffect).toEqual({ allow: 5, modify: 1, escalate: 2, deny: 3 });
@@ -49,5 +50,6 @@ describe('make demo', () => {
     expect(summary.clickhouse.rows).toBe(11);
     expect(summary.clickhouse.byEffect).toEqual({ allow: 5, modify: 1, escalate: 2, deny: 3 });
     expect(summary.approvals.map((a) => `${a.status} ${a.by}`)).toEqual(['approved lead-maria', 'rejected lead-maria']);
+    expect(summary.chdbApprovals.map((a) => `${a.tool} ${a.status} ${a.resolved_by}`)).toEqual(['issue_refund approved lead-maria', 'issue_refund rejected lead-maria']);
   }, 240_000);
 });
