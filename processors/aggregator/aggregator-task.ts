@@ -5,7 +5,8 @@
 // result into the session like any other, so the taint reaches the policy in order with the session's own events.
 // Undecodable records are counted and skipped: the verdict processor owns the DLQ of these topics.
 import type { ToolCallResult } from '../core/types.ts';
-import { proposalFromWire, resultFromWire, resultToWire } from '../runtime/serde/records.ts';
+import { fromWireArgs } from '../runtime/serde/args.ts';
+import { resultToWire } from '../runtime/serde/records.ts';
 import type { TopicSerde } from '../runtime/serde/topic-serde.ts';
 import type { StreamTask } from '../runtime/stream/loop.ts';
 import type { TopicMap } from '../runtime/topics.ts';
@@ -58,11 +59,13 @@ export class AggregatorTask implements StreamTask {
     const isProposal = batch.topic === t.proposals.topic;
     let out: OutRecord[] | undefined;
     for (const record of batch.records) {
-      let emitted: Emission[];
+      let emitted: readonly Emission[];
       try {
-        emitted = isProposal
-          ? this.correlator.observe({ kind: 'proposal', proposal: proposalFromWire(await this.#o.serde.decode(t.proposals, record)) })
-          : this.correlator.observe({ kind: 'result', result: resultFromWire(await this.#o.serde.decode(t.results, record)) });
+        // The decoded wire records are folded as they are; only memory tools' arguments are converted.
+        if (isProposal) {
+          const p = await this.#o.serde.decode(t.proposals, record);
+          emitted = this.correlator.proposal(p, this.correlator.needsArgs(p.tool) ? fromWireArgs(p.args) : undefined);
+        } else emitted = this.correlator.result(await this.#o.serde.decode(t.results, record));
       } catch (error) {
         this.counts.skipped++;
         this.#o.log?.('skipped', { code: 'ARB_AGG_DECODE_FAILED', topic: record.topic, partition: record.partition, offset: record.offset, error: String(error) });

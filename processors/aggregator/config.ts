@@ -22,6 +22,8 @@ export interface AggregatorConfig {
   /** ARBITER_EXACTLY_ONCE: "true" sends alerts in transactions with the input offsets; default false (at least once:
    *  alert ids are deterministic, so a redelivered batch repeats the same ids and consumers can drop repeats). */
   readonly exactlyOnce: boolean;
+  /** ARBITER_AGG_COMMIT_INTERVAL_MS: at least once, how often consumed offsets are committed (default 1000). */
+  readonly commitIntervalMs: number;
   readonly thresholds: Thresholds;
 }
 
@@ -135,6 +137,7 @@ export function aggregatorConfigFromEnv(env: Env): AggregatorConfig {
     groupId: env['ARBITER_AGGREGATOR_GROUP'] || 'arbiter-aggregator',
     instanceId: env['ARBITER_INSTANCE_ID'] || `${env['HOSTNAME'] ?? 'host'}-${process.pid}`,
     exactlyOnce: eos === 'true',
+    commitIntervalMs: positiveInt(env, 'ARBITER_AGG_COMMIT_INTERVAL_MS', 1_000),
     thresholds: thresholdsFromEnv(env),
   };
 }

@@ -1,5 +1,5 @@
 // The cross-session correlator: a deterministic fold over proposals and results of every session, with windows.
-// `observe(event)` folds one event in and returns what it caused: alerts (TrajectoryAlert, incl. quarantine) and
+// `proposal(p, args)` / `result(r)` (or `observe(event)`) fold one event in and return what it caused: alerts (TrajectoryAlert, incl. quarantine) and
 // taints to inject into other sessions. Time comes from the events (createdAtMs / completedAtMs), never a clock,
 // so the same input gives the same output, alert ids included (a redelivered batch repeats the same ids).
 // The state is mutated in place for throughput (this runs on every event of every session); it is private to
@@ -12,15 +12,23 @@
 // - memory-taint: a session tainted by untrusted content writes a memory entry (a memory `write` tool, key from
 //   its declared key arguments); when another session reads that entry, the reader is tainted with the source
 //   "memory:<key>" (emitted as a taint the verdict processor folds like a result) and an alert is raised.
-import type { ArgValue, ToolCallProposal, ToolCallResult } from '../core/types.ts';
+import type { ArgValue, Args, ToolCallProposal, ToolCallResult } from '../core/types.ts';
 import type { AlertSeverity } from '../../schemas/generated/AlertSeverity.ts';
 import type { TrajectoryAlert } from '../../schemas/generated/TrajectoryAlert.ts';
 import type { DetectorName, MemoryToolSpec, Thresholds } from './thresholds.ts';
 import { BucketWindow } from './window.ts';
 
+/** The fields of a proposal the correlator reads (a decoded wire proposal has them; its args are typed apart). */
+export type ProposalSeen = Pick<ToolCallProposal, 'proposalId' | 'sessionId' | 'agentId' | 'tenantId' | 'tool' | 'createdAtMs'>;
+/** The fields of a result the correlator reads (a decoded wire result has them as they are). */
+export type ResultSeen = Pick<ToolCallResult,
+  'proposalId' | 'sessionId' | 'agentId' | 'userId' | 'tenantId' | 'outcome' | 'recordsRead' | 'untrustedSources' | 'completedAtMs'>;
+
 export type CorrelatorEvent =
   | { readonly kind: 'proposal'; readonly proposal: ToolCallProposal }
-  | { readonly kind: 'result'; readonly result: ToolCallResult };
+  | { readonly kind: 'result'; readonly result: ResultSeen };
+
+const NOTHING: readonly Emission[] = Object.freeze([]);
 
 /** Untrusted content reached `sessionId` through shared memory; the verdict processor must see it as taint. */
 export interface TaintInjection {
@@ -54,6 +62,16 @@ const SWEEP_EVERY_MS = MINUTE_MS;
 /** Session ids listed in an alert (the count is in its facts). */
 const MAX_LISTED_SESSIONS = 20;
 
+/** An agent's or tenant's window, and until when its detector stays quiet after an alert. */
+interface Counted {
+  readonly window: BucketWindow;
+  quietUntil: number;
+}
+/** Sessions one untrusted source reached (session -> last time), and until when the detector stays quiet. */
+interface Reach {
+  readonly sessions: Map<string, number>;
+  quietUntil: number;
+}
 interface TaintedSession {
   sources: readonly string[];
   atMs: number;
@@ -84,31 +102,57 @@ export class Correlator {
   readonly #t: Thresholds;
   readonly #memoryTools: ReadonlyMap<string, MemoryToolSpec>;
   readonly #quarantines: ReadonlySet<DetectorName>;
-  readonly #agentCalls = new Map<string, BucketWindow>();
-  readonly #tenantRecords = new Map<string, BucketWindow>();
-  /** source -> session -> last time the source tainted it. */
-  readonly #sourceSessions = new Map<string, Map<string, number>>();
+  /** How long each detector stays quiet for a subject after alerting (at least the quarantine, when it quarantines). */
+  readonly #quietMs: Readonly<Record<DetectorName, number>>;
+  readonly #agentCalls = new Map<string, Counted>();
+  readonly #tenantRecords = new Map<string, Counted>();
+  readonly #sourceSessions = new Map<string, Reach>();
   readonly #tainted = new Map<string, TaintedSession>();
   readonly #memory = new Map<string, MemoryEntry>();
   readonly #pending = new Map<string, PendingMemoryCall>();
-  /** `${detector}\u0000${subject}` -> time until which the detector is quiet for that subject. */
-  readonly #quiet = new Map<string, number>();
   #now = 0;
   #lastSweep = 0;
+  #out: Emission[] | undefined;
 
   constructor(thresholds: Thresholds) {
     this.#t = thresholds;
     this.#memoryTools = new Map(Object.entries(thresholds.memoryTools));
     this.#quarantines = new Set(thresholds.quarantineOn);
+    const quiet = (d: DetectorName) => (this.#quarantines.has(d) ? Math.max(thresholds.cooldownMs, thresholds.quarantineMs) : thresholds.cooldownMs);
+    this.#quietMs = { 'agent-rate': quiet('agent-rate'), 'tenant-export': quiet('tenant-export'), 'source-spread': quiet('source-spread'), 'memory-taint': 0 };
   }
 
   /** Folds one event in; returns the alerts and taints it caused (usually none). */
-  observe(event: CorrelatorEvent): Emission[] {
-    const out: Emission[] = [];
-    if (event.kind === 'proposal') this.#proposal(event.proposal, out);
-    else this.#result(event.result, out);
+  observe(event: CorrelatorEvent): readonly Emission[] {
+    return event.kind === 'proposal' ? this.proposal(event.proposal, event.proposal.args) : this.result(event.result);
+  }
+
+  /** True when proposals of this tool need their arguments (a memory tool); others may be folded without them. */
+  needsArgs(tool: string): boolean {
+    return this.#memoryTools.has(tool);
+  }
+
+  /** Folds a proposal in. `args` may be undefined unless needsArgs(p.tool). The result is shared when empty. */
+  proposal(p: ProposalSeen, args: Args | undefined): readonly Emission[] {
+    this.#out = undefined;
+    this.#proposal(p, args);
+    return this.#done();
+  }
+
+  result(r: ResultSeen): readonly Emission[] {
+    this.#out = undefined;
+    this.#result(r);
+    return this.#done();
+  }
+
+  #done(): readonly Emission[] {
     if (this.#now - this.#lastSweep >= SWEEP_EVERY_MS) this.#sweep();
-    return out;
+    return this.#out ?? NOTHING;
+  }
+
+  /** The emissions of the event being folded (allocated on the first one: most events emit nothing). */
+  #emit(e: Emission): void {
+    (this.#out ??= []).push(e);
   }
 
   get stats(): CorrelatorStats {
@@ -118,77 +162,79 @@ export class Correlator {
     };
   }
 
-  #proposal(p: ToolCallProposal, out: Emission[]): void {
+  #proposal(p: ProposalSeen, args: Args | undefined): void {
     const at = p.createdAtMs;
     if (at > this.#now) this.#now = at;
     if (this.#t.agentCallsPerMinute > 0) {
-      let w = this.#agentCalls.get(p.agentId);
-      if (w === undefined) this.#agentCalls.set(p.agentId, (w = new BucketWindow(MINUTE_MS, BUCKETS)));
-      const calls = w.add(at, 1);
-      if (calls > this.#t.agentCallsPerMinute && this.#speak('agent-rate', p.agentId, at)) {
-        out.push(this.#alert(ALERT_KINDS.agentRate, 'high', p.tenantId, p.agentId, [p.sessionId], at,
+      let agent = this.#agentCalls.get(p.agentId);
+      if (agent === undefined) this.#agentCalls.set(p.agentId, (agent = { window: new BucketWindow(MINUTE_MS, BUCKETS), quietUntil: 0 }));
+      const calls = agent.window.add(at, 1);
+      if (calls > this.#t.agentCallsPerMinute && this.#speak(agent, 'agent-rate', at)) {
+        this.#emit(this.#alert(ALERT_KINDS.agentRate, 'high', p.tenantId, p.agentId, [p.sessionId], at,
           `agent ${p.agentId} made ${calls} proposals in the last minute across its sessions (threshold ${this.#t.agentCallsPerMinute})`,
           { callsPerMinute: String(calls), threshold: String(this.#t.agentCallsPerMinute) }));
-        this.#quarantine('agent-rate', 'agent', p.tenantId, p.agentId, at, out);
+        this.#quarantine('agent-rate', 'agent', p.tenantId, p.agentId, at);
       }
     }
     const spec = this.#memoryTools.get(p.tool);
-    if (spec !== undefined) {
-      const key = memoryKey(spec, p.args);
+    if (spec !== undefined && args !== undefined) {
+      const key = memoryKey(spec, args);
       if (key !== undefined) this.#pending.set(p.proposalId, { op: spec.op, key, atMs: at });
     }
   }
 
-  #result(r: ToolCallResult, out: Emission[]): void {
+  #result(r: ResultSeen): void {
     const at = r.completedAtMs;
     if (at > this.#now) this.#now = at;
-    const pending = this.#pending.get(r.proposalId);
+    const pending = this.#pending.size === 0 ? undefined : this.#pending.get(r.proposalId);
     if (pending !== undefined) this.#pending.delete(r.proposalId);
     if (r.outcome !== 'success') return;
-    if (this.#t.tenantRecordsPerHour > 0) this.#tenantExport(r, at, out);
-    if (r.untrustedSources.length > 0) this.#taintedBy(r, r.untrustedSources, at, out);
-    if (pending !== undefined) this.#memoryAccess(r, pending, at, out);
+    if (this.#t.tenantRecordsPerHour > 0) this.#tenantExport(r, at);
+    if (r.untrustedSources.length > 0) this.#taintedBy(r, r.untrustedSources, at);
+    if (pending !== undefined) this.#memoryAccess(r, pending, at);
   }
 
-  #tenantExport(r: ToolCallResult, at: number, out: Emission[]): void {
+  #tenantExport(r: ResultSeen, at: number): void {
     let records = 0;
     for (const label in r.recordsRead) records += r.recordsRead[label] as number;
     if (!(records > 0)) return;
-    let w = this.#tenantRecords.get(r.tenantId);
-    if (w === undefined) this.#tenantRecords.set(r.tenantId, (w = new BucketWindow(HOUR_MS, BUCKETS)));
-    const total = w.add(at, records);
-    if (total > this.#t.tenantRecordsPerHour && this.#speak('tenant-export', r.tenantId, at)) {
-      out.push(this.#alert(ALERT_KINDS.tenantExport, 'high', r.tenantId, r.agentId, [r.sessionId], at,
+    let tenant = this.#tenantRecords.get(r.tenantId);
+    if (tenant === undefined) this.#tenantRecords.set(r.tenantId, (tenant = { window: new BucketWindow(HOUR_MS, BUCKETS), quietUntil: 0 }));
+    const total = tenant.window.add(at, records);
+    if (total > this.#t.tenantRecordsPerHour && this.#speak(tenant, 'tenant-export', at)) {
+      this.#emit(this.#alert(ALERT_KINDS.tenantExport, 'high', r.tenantId, r.agentId, [r.sessionId], at,
         `tenant ${r.tenantId}'s agents read ${total} records in the last hour (threshold ${this.#t.tenantRecordsPerHour}); latest by agent ${r.agentId}`,
         { recordsPerHour: String(total), threshold: String(this.#t.tenantRecordsPerHour) }));
-      this.#quarantine('tenant-export', 'tenant', r.tenantId, '', at, out);
+      this.#quarantine('tenant-export', 'tenant', r.tenantId, '', at);
     }
   }
 
   /** The session is tainted by `sources` from now on; counts the sessions each source reached. */
-  #taintedBy(r: ToolCallResult, sources: readonly string[], at: number, out: Emission[]): void {
+  #taintedBy(r: ResultSeen, sources: readonly string[], at: number): void {
     const seen = this.#tainted.get(r.sessionId);
     if (seen === undefined) this.#tainted.set(r.sessionId, { sources: [...sources], atMs: at });
     else {
       seen.atMs = at;
-      if (sources.some((s) => !seen.sources.includes(s))) seen.sources = [...new Set([...seen.sources, ...sources])];
+      for (const s of sources) if (!seen.sources.includes(s)) seen.sources = [...seen.sources, s];
     }
     if (this.#t.sourceSessions <= 0) return;
     for (const source of sources) {
-      let sessions = this.#sourceSessions.get(source);
-      if (sessions === undefined) this.#sourceSessions.set(source, (sessions = new Map()));
+      let reach = this.#sourceSessions.get(source);
+      if (reach === undefined) this.#sourceSessions.set(source, (reach = { sessions: new Map(), quietUntil: 0 }));
+      const sessions = reach.sessions;
       sessions.set(r.sessionId, at);
-      if (sessions.size <= this.#t.sourceSessions) continue;
+      // Expired sessions are pruned only when an alert is possible (over the threshold, not quiet): O(1) otherwise.
+      if (sessions.size <= this.#t.sourceSessions || at < reach.quietUntil) continue;
       for (const [s, t] of sessions) if (t <= at - this.#t.sourceWindowMs) sessions.delete(s);
-      if (sessions.size > this.#t.sourceSessions && this.#speak('source-spread', source, at)) {
-        out.push(this.#alert(ALERT_KINDS.sourceSpread, 'high', r.tenantId, r.agentId, [...sessions.keys()].slice(-MAX_LISTED_SESSIONS), at,
+      if (sessions.size > this.#t.sourceSessions && this.#speak(reach, 'source-spread', at)) {
+        this.#emit(this.#alert(ALERT_KINDS.sourceSpread, 'high', r.tenantId, r.agentId, [...sessions.keys()].slice(-MAX_LISTED_SESSIONS), at,
           `untrusted source ${source} reached ${sessions.size} sessions within ${this.#t.sourceWindowMs} ms (threshold ${this.#t.sourceSessions})`,
           { source, sessions: String(sessions.size), threshold: String(this.#t.sourceSessions), windowMs: String(this.#t.sourceWindowMs) }));
       }
     }
   }
 
-  #memoryAccess(r: ToolCallResult, call: PendingMemoryCall, at: number, out: Emission[]): void {
+  #memoryAccess(r: ResultSeen, call: PendingMemoryCall, at: number): void {
     if (call.op === 'write') {
       const writer = this.#tainted.get(r.sessionId);
       // A clean write does not clear an earlier tainted one: the memory may append, and taint must not be lost.
@@ -199,32 +245,29 @@ export class Correlator {
     if (entry === undefined || entry.writerSession === r.sessionId || entry.readers.has(r.sessionId)) return;
     entry.readers.add(r.sessionId);
     const source = `memory:${call.key}`;
-    out.push({ kind: 'taint', taint: {
+    this.#emit({ kind: 'taint', taint: {
       sessionId: r.sessionId, agentId: r.agentId, userId: r.userId, tenantId: r.tenantId, source, via: entry.sources, atMs: at,
     } });
-    out.push(this.#alert(ALERT_KINDS.memoryTaint, 'medium', r.tenantId, r.agentId, [entry.writerSession, r.sessionId], at,
+    this.#emit(this.#alert(ALERT_KINDS.memoryTaint, 'medium', r.tenantId, r.agentId, [entry.writerSession, r.sessionId], at,
       `session ${r.sessionId} read memory ${call.key} written by tainted session ${entry.writerSession} (sources ${entry.sources.join(', ')}); the reader is now tainted`,
       { memoryKey: call.key, writerSession: entry.writerSession, readerSession: r.sessionId, sources: entry.sources.join(',') }));
     // The reader now carries the taint too: what it writes to memory next is tainted in turn.
-    this.#taintedBy(r, [source], at, out);
+    this.#taintedBy(r, [source], at);
   }
 
-  #quarantine(cause: DetectorName, scope: 'agent' | 'tenant', tenantId: string, agentId: string, at: number, out: Emission[]): void {
+  #quarantine(cause: DetectorName, scope: 'agent' | 'tenant', tenantId: string, agentId: string, at: number): void {
     if (!this.#quarantines.has(cause)) return;
     const untilMs = at + this.#t.quarantineMs;
     const subject = scope === 'agent' ? `agent ${agentId}` : `tenant ${tenantId}`;
-    out.push(this.#alert(ALERT_KINDS.quarantine, 'critical', tenantId, agentId, [], at,
+    this.#emit(this.#alert(ALERT_KINDS.quarantine, 'critical', tenantId, agentId, [], at,
       `${subject} quarantined until ${new Date(untilMs).toISOString()} (${cause})`,
       { scope, untilMs: String(untilMs), cause }));
   }
 
-  /** True when the detector may alert for `subject` now; then it stays quiet for the cooldown (at least the quarantine). */
-  #speak(detector: DetectorName, subject: string, at: number): boolean {
-    const key = `${detector}\u0000${subject}`;
-    const quietUntil = this.#quiet.get(key);
-    if (quietUntil !== undefined && at < quietUntil) return false;
-    const quiet = this.#quarantines.has(detector) ? Math.max(this.#t.cooldownMs, this.#t.quarantineMs) : this.#t.cooldownMs;
-    this.#quiet.set(key, at + quiet);
+  /** True when the detector may alert for this subject now; then it stays quiet for the cooldown (at least the quarantine). */
+  #speak(subject: { quietUntil: number }, detector: DetectorName, at: number): boolean {
+    if (at < subject.quietUntil) return false;
+    subject.quietUntil = at + this.#quietMs[detector];
     return true;
   }
 
@@ -238,16 +281,15 @@ export class Correlator {
   #sweep(): void {
     const now = this.#now;
     this.#lastSweep = now;
-    for (const [k, w] of this.#agentCalls) if (w.isEmpty(now)) this.#agentCalls.delete(k);
-    for (const [k, w] of this.#tenantRecords) if (w.isEmpty(now)) this.#tenantRecords.delete(k);
-    for (const [source, sessions] of this.#sourceSessions) {
-      for (const [s, t] of sessions) if (t <= now - this.#t.sourceWindowMs) sessions.delete(s);
-      if (sessions.size === 0) this.#sourceSessions.delete(source);
+    for (const [k, c] of this.#agentCalls) if (c.quietUntil <= now && c.window.isEmpty(now)) this.#agentCalls.delete(k);
+    for (const [k, c] of this.#tenantRecords) if (c.quietUntil <= now && c.window.isEmpty(now)) this.#tenantRecords.delete(k);
+    for (const [source, reach] of this.#sourceSessions) {
+      for (const [s, t] of reach.sessions) if (t <= now - this.#t.sourceWindowMs) reach.sessions.delete(s);
+      if (reach.sessions.size === 0 && reach.quietUntil <= now) this.#sourceSessions.delete(source);
     }
     for (const [k, s] of this.#tainted) if (s.atMs <= now - this.#t.memoryTtlMs) this.#tainted.delete(k);
     for (const [k, m] of this.#memory) if (m.atMs <= now - this.#t.memoryTtlMs) this.#memory.delete(k);
     for (const [k, p] of this.#pending) if (p.atMs <= now - PENDING_TTL_MS) this.#pending.delete(k);
-    for (const [k, until] of this.#quiet) if (until <= now) this.#quiet.delete(k);
   }
 }
 

@@ -7,6 +7,7 @@ import { defineTopics, ensureArbiterTopics, type TopicMap } from '../runtime/top
 import { createTransport } from '../runtime/transport/index.ts';
 import type { KafkaTransport } from '../runtime/transport/transport.ts';
 import { AggregatorTask } from './aggregator-task.ts';
+import { IntervalCommitLoop } from './commit-loop.ts';
 import type { AggregatorConfig } from './config.ts';
 
 export type { AggregatorConfig } from './config.ts';
@@ -37,10 +38,12 @@ export async function startAggregator(config: AggregatorConfig,
   const serde = new TopicSerde(createRegistryClient(config.registryUrl), topics);
   await serde.registerAll();
   const task = new AggregatorTask({ topics, serde, thresholds: config.thresholds, ...(overrides.log ? { log: overrides.log } : {}) });
-  const loop = new StreamLoop(transport, {
-    groupId: config.groupId, topics: task.inputTopics(), maxWaitMs: 20, groupCommit: true,
-    ...(config.exactlyOnce ? { transactionalId: `${config.groupId}-${config.instanceId}` } : {}),
-  }, task);
+  // Exactly once: alerts and offsets in one transaction per fetch (StreamLoop). Otherwise offsets are committed on
+  // an interval after the outputs were acknowledged (commit-loop.ts): the state is in memory, so nothing else to protect.
+  const loop = config.exactlyOnce
+    ? new StreamLoop(transport, { groupId: config.groupId, topics: task.inputTopics(), maxWaitMs: 20, groupCommit: true,
+      transactionalId: `${config.groupId}-${config.instanceId}` }, task)
+    : new IntervalCommitLoop(transport, { groupId: config.groupId, topics: task.inputTopics(), maxWaitMs: 20, commitIntervalMs: config.commitIntervalMs }, task);
   const { stopped } = await loop.start();
   return { topics, task, transport, mode: loop.mode, stopped, close: () => loop.close() };
 }

@@ -22,7 +22,7 @@ function result(over: Partial<ToolCallResult> = {}): ToolCallResult {
     recordsRead: {}, bytesRead: {}, untrustedSources: [], destinationsSeen: [], modificationApplied: false, cost: 0, completedAtMs: 1_000, ...over,
   };
 }
-const kinds = (es: Emission[]) => es.map((e) => (e.kind === 'alert' ? e.alert.kind : 'taint'));
+const kinds = (es: readonly Emission[]) => es.map((e) => (e.kind === 'alert' ? e.alert.kind : 'taint'));
 
 describe('agent rate', () => {
   const t: Thresholds = { ...OFF, agentCallsPerMinute: 3, quarantineOn: ['agent-rate'], quarantineMs: 600_000, cooldownMs: 60_000 };

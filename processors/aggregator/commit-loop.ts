@@ -1,0 +1,100 @@
+// The aggregator's consume loop in at-least-once mode: process each batch and send its outputs (alerts, taints)
+// without waiting for the acknowledgement; every `commitIntervalMs` (and on revoke/close) wait for the sends in
+// flight, then commit the input offsets, instead of one commit round trip after every fetch. Why not StreamLoop: the aggregator keeps no changelog (its windows live in the process), so an
+// offset commit protects nothing but the restart position, and one broker round trip per fetch costs more than
+// the whole correlation (docs/benchmarks.md "Aggregator"). Kafka Streams makes the same trade (commit.interval.ms).
+// Contract kept: an offset is committed only after the outputs of every record before it were acknowledged; a
+// failed send fails the next batch (the consumer stops, the supervisor restarts from the last committed offsets).
+import type { StreamTask } from '../runtime/stream/loop.ts';
+import type {
+  Batch, KafkaTransport, TopicPartitionOffset, TransportConsumer, TransportProducer,
+} from '../runtime/transport/transport.ts';
+
+export interface CommitLoopOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Commit the consumed offsets at most this often, ms. */
+  readonly commitIntervalMs: number;
+  readonly maxWaitMs?: number;
+}
+
+export class IntervalCommitLoop {
+  readonly mode = 'at-least-once' as const;
+  readonly #transport: KafkaTransport;
+  readonly #o: CommitLoopOptions;
+  readonly #task: StreamTask;
+  readonly #offsets = new Map<string, TopicPartitionOffset>();
+  #lastCommit = 0;
+  /** Sends not yet acknowledged, and the first send failure. */
+  #inflight: Promise<void>[] = [];
+  #sendFailure: unknown;
+  #producer: TransportProducer | undefined;
+  #consumer: TransportConsumer | undefined;
+  #running: Promise<void> | undefined;
+
+  constructor(transport: KafkaTransport, options: CommitLoopOptions, task: StreamTask) {
+    this.#transport = transport;
+    this.#o = options;
+    this.#task = task;
+  }
+
+  async start(): Promise<{ stopped: Promise<void> }> {
+    this.#producer = await this.#transport.producer({ idempotent: true });
+    this.#consumer = await this.#transport.consumer({
+      groupId: this.#o.groupId, topics: this.#o.topics, fromBeginning: true, readCommitted: true,
+      onAssigned: (ps) => this.#task.onAssigned(ps),
+      onRevoked: async (ps) => {
+        await this.#commit();
+        await this.#task.onRevoked(ps);
+      },
+      ...(this.#o.maxWaitMs !== undefined ? { maxWaitMs: this.#o.maxWaitMs, minBytes: 1 } : {}),
+    });
+    this.#lastCommit = performance.now();
+    this.#running = this.#consumer.run((batch) => this.#handle(batch));
+    return { stopped: this.#running };
+  }
+
+  async #handle(batch: Batch): Promise<void> {
+    const last = batch.records[batch.records.length - 1];
+    if (last === undefined) return;
+    if (this.#sendFailure !== undefined) throw this.#sendFailure;
+    try {
+      const outputs = await this.#task.process(batch);
+      if (outputs.length > 0) {
+        this.#inflight.push((this.#producer as TransportProducer).send(outputs).catch((error: unknown) => {
+          this.#sendFailure ??= error;
+        }));
+      }
+    } catch (error) {
+      this.#task.aborted();
+      throw error;
+    }
+    this.#task.committed();
+    this.#offsets.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() });
+    if (performance.now() - this.#lastCommit >= this.#o.commitIntervalMs) await this.#commit();
+  }
+
+  /** Waits until every output sent so far is acknowledged; rejects with the first send failure. */
+  async drain(): Promise<void> {
+    const sends = this.#inflight;
+    this.#inflight = [];
+    await Promise.all(sends);
+    if (this.#sendFailure !== undefined) throw this.#sendFailure;
+  }
+
+  async #commit(): Promise<void> {
+    this.#lastCommit = performance.now();
+    await this.drain();
+    if (this.#offsets.size === 0 || this.#consumer === undefined) return;
+    const offsets = [...this.#offsets.values()];
+    this.#offsets.clear();
+    await this.#consumer.commit(offsets);
+  }
+
+  async close(): Promise<void> {
+    await this.#commit().catch(() => undefined);
+    await this.#consumer?.close();
+    await this.#running?.catch(() => undefined);
+    await this.#producer?.close();
+  }
+}
