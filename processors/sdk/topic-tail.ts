@@ -30,6 +30,7 @@ export class TopicTail {
   readonly #o: TopicTailOptions;
   readonly #from = new Map<number, bigint>();
   readonly #high = new Map<number, bigint>();
+  readonly #low = new Map<number, bigint>();
   readonly #seen = new Map<number, bigint>();
   #consumer: TransportConsumer | undefined;
   #running: Promise<void> | undefined;
@@ -58,6 +59,7 @@ export class TopicTail {
     try {
       for (const p of await admin.fetchOffsets(this.#o.topic)) {
         this.#high.set(p.partition, BigInt(p.high));
+        this.#low.set(p.partition, BigInt(p.low));
         const from = this.#o.from;
         this.#from.set(p.partition, from === 'now' ? BigInt(p.high) : from === 'beginning' ? 0n : (from.get(p.partition) ?? BigInt(p.high)));
       }
@@ -115,11 +117,20 @@ export class TopicTail {
     return at;
   }
 
-  /** True once every partition's records present at start were read (or the tail was idle for idleMs). */
+  /**
+   * True once every partition's records present at start were read. A partition counts as read when it was empty,
+   * its last offset was seen, or (the last offsets can be transaction markers) some record was seen and the tail has
+   * been idle for idleMs; a partition whose records are all invisible (aborted) needs four times that.
+   */
   isCaughtUp(): boolean {
     if (!this.#assigned) return false;
-    const all = [...this.#high].every(([p, high]) => high === 0n || (this.#seen.get(p) ?? -1n) >= high - 1n);
-    return all || Date.now() - this.#lastActivity >= (this.#o.idleMs ?? 1500);
+    const idle = Date.now() - this.#lastActivity;
+    const quiet = this.#o.idleMs ?? 1500;
+    return [...this.#high].every(([p, high]) => {
+      const seen = this.#seen.get(p);
+      if (high <= (this.#low.get(p) ?? 0n) || (seen !== undefined && seen >= high - 1n)) return true;
+      return seen !== undefined ? idle >= quiet : idle >= 4 * quiet;
+    });
   }
 
   async caughtUp(timeoutMs = 60_000): Promise<void> {
