@@ -26,8 +26,8 @@ const LOG_FILE = join(RUN_DIR, 'demo', 'demo.log');
 const PREFIX = process.env['ARBITER_TOPIC_PREFIX'] || 'arbiter-demo';
 const PARTITIONS = 3;
 const CHDB_PATH = process.env['ARBITER_DEMO_CHDB'] || join(RUN_DIR, 'demo', 'chdb');
-/** Pause after reporting a result, as an agent thinks between calls; lets the processor fold the result first. */
-const THINK_MS = 300;
+/** Pause after reporting a result, as an agent thinks between calls. */
+const THINK_MS = 100;
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -85,7 +85,11 @@ async function play(pipeline: DemoPipeline, client: ArbiterClient): Promise<Step
     }
     outcomes.push({ step, verdict: v, latencyMs, asExpected: matches(step, v) });
     if (v.proceed && step.result !== undefined) {
+      // Results and proposals are separate topics: wait (up to 5 s) until the processor folded this result, so the
+      // next call is decided on facts that include it (docs/decisions.md, "Agent SDK, approvals and make demo").
+      const folded = pipeline.verdict.task.stats.folded;
       await session.reportResult(v, step.result);
+      for (const until = Date.now() + 5000; pipeline.verdict.task.stats.folded <= folded && Date.now() < until;) await sleep(10);
       await sleep(THINK_MS);
     }
   }
