@@ -1,12 +1,15 @@
-// Settings of the approvals service and of `arbiter approvals`, validated once from the environment.
+// Settings of the approvals service and of `arbiter approvals`, validated once from the environment. Endpoints
+// follow processors/core/config.ts (defaults: the local stack); the environment wins over .run/stack.env.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadStackConfig, mergeEnv, parseStackEnv } from '../core/config.ts';
 import { ArbiterError } from '../core/errors.ts';
-import { parseBrokers } from '../runtime/transport/brokers.ts';
 import { KAFKA_CLIENT_ENV, parseKafkaClient, type KafkaClientName } from '../runtime/transport/index.ts';
 
 export interface ApprovalsConfig {
-  /** KAFKA_BROKERS: comma-separated host:port list. */
+  /** KAFKA_BROKERS: comma-separated host:port list (default: .run/stack.env, else localhost:9092). */
   readonly brokers: readonly string[];
-  /** SCHEMA_REGISTRY_URL: Confluent-compatible registry base URL. */
+  /** SCHEMA_REGISTRY_URL: Confluent-compatible registry base URL (default: .run/stack.env, else the local registry). */
   readonly registryUrl: string;
   /** ARBITER_KAFKA_CLIENT: kafkajs | confluent | platformatic. */
   readonly kafkaClient: KafkaClientName;
@@ -16,17 +19,17 @@ export interface ApprovalsConfig {
   readonly partitions: number;
 }
 
-export function approvalsConfigFromEnv(env: NodeJS.ProcessEnv): ApprovalsConfig {
-  const registryUrl = env['SCHEMA_REGISTRY_URL'] ?? '';
-  if (!/^https?:\/\//.test(registryUrl)) {
-    throw new ArbiterError('ARB_CONFIG_INVALID', `SCHEMA_REGISTRY_URL="${registryUrl}" must be an http(s) URL`, { key: 'SCHEMA_REGISTRY_URL' });
-  }
+const STACK_ENV = join(import.meta.dirname, '..', '..', '.run', 'stack.env');
+
+export function approvalsConfigFromEnv(processEnv: NodeJS.ProcessEnv): ApprovalsConfig {
+  const env = mergeEnv(existsSync(STACK_ENV) ? parseStackEnv(readFileSync(STACK_ENV, 'utf8'), STACK_ENV) : {}, processEnv);
+  const stack = loadStackConfig(env);
   const partitions = Number(env['ARBITER_PARTITIONS'] || '6');
   if (!Number.isInteger(partitions) || partitions < 1) {
     throw new ArbiterError('ARB_CONFIG_INVALID', `ARBITER_PARTITIONS="${env['ARBITER_PARTITIONS']}" must be a positive integer`, { key: 'ARBITER_PARTITIONS' });
   }
   return {
-    brokers: parseBrokers(env['KAFKA_BROKERS']), registryUrl, kafkaClient: parseKafkaClient(env[KAFKA_CLIENT_ENV]),
+    brokers: stack.kafka.brokers, registryUrl: stack.registry.url, kafkaClient: parseKafkaClient(env[KAFKA_CLIENT_ENV]),
     topicPrefix: env['ARBITER_TOPIC_PREFIX'] || 'arbiter', partitions,
   };
 }
