@@ -126,6 +126,45 @@ describe.each(KAFKA_CLIENTS)('KafkaTransport contract: %s', (client) => {
     expect(resumed.map((r) => text(r.value))).toEqual(['v5', 'v6', 'v7', 'v8', 'v9']);
   });
 
+  it('a second group member triggers onRevoked on the first; afterwards the two own disjoint partitions', async () => {
+    const t = topic('rebalance');
+    const group = `g.rebalance.${client}.${run}`;
+    await admin.ensureTopics([{ topic: t, partitions: 2, replicationFactor: 1, configs: {} }]);
+    const owned = { a: new Set<number>(), b: new Set<number>() };
+    const revokedFromA: number[] = [];
+    const member = (name: 'a' | 'b') =>
+      transport.consumer({
+        groupId: group,
+        topics: [t],
+        fromBeginning: true,
+        ...FAST_GROUP,
+        onAssigned: async (parts) => {
+          for (const p of parts) owned[name].add(p.partition);
+        },
+        onRevoked: async (parts) => {
+          for (const p of parts) owned[name].delete(p.partition);
+          if (name === 'a') revokedFromA.push(...parts.map((p) => p.partition));
+        },
+      });
+    const until = async (ok: () => boolean, what: string) => {
+      const deadline = Date.now() + 60_000;
+      while (!ok()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: a=${[...owned.a]} b=${[...owned.b]}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    const a = await member('a');
+    const runningA = a.run(async () => undefined);
+    await until(() => owned.a.size === 2, 'a to own both partitions');
+    const b = await member('b');
+    const runningB = b.run(async () => undefined);
+    await until(() => owned.a.size === 1 && owned.b.size === 1, 'one partition each');
+    expect(revokedFromA.length).toBeGreaterThanOrEqual(1);
+    expect([...owned.a, ...owned.b].sort()).toEqual([0, 1]);
+    await Promise.all([a.close(), b.close()]);
+    await Promise.all([runningA, runningB]);
+  });
+
   it('reports transaction support truthfully through the producer', async () => {
     const producer = await transport.producer({ transactionalId: `tx.flag.${client}.${run}` });
     expect(typeof producer.transaction === 'function').toBe(transport.supportsTransactions);
