@@ -21,8 +21,13 @@ export interface ApprovalsConfig {
 
 const STACK_ENV = join(import.meta.dirname, '..', '..', '.run', 'stack.env');
 
-export function approvalsConfigFromEnv(processEnv: NodeJS.ProcessEnv): ApprovalsConfig {
-  const env = mergeEnv(existsSync(STACK_ENV) ? parseStackEnv(readFileSync(STACK_ENV, 'utf8'), STACK_ENV) : {}, processEnv);
+/** The process environment over the local stack's .run/stack.env (when it exists). */
+export function withLocalStack(processEnv: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...mergeEnv(existsSync(STACK_ENV) ? parseStackEnv(readFileSync(STACK_ENV, 'utf8'), STACK_ENV) : {}, processEnv) };
+}
+
+/** Pure: validates the settings in `env` (pass withLocalStack(process.env) to include the local stack's endpoints). */
+export function approvalsConfigFromEnv(env: NodeJS.ProcessEnv): ApprovalsConfig {
   const stack = loadStackConfig(env);
   const partitions = Number(env['ARBITER_PARTITIONS'] || '6');
   if (!Number.isInteger(partitions) || partitions < 1) {

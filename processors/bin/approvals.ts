@@ -2,7 +2,7 @@
 // Entry point of the approvals service (processors/approvals/service.ts). Settings: processors/approvals/config.ts.
 // Logs one JSON line per event; SIGTERM/SIGINT stop it cleanly. Exits non-zero when its consumer fails (e.g. the
 // broker stayed away), so a supervisor restarts it; the ledger is rebuilt from the approvals topic on start.
-import { approvalsConfigFromEnv } from '../approvals/config.ts';
+import { approvalsConfigFromEnv, withLocalStack } from '../approvals/config.ts';
 import { connectApprovals } from '../approvals/connect.ts';
 import { startApprovalsService } from '../approvals/service.ts';
 
@@ -10,7 +10,7 @@ const log = (event: string, detail: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), component: 'approvals', event, ...detail })}\n`);
 };
 
-const config = approvalsConfigFromEnv(process.env);
+const config = approvalsConfigFromEnv(withLocalStack(process.env));
 const conn = await connectApprovals(config, `approvals-${process.pid}`);
 const service = await startApprovalsService({ ...conn, log });
 log('started', { topic: conn.topics.approvals.topic, pending: service.pending().length });

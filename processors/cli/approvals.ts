@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { userInfo } from 'node:os';
 import { ArbiterError } from '../core/errors.ts';
-import { approvalsConfigFromEnv } from '../approvals/config.ts';
+import { approvalsConfigFromEnv, withLocalStack } from '../approvals/config.ts';
 import { connectApprovals } from '../approvals/connect.ts';
 import { refusalOf, type LedgerEntry } from '../approvals/ledger.ts';
 import { answerFor } from '../approvals/resolutions.ts';
@@ -67,7 +67,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   }
   let conn;
   try {
-    conn = await connectApprovals(approvalsConfigFromEnv(env), `arbiter-cli-${process.pid}`);
+    conn = await connectApprovals(approvalsConfigFromEnv(withLocalStack(env)), `arbiter-cli-${process.pid}`);
   } catch (e) {
     out(e instanceof ArbiterError ? e.message : `ARB_CONFIG_INVALID: ${(e as Error).message}`);
     return 2;
