@@ -46,6 +46,7 @@ class Recent<V> extends Map<string, V> {
   }
 }
 
+/** Background waits (approval polling, tail restarts): unref'd, they never keep a finished process alive. */
 const sleep = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
 
 export class ArbiterClient {
@@ -182,6 +183,7 @@ export class ArbiterClient {
     const reply = new Promise<Verdict>((resolve) => (arrived = resolve));
     this.#waiting.set(proposal.proposalId, arrived);
     let verdict: AgentVerdict;
+    let deadline: NodeJS.Timeout | undefined;
     try {
       type Step = { kind: 'sent' } | { kind: 'failed'; error: unknown } | { kind: 'verdict'; verdict: Verdict } | 'timeout';
       const sent: Promise<Step> = this.#producer.send([{
@@ -189,13 +191,15 @@ export class ArbiterClient {
         headers: correlationHeaders(proposal.proposalId, { topic: this.#replyTopic, partition: this.#replyPartition }),
       }]).then(() => ({ kind: 'sent' as const }), (error: unknown) => ({ kind: 'failed' as const, error }));
       const replied: Promise<Step> = reply.then((v) => ({ kind: 'verdict' as const, verdict: v }));
-      const timeout = sleep(budget);
+      // Not unref'd: a process whose only pending work is this call must wait for its verdict (or its deny).
+      const timeout = new Promise<'timeout'>((resolve) => (deadline = setTimeout(() => resolve('timeout'), budget)));
       const first = await Promise.race([sent, replied, timeout]);
       const step = first !== 'timeout' && first.kind === 'sent' ? await Promise.race([replied, timeout]) : first;
       if (step === 'timeout') verdict = noVerdict(proposal.proposalId, call, budget, this.#s.lowRiskReads, 'ARB_SDK_NO_VERDICT');
       else if (step.kind === 'verdict') verdict = fromVerdict(call, step.verdict, elapsed());
       else verdict = noVerdict(proposal.proposalId, call, elapsed(), this.#s.lowRiskReads, 'ARB_SDK_SEND_FAILED', step.kind === 'failed' ? String(step.error) : '');
     } finally {
+      clearTimeout(deadline);
       this.#waiting.delete(proposal.proposalId);
     }
     this.#remembered.set(proposal.proposalId, { session, call, verdict });
