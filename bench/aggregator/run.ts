@@ -5,7 +5,7 @@
 // topics (6 partitions); the mix has memory writes/reads, untrusted sources and record counts, so every detector
 // works (thresholds: defaults, memory tools declared). Per round, each side reads everything with a fresh group:
 //  - raw: consumer (read_committed) + TopicSerde.decode of each record, nothing else;
-//  - aggregator: IntervalCommitLoop (at least once, offsets committed every second, as bin/aggregator.ts runs it by
+//  - aggregator: IntervalCommitLoop (at least once, outputs lingering up to 20 ms, offsets committed every second, as bin/aggregator.ts runs it by
 //    default) + AggregatorTask: decode, map to core types, correlate, produce the alerts and taints (acknowledged).
 // Throughput = events / time from the first record handed over to the last one processed (aggregator: and all its
 // outputs acknowledged; the offset commits that fell due during the pass are inside the time, the final one at close
@@ -85,7 +85,7 @@ async function produceInput(transport: KafkaTransport, serde: TopicSerde, topics
   await producer.close();
 }
 
-interface Side { readonly eventsPerSecond: number; readonly alerts: number }
+interface Side { readonly eventsPerSecond: number; readonly cpuUsPerEvent: number; readonly alerts: number }
 
 function timeout(what: string): Promise<never> {
   return new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: not done within ${ROUND_TIMEOUT_MS} ms`)), ROUND_TIMEOUT_MS).unref());
@@ -98,30 +98,39 @@ async function rawRound(transport: KafkaTransport, serde: TopicSerde, topics: To
   });
   let seen = 0;
   let first = 0;
+  let cpu0 = process.cpuUsage();
   let done!: (ms: number) => void;
   const finished = new Promise<number>((resolve) => (done = resolve));
   const running = consumer.run(async (batch: Batch) => {
-    if (first === 0) first = performance.now();
+    if (first === 0) {
+      first = performance.now();
+      cpu0 = process.cpuUsage();
+    }
     const def = batch.topic === topics.proposals.topic ? topics.proposals : topics.results;
     for (const r of batch.records) await serde.decode(def, r);
     seen += batch.records.length;
     if (seen >= EVENTS) done(performance.now() - first);
   });
   const ms = await Promise.race([finished, timeout('raw round')]);
+  const cpu = process.cpuUsage(cpu0);
   await consumer.close();
   await running.catch(() => undefined);
-  return { eventsPerSecond: (EVENTS * 1000) / ms, alerts: 0 };
+  return { eventsPerSecond: (EVENTS * 1000) / ms, cpuUsPerEvent: (cpu.user + cpu.system) / EVENTS, alerts: 0 };
 }
 
 async function aggregatorRound(transport: KafkaTransport, serde: TopicSerde, topics: TopicMap, round: number): Promise<Side> {
   const task = new AggregatorTask({ topics, serde, thresholds });
   let first = 0;
+  let cpu0 = process.cpuUsage();
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
   // Times the real task: first batch handed over -> the last event's outputs acknowledged.
   const timed = {
     process: (b: Batch) => {
-      if (first === 0) first = performance.now();
+      if (first === 0) {
+        first = performance.now();
+        cpu0 = process.cpuUsage();
+      }
       return task.process(b);
     },
     committed: () => {
@@ -132,14 +141,15 @@ async function aggregatorRound(transport: KafkaTransport, serde: TopicSerde, top
     onAssigned: () => task.onAssigned(),
     onRevoked: () => task.onRevoked(),
   };
-  const loop = new IntervalCommitLoop(transport, { groupId: `bench-agg-${run}-agg-${round}`, topics: task.inputTopics(), maxWaitMs: 20, commitIntervalMs: 1_000 }, timed);
+  const loop = new IntervalCommitLoop(transport, { groupId: `bench-agg-${run}-agg-${round}`, topics: task.inputTopics(), maxWaitMs: 20, commitIntervalMs: 1_000, lingerMs: 20 }, timed);
   await loop.start();
   await Promise.race([finished, timeout('aggregator round')]);
   await loop.drain();
   const ms = performance.now() - first;
+  const cpu = process.cpuUsage(cpu0);
   await loop.close();
   if (task.counts.skipped > 0) throw new Error(`aggregator skipped ${task.counts.skipped} records`);
-  return { eventsPerSecond: (EVENTS * 1000) / ms, alerts: task.counts.alerts + task.counts.quarantines + task.counts.taints };
+  return { eventsPerSecond: (EVENTS * 1000) / ms, cpuUsPerEvent: (cpu.user + cpu.system) / EVENTS, alerts: task.counts.alerts + task.counts.quarantines + task.counts.taints };
 }
 
 const transport = await createTransport(CLIENT, { brokers: localBrokers(), clientId: `bench-agg-${run}` });
@@ -158,6 +168,8 @@ await rawRound(transport, serde, topics, -1);
 await aggregatorRound(transport, serde, topics, -1);
 const raw: number[] = [];
 const agg: number[] = [];
+const rawCpu: number[] = [];
+const aggCpu: number[] = [];
 let emitted = 0;
 for (let round = 0; round < ROUNDS; round++) {
   // Alternate which side goes first, so a load spike on the shared machine does not always hit the same side.
@@ -167,19 +179,22 @@ for (let round = 0; round < ROUNDS; round++) {
   const r = r0 ?? await rawRound(transport, serde, topics, round);
   raw.push(r.eventsPerSecond);
   agg.push(a.eventsPerSecond);
+  rawCpu.push(r.cpuUsPerEvent);
+  aggCpu.push(a.cpuUsPerEvent);
   emitted = a.alerts;
-  log(`round ${round + 1}: raw ${Math.round(r.eventsPerSecond)}/s, aggregator ${Math.round(a.eventsPerSecond)}/s (ratio ${(a.eventsPerSecond / r.eventsPerSecond).toFixed(2)}), ${a.alerts} alerts+taints`);
+  log(`round ${round + 1}: raw ${Math.round(r.eventsPerSecond)}/s, aggregator ${Math.round(a.eventsPerSecond)}/s (ratio ${(a.eventsPerSecond / r.eventsPerSecond).toFixed(2)}); CPU ${r.cpuUsPerEvent.toFixed(1)} vs ${a.cpuUsPerEvent.toFixed(1)} µs/event; ${a.alerts} alerts+taints`);
 }
 const ratio = median(agg) / median(raw);
 const line = (name: string, xs: number[]) => `| ${name} | ${xs.map((x) => Math.round(x).toLocaleString('en-US')).join(' / ')} | ${Math.round(median(xs)).toLocaleString('en-US')} |`;
 process.stdout.write([
   `client ${CLIENT}, ${EVENTS.toLocaleString('en-US')} events (proposals + results), ${PARTITIONS} partitions, ${ROUNDS} rounds; ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   '',
-  '| side | events/s per round | median events/s |',
-  '|---|---|---|',
-  line('raw consume + decode', raw),
-  line('aggregator (decode, correlate, produce alerts, commit)', agg),
+  '| side | events/s per round | median events/s | median CPU µs/event (this process) |',
+  '|---|---|---|---|',
+  `${line('raw consume + decode', raw)} ${median(rawCpu).toFixed(1)} |`,
+  `${line('aggregator (decode, correlate, produce alerts, commit)', agg)} ${median(aggCpu).toFixed(1)} |`,
   '',
+  `CPU per event, raw / aggregator (medians): ${(median(rawCpu) / median(aggCpu)).toFixed(2)}`,
   `aggregator / raw (medians): ${ratio.toFixed(2)} (target >= 0.80) — ${ratio >= 0.8 ? 'met' : 'NOT met'}; alerts+taints emitted per aggregator pass: ${emitted}`,
   '',
 ].join('\n'));

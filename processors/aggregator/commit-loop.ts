@@ -1,13 +1,14 @@
-// The aggregator's consume loop in at-least-once mode: process each batch and send its outputs (alerts, taints)
-// without waiting for the acknowledgement; every `commitIntervalMs` (and on revoke/close) wait for the sends in
-// flight, then commit the input offsets, instead of one commit round trip after every fetch. Why not StreamLoop: the aggregator keeps no changelog (its windows live in the process), so an
+// The aggregator's consume loop in at-least-once mode: process each batch and buffer its outputs (alerts, taints);
+// the buffer is sent, without waiting for the acknowledgement, at most `lingerMs` after its first record (one
+// produce request for many batches); every `commitIntervalMs` (and on revoke/close) the buffer is sent, the sends
+// in flight are awaited, then the input offsets are committed — instead of one commit round trip after every fetch. Why not StreamLoop: the aggregator keeps no changelog (its windows live in the process), so an
 // offset commit protects nothing but the restart position, and one broker round trip per fetch costs more than
 // the whole correlation (docs/benchmarks.md "Aggregator"). Kafka Streams makes the same trade (commit.interval.ms).
 // Contract kept: an offset is committed only after the outputs of every record before it were acknowledged; a
 // failed send fails the next batch (the consumer stops, the supervisor restarts from the last committed offsets).
 import type { StreamTask } from '../runtime/stream/loop.ts';
 import type {
-  Batch, KafkaTransport, TopicPartitionOffset, TransportConsumer, TransportProducer,
+  Batch, KafkaTransport, OutRecord, TopicPartitionOffset, TransportConsumer, TransportProducer,
 } from '../runtime/transport/transport.ts';
 
 export interface CommitLoopOptions {
@@ -15,6 +16,8 @@ export interface CommitLoopOptions {
   readonly topics: readonly string[];
   /** Commit the consumed offsets at most this often, ms. */
   readonly commitIntervalMs: number;
+  /** Longest an output waits in the buffer before it is sent, ms (alert latency vs produce requests). */
+  readonly lingerMs: number;
   readonly maxWaitMs?: number;
 }
 
@@ -28,6 +31,8 @@ export class IntervalCommitLoop {
   /** Sends not yet acknowledged, and the first send failure. */
   #inflight: Promise<void>[] = [];
   #sendFailure: unknown;
+  #buffer: OutRecord[] = [];
+  #lingerTimer: NodeJS.Timeout | undefined;
   #producer: TransportProducer | undefined;
   #consumer: TransportConsumer | undefined;
   #running: Promise<void> | undefined;
@@ -61,9 +66,8 @@ export class IntervalCommitLoop {
     try {
       const outputs = await this.#task.process(batch);
       if (outputs.length > 0) {
-        this.#inflight.push((this.#producer as TransportProducer).send(outputs).catch((error: unknown) => {
-          this.#sendFailure ??= error;
-        }));
+        for (const o of outputs) this.#buffer.push(o);
+        this.#lingerTimer ??= setTimeout(() => this.#send(), this.#o.lingerMs);
       }
     } catch (error) {
       this.#task.aborted();
@@ -74,8 +78,21 @@ export class IntervalCommitLoop {
     if (performance.now() - this.#lastCommit >= this.#o.commitIntervalMs) await this.#commit();
   }
 
-  /** Waits until every output sent so far is acknowledged; rejects with the first send failure. */
+  /** Sends the buffered outputs (not waiting for the acknowledgement). */
+  #send(): void {
+    clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = undefined;
+    if (this.#buffer.length === 0) return;
+    const records = this.#buffer;
+    this.#buffer = [];
+    this.#inflight.push((this.#producer as TransportProducer).send(records).catch((error: unknown) => {
+      this.#sendFailure ??= error;
+    }));
+  }
+
+  /** Sends the buffer and waits until every output so far is acknowledged; rejects with the first send failure. */
   async drain(): Promise<void> {
+    this.#send();
     const sends = this.#inflight;
     this.#inflight = [];
     await Promise.all(sends);

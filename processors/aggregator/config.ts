@@ -24,6 +24,8 @@ export interface AggregatorConfig {
   readonly exactlyOnce: boolean;
   /** ARBITER_AGG_COMMIT_INTERVAL_MS: at least once, how often consumed offsets are committed (default 1000). */
   readonly commitIntervalMs: number;
+  /** ARBITER_AGG_LINGER_MS: at least once, longest an alert waits to be sent with others (default 20). */
+  readonly lingerMs: number;
   readonly thresholds: Thresholds;
 }
 
@@ -138,6 +140,7 @@ export function aggregatorConfigFromEnv(env: Env): AggregatorConfig {
     instanceId: env['ARBITER_INSTANCE_ID'] || `${env['HOSTNAME'] ?? 'host'}-${process.pid}`,
     exactlyOnce: eos === 'true',
     commitIntervalMs: positiveInt(env, 'ARBITER_AGG_COMMIT_INTERVAL_MS', 1_000),
+    lingerMs: positiveInt(env, 'ARBITER_AGG_LINGER_MS', 20),
     thresholds: thresholdsFromEnv(env),
   };
 }

@@ -43,7 +43,7 @@ export async function startAggregator(config: AggregatorConfig,
   const loop = config.exactlyOnce
     ? new StreamLoop(transport, { groupId: config.groupId, topics: task.inputTopics(), maxWaitMs: 20, groupCommit: true,
       transactionalId: `${config.groupId}-${config.instanceId}` }, task)
-    : new IntervalCommitLoop(transport, { groupId: config.groupId, topics: task.inputTopics(), maxWaitMs: 20, commitIntervalMs: config.commitIntervalMs }, task);
+    : new IntervalCommitLoop(transport, { groupId: config.groupId, topics: task.inputTopics(), maxWaitMs: 20, commitIntervalMs: config.commitIntervalMs, lingerMs: config.lingerMs }, task);
   const { stopped } = await loop.start();
   return { topics, task, transport, mode: loop.mode, stopped, close: () => loop.close() };
 }
