@@ -48,7 +48,7 @@ const PAYLOAD_BYTES = 512;
 const WARMUP_MS = args.quick ? 500 : 1_000;
 const MEASURE_MS = args.quick ? 2_000 : 5_000;
 const STEP_MEASURE_MS = args.quick ? 2_000 : 4_000;
-const RATES = [500, 1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_000, 8_000, 10_000, 12_000];
+const RATES = [500, 1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 8_000, 10_000];
 const run = randomUUID().slice(0, 8);
 const brokers = localBrokers();
 const log = (message: string) => process.stderr.write(`[bench:verdict] ${message}\n`);
@@ -96,6 +96,8 @@ interface Measured {
   readonly cpuMicrosPerReply: number;
   readonly steps: PhaseResult[];
   readonly maxSustained: number | undefined;
+  /** Highest offered rate fully answered (no loss, >= 95% achieved), latency aside: the capacity. */
+  readonly maxKeepingUp: number | undefined;
   /** Verdict only: the commit breakdown at 64 in flight. */
   readonly commits?: string;
 }
@@ -120,11 +122,16 @@ async function measure(name: string, requester: Requester, pid: number, replied:
     const step = await requester.openLoop(rate, WARMUP_MS, STEP_MEASURE_MS);
     steps.push(step);
     log(`${name}: ${rate}/s offered -> ${step.achievedPerSec.toFixed(0)}/s, p50 ${step.latency.p50.toFixed(2)} p99 ${step.latency.p99.toFixed(2)} ms, lost ${step.lost}, generator lag p99 ${step.scheduleLagP99Ms.toFixed(1)} ms${step.overloaded ? ', overloaded' : ''}`);
-    behind = sustained(step) ? 0 : behind + 1;
+    // Stepping goes on while the service keeps up (p99 over budget on this shared machine or not: the capacity is
+    // worth knowing); two steps in a row that fall behind end it.
+    behind = keepsUp(step) ? 0 : behind + 1;
     if (behind >= 2) break;
   }
-  const ok = steps.filter(sustained).map((s) => s.offeredPerSec);
-  return { one, many, cpuMicrosPerReply, steps, maxSustained: ok.length > 0 ? Math.max(...ok) : undefined, ...(commits ? { commits } : {}) };
+  const best = (ok: (r: PhaseResult) => boolean) => {
+    const rates = steps.filter(ok).map((x) => x.offeredPerSec);
+    return rates.length > 0 ? Math.max(...rates) : undefined;
+  };
+  return { one, many, cpuMicrosPerReply, steps, maxSustained: best(sustained), maxKeepingUp: best(keepsUp), ...(commits ? { commits } : {}) };
 }
 
 async function echoRound(transport: KafkaTransport, round: number, transactional: boolean): Promise<Measured> {
@@ -238,7 +245,7 @@ for (let round = 1; round <= ROUNDS; round++) {
 
 const med = (xs: Measured[], pick: (m: Measured) => number) => median(xs.map(pick));
 const row = (name: string, xs: Measured[]) =>
-  `| ${name} | ${med(xs, (m) => m.one.latency.p50).toFixed(2)} | ${med(xs, (m) => m.one.latency.p99).toFixed(2)} | ${med(xs, (m) => m.many.latency.p50).toFixed(2)} | ${med(xs, (m) => m.many.latency.p99).toFixed(2)} | ${med(xs, (m) => m.many.achievedPerSec).toFixed(0)} | ${med(xs, (m) => m.cpuMicrosPerReply).toFixed(0)} | ${xs.map((m) => (m.maxSustained === undefined ? 'none' : `${m.maxSustained}/s`)).join(', ')} |`;
+  `| ${name} | ${med(xs, (m) => m.one.latency.p50).toFixed(2)} | ${med(xs, (m) => m.one.latency.p99).toFixed(2)} | ${med(xs, (m) => m.many.latency.p50).toFixed(2)} | ${med(xs, (m) => m.many.latency.p99).toFixed(2)} | ${med(xs, (m) => m.many.achievedPerSec).toFixed(0)} | ${med(xs, (m) => m.cpuMicrosPerReply).toFixed(0)} | ${xs.map((m) => (m.maxSustained === undefined ? 'none' : `${m.maxSustained}/s`)).join(', ')} | ${xs.map((m) => (m.maxKeepingUp === undefined ? 'none' : `${m.maxKeepingUp}/s`)).join(', ')} |`;
 const bestVerdict = median(verdict.map((m) => m.maxSustained ?? 0));
 const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
 /** Verdict / baseline ratios and the latency targets against that baseline. */
@@ -250,11 +257,11 @@ function against(label: string, base: Measured[]): string {
     ` -> p50 <= 1.15x ${met(r1p50 <= 1.15 && r64p50 <= 1.15)}, p99 <= 1.25x ${met(r1p99 <= 1.25 && r64p99 <= 1.25)}.`;
 }
 const lines = [
-  `Client ${CLIENT}; broker ${brokers.join(',')}; ${PARTITIONS} partitions; ${ROUNDS} round(s), echo then verdict in each, medians over rounds.`,
-  `Closed loop ${WARMUP_MS} ms warm-up + ${MEASURE_MS} ms measured; open-loop steps (${RATES.join(', ')}/s) ${WARMUP_MS} + ${STEP_MEASURE_MS} ms each; sustained = no loss, >= 95% of offered, p99 <= ${P99_BUDGET_MS} ms; two failing steps in a row end the search.`,
+  `Client ${CLIENT}; broker ${brokers.join(',')}; ${PARTITIONS} partitions; ${ROUNDS} round(s), plain echo, transactional echo, then verdict in each; medians over rounds.`,
+  `Closed loop ${WARMUP_MS} ms warm-up + ${MEASURE_MS} ms measured; open-loop steps (${RATES.join(', ')}/s) ${WARMUP_MS} + ${STEP_MEASURE_MS} ms each; keeping up = no loss and >= 95% of offered; sustained = keeping up with p99 <= ${P99_BUDGET_MS} ms; two steps in a row not keeping up end the search.`,
   '',
-  '| service | p50 @1 (ms) | p99 @1 (ms) | p50 @64 (ms) | p99 @64 (ms) | replies/s @64 | service CPU µs/reply @64 | max rate with p99 <= 25 ms (per round) |',
-  '|---|---|---|---|---|---|---|---|',
+  '| service | p50 @1 (ms) | p99 @1 (ms) | p50 @64 (ms) | p99 @64 (ms) | replies/s @64 | service CPU µs/reply @64 | max rate with p99 <= 25 ms (per round) | max rate keeping up (per round) |',
+  '|---|---|---|---|---|---|---|---|---|',
   row('echo, plain (at least once)', plain),
   row('echo, exactly-once (txn per batch)', echo),
   row('verdict processor, exactly-once', verdict),
@@ -262,7 +269,7 @@ const lines = [
   against('plain echo', plain),
   against('transactional echo', echo),
   `Verdict commits at 64 in flight (from the processor's metrics), per round: ${verdict.map((m) => m.commits ?? '?').join('; ')}.`,
-  `>= 5,000 verdicts/s sustained with p99 <= ${P99_BUDGET_MS} ms: ${met(bestVerdict >= 5_000)} (median over rounds ${bestVerdict}/s).`,
+  `>= 5,000 verdicts/s sustained with p99 <= ${P99_BUDGET_MS} ms: ${met(bestVerdict >= 5_000)} (median over rounds ${bestVerdict}/s; highest rate kept up with, latency aside: median ${median(verdict.map((m) => m.maxKeepingUp ?? 0))}/s).`,
   '',
   '<details><summary>open-loop steps</summary>',
   '',

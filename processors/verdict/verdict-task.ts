@@ -166,6 +166,12 @@ export class VerdictTask implements StreamTask {
     }
   }
 
+  /** Pipelined commits (StreamLoop): the changes so far are being committed; later batches start a new generation. */
+  sealed(): void {
+    this.#sessions.seal();
+    this.#heads.seal();
+  }
+
   committed(): void {
     this.#sessions.commit();
     this.#heads.commit();

@@ -9,7 +9,7 @@ import type {
   Batch, ConsumerOptions, KafkaTransport, OutRecord, TopicPartitionOffset, TransportConsumer, TransportProducer,
 } from '../transport/transport.ts';
 
-function scripted(opts: { failCommit?: boolean } = {}) {
+function scripted(opts: { failCommit?: boolean; pipelined?: boolean } = {}) {
   const calls: string[] = [];
   let handler: ((b: Batch) => Promise<void>) | undefined;
   let consumerOptions: ConsumerOptions | undefined;
@@ -45,6 +45,7 @@ function scripted(opts: { failCommit?: boolean } = {}) {
       return [{ topic: `out${b.partition}`, key: null, value: null }];
     },
     beforeCommit: () => [{ topic: 'changelog', key: null, value: null }],
+    ...(opts.pipelined ? { sealed: () => void told.push('sealed') } : {}),
     committed: () => void told.push('committed'),
     aborted: () => void told.push('aborted'),
     onAssigned: async () => undefined,
@@ -142,4 +143,20 @@ describe('StreamLoop group commit', () => {
       expect(s.told.filter((t) => t.startsWith('process'))).toHaveLength(3);
     });
   }
+
+  it('pipelined (task with sealed()): a batch arriving during a commit is processed at once and goes into the next one', async () => {
+    const s = scripted({ pipelined: true });
+    const loop = new StreamLoop(s.transport, { groupId: 'g', topics: ['in'], transactionalId: 't', groupCommit: true }, s.task);
+    await loop.start();
+    s.hold();
+    await s.deliver(s.batch(0, 1));
+    await idle(); // the first commit is in flight, held
+    await s.deliver(s.batch(1, 7)); // not held back by the commit in flight
+    expect(s.told).toEqual(['process:0', 'sealed', 'process:1']);
+    s.release();
+    await idle();
+    await idle();
+    expect(s.told).toEqual(['process:0', 'sealed', 'process:1', 'committed', 'sealed', 'committed']);
+    expect(s.calls.filter((c) => c.startsWith('offsets'))).toEqual(['offsets:in/0@2', 'offsets:in/1@8']);
+  });
 });

@@ -6,9 +6,12 @@
 // Group commit (option `groupCommit`): batches the consumer hands over back to back (the per-partition runs of one
 // fetch) share one commit, made as soon as no batch is being processed (next macrotask) or `maxGroupRecords` input
 // records are pending. A transaction costs several broker round trips whatever its size, so one per fetch instead of
-// one per partition run is what lifts throughput and cuts queueing latency. Contract kept: no batch is processed
-// while a commit is in flight (the task's overlay holds exactly the pending batches), revocation and close commit
-// what is pending first, and a failed commit aborts the task's state and stops the loop (`stopped` rejects).
+// one per partition run is what lifts throughput and cuts queueing latency. Contract kept: revocation and close
+// commit what is pending first, and a failed commit aborts the task's state and stops the loop (`stopped` rejects).
+// A task without `sealed()` gets no batch while a commit is in flight (its overlay holds exactly the pending
+// batches). A task with `sealed()` is pipelined: at the start of a commit the loop seals the task's state (the
+// committing generation), and batches handed over meanwhile are processed at once on top of it, into the next
+// commit. At most one commit is in flight; `committed()` then refers to the oldest sealed generation.
 // Redelivery guard: a client may rewind its fetch position to the group's committed offsets while this member keeps
 // its partitions (@platformatic/kafka does on every group join), handing over records already processed whose
 // commit is pending or just landed. Processing them again would send a second verdict; so per owned partition the
@@ -23,6 +26,9 @@ export interface StreamTask {
   process(batch: Batch): Promise<readonly OutRecord[]>;
   /** Outputs owed once per commit for every batch since the last one (e.g. the changelog of changed keys). */
   beforeCommit?(): readonly OutRecord[];
+  /** Pipelining (optional): the changes so far are being committed (beforeCommit was just called); later batches
+   *  build on them but belong to the next commit. With it, committed()/aborted() refer to the sealed generation. */
+  sealed?(): void;
   /** The batches' outputs and offsets are durable: make their state changes permanent. */
   committed(): void;
   /** The batches failed before they were durable: forget their state changes. */
@@ -165,7 +171,7 @@ export class StreamLoop {
 
   async #group(handed: Batch): Promise<void> {
     if (this.#failure !== undefined) throw this.#failure;
-    while (this.#flushing !== undefined) await this.#flushing;
+    if (this.#task.sealed === undefined) while (this.#flushing !== undefined) await this.#flushing;
     const batch = this.#unseen(handed);
     const next = batch && StreamLoop.#nextOffset(batch);
     if (batch === undefined || next === undefined) return;
@@ -196,11 +202,16 @@ export class StreamLoop {
     if (this.#failure !== undefined) throw this.#failure;
   }
 
-  /** Commits the pending batches (group commit); a no-op when nothing is pending. Rejects when the commit fails. */
+  /**
+   * Commits the pending batches (group commit) after the commit in flight; a no-op when nothing is pending, and left
+   * to the batch being processed (it schedules the next one) when a batch is mid-way. Rejects when the commit fails.
+   */
   async #flushNow(): Promise<void> {
     while (this.#flushing !== undefined) await this.#flushing;
-    if (this.#offsets.size === 0) return;
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#offsets.size === 0 || this.#processing > 0) return;
     const outputs = [...this.#pending, ...(this.#task.beforeCommit?.() ?? [])];
+    this.#task.sealed?.();
     const offsets = [...this.#offsets.values()];
     const inputRecords = this.#pendingRecords;
     this.#pending = [];

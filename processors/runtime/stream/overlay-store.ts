@@ -3,14 +3,21 @@
 // outputs and offsets are durable) and are dropped by abort(). That keeps memory equal to what the changelog
 // says, so a failed transaction can never leave state ahead of the log. changes() lists the overlay's latest
 // value per key: what the batch must write to the changelog.
+// Pipelined commits: seal() moves the overlay into a sealed generation (its outputs are being committed) and starts
+// a fresh overlay for the batches processed meanwhile; gets see overlay, then sealed, then committed. commit() then
+// merges the sealed generation only (the oldest uncommitted one); without seal() it merges the overlay as before.
+// abort() drops both: later batches built on the failed generation.
 
 export class OverlayStore<V> {
   readonly #committed = new Map<number, Map<string, V>>();
-  readonly #overlay = new Map<number, Map<string, V | undefined>>();
+  #overlay = new Map<number, Map<string, V | undefined>>();
+  #sealed: Map<number, Map<string, V | undefined>> | undefined;
 
   get(partition: number, key: string): V | undefined {
     const pending = this.#overlay.get(partition);
     if (pending?.has(key)) return pending.get(key);
+    const sealed = this.#sealed?.get(partition);
+    if (sealed?.has(key)) return sealed.get(key);
     return this.#committed.get(partition)?.get(key);
   }
 
@@ -28,8 +35,16 @@ export class OverlayStore<V> {
     }
   }
 
+  /** The overlay's changes are being committed; later puts go to a new overlay. One sealed generation at a time. */
+  seal(): void {
+    if (this.#sealed !== undefined) throw new Error('OverlayStore.seal: the previous sealed generation is not committed yet');
+    this.#sealed = this.#overlay;
+    this.#overlay = new Map();
+  }
+
   commit(): void {
-    for (const [partition, pending] of this.#overlay) {
+    const generation = this.#sealed ?? this.#overlay;
+    for (const [partition, pending] of generation) {
       let view = this.#committed.get(partition);
       if (!view) this.#committed.set(partition, (view = new Map()));
       for (const [key, value] of pending) {
@@ -37,10 +52,12 @@ export class OverlayStore<V> {
         else view.set(key, value);
       }
     }
-    this.#overlay.clear();
+    if (this.#sealed !== undefined) this.#sealed = undefined;
+    else this.#overlay.clear();
   }
 
   abort(): void {
+    this.#sealed = undefined;
     this.#overlay.clear();
   }
 
@@ -54,6 +71,7 @@ export class OverlayStore<V> {
 
   dropPartition(partition: number): void {
     this.#committed.delete(partition);
+    this.#sealed?.delete(partition);
     this.#overlay.delete(partition);
   }
 
