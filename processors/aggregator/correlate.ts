@@ -22,7 +22,7 @@ import { BucketWindow } from './window.ts';
 export type ProposalSeen = Pick<ToolCallProposal, 'proposalId' | 'sessionId' | 'agentId' | 'tenantId' | 'tool' | 'createdAtMs'>;
 /** The fields of a result the correlator reads (a decoded wire result has them as they are). */
 export type ResultSeen = Pick<ToolCallResult,
-  'proposalId' | 'sessionId' | 'agentId' | 'userId' | 'tenantId' | 'outcome' | 'recordsRead' | 'untrustedSources' | 'completedAtMs'>;
+  'proposalId' | 'sessionId' | 'agentId' | 'userId' | 'tenantId' | 'tool' | 'outcome' | 'recordsRead' | 'untrustedSources' | 'completedAtMs'>;
 
 export type CorrelatorEvent =
   | { readonly kind: 'proposal'; readonly proposal: ToolCallProposal }
@@ -186,7 +186,8 @@ export class Correlator {
   #result(r: ResultSeen): void {
     const at = r.completedAtMs;
     if (at > this.#now) this.#now = at;
-    const pending = this.#pending.size === 0 ? undefined : this.#pending.get(r.proposalId);
+    // Only a memory tool's result can settle a pending call (checked first: cheaper than hashing the proposal id).
+    const pending = this.#pending.size === 0 || !this.#memoryTools.has(r.tool) ? undefined : this.#pending.get(r.proposalId);
     if (pending !== undefined) this.#pending.delete(r.proposalId);
     if (r.outcome !== 'success') return;
     if (this.#t.tenantRecordsPerHour > 0) this.#tenantExport(r, at);
