@@ -56,7 +56,7 @@ describe.each(KAFKA_CLIENTS)('KafkaTransport contract: %s', (client) => {
     expect(offsets.every((o) => o.low === '0' && o.high === '0')).toBe(true);
   });
 
-  it('round-trips keys, values, headers and an explicit partition; onAssigned runs before the first batch', async () => {
+  it('round-trips keys (also with a NUL byte), values, headers and an explicit partition; onAssigned runs before the first batch', async () => {
     const t = topic('roundtrip');
     await admin.ensureTopics([{ topic: t, partitions: 3, replicationFactor: 1, configs: {} }]);
     const producer = await transport.producer({ idempotent: true });
@@ -64,9 +64,10 @@ describe.each(KAFKA_CLIENTS)('KafkaTransport contract: %s', (client) => {
       { topic: t, key: 'session-a', value: Buffer.from('one'), headers: { 'reply-partition': Buffer.from('2') } },
       { topic: t, partition: 2, key: Buffer.from('session-b'), value: Buffer.from('two'), headers: { h: Buffer.from([0, 1, 255]) } },
       { topic: t, partition: 1, key: null, value: null },
+      { topic: t, partition: 0, key: 'nul\u0000inside', value: Buffer.from('nul-key') },
     ]);
     await producer.close();
-    expect((await admin.fetchOffsets(t)).reduce((n, o) => n + Number(o.high), 0)).toBe(3);
+    expect((await admin.fetchOffsets(t)).reduce((n, o) => n + Number(o.high), 0)).toBe(4);
 
     const events: string[] = [];
     const consumer = await transport.consumer({
@@ -80,7 +81,7 @@ describe.each(KAFKA_CLIENTS)('KafkaTransport contract: %s', (client) => {
     });
     const seen = await consumeUntil(
       consumer,
-      (rs) => rs.length >= 3,
+      (rs) => rs.length >= 4,
       async (batch) => {
         events.push(`batch:${batch.partition}`);
       },
@@ -97,6 +98,7 @@ describe.each(KAFKA_CLIENTS)('KafkaTransport contract: %s', (client) => {
     const empty = byValue.get('<null>');
     expect(empty?.partition).toBe(1);
     expect(empty?.key).toBeNull();
+    expect(byValue.get('nul-key')?.key?.toString()).toBe('nul\u0000inside');
     expect(seen.every((r) => r.topic === t && r.timestampMs > Date.now() - 600_000)).toBe(true);
   });
 

@@ -1,7 +1,7 @@
 // What kafkajs and @confluentinc/kafka-javascript (its KafkaJS-compatible API) share: the admin calls and the
 // { topic, messages } produce shape. Structural types, so neither client is imported here.
 import { awaitTopicsReady } from './await-topics.ts';
-import { groupByTopic } from './records.ts';
+import { groupByTopic, keyBuffer } from './records.ts';
 import type { OutRecord, TopicSpec, TransportAdmin } from './transport.ts';
 
 export interface KafkajsShapedAdmin {
@@ -24,7 +24,8 @@ export function topicMessages(records: readonly OutRecord[]): { topic: string; m
   return [...groupByTopic(records)].map(([topic, list]) => ({
     topic,
     messages: list.map((r) => {
-      const m: KafkajsShapedMessage = { key: r.key, value: r.value };
+      // Keys go as Buffers: the confluent client cuts a string key at its first NUL byte.
+      const m: KafkajsShapedMessage = { key: keyBuffer(r.key), value: r.value };
       if (r.partition !== undefined) m.partition = r.partition;
       if (r.headers !== undefined) m.headers = r.headers as Record<string, Buffer>;
       return m;
