@@ -40,7 +40,9 @@ it('stores decisions, alerts and approval events from Kafka and stops cleanly on
   const approvals: WireTypes['ApprovalEvent'][] = escalated.flatMap((d, i): WireTypes['ApprovalEvent'][] => [
     { event: { 'arbiter.v1.ApprovalRequested': { approvalId: d.approvalId, proposalId: d.proposalId, sessionId: d.sessionId, agentId: d.agentId,
       tenantId: d.tenantId, tool: d.tool, argsHash: `h${i}`, approvers: ['oncall'], ruleId: d.ruleIds[0] ?? '', onTimeout: 'deny' as const,
-      requestedAtMs: d.decidedAtMs, expiresAtMs: d.decidedAtMs + 600_000, review: null } } },
+      requestedAtMs: d.decidedAtMs, expiresAtMs: d.decidedAtMs + 600_000,
+      review: i === 0 ? { userId: d.userId, agentRole: d.agentRole, environment: d.environment, intent: d.intent, verb: 'communicate', sideEffect: 'external',
+        args: d.argsMinimised, dataLabels: d.dataLabels, recipients: d.destinations, reasons: d.reasons, sessionFacts: d.factsUsed, recentSteps: [] } : null } } },
     ...(i % 2 === 0 ? [{ event: { 'arbiter.v1.ApprovalResolved': { approvalId: d.approvalId, proposalId: d.proposalId, sessionId: d.sessionId,
       argsHash: `h${i}`, resolution: 'approved' as const, resolvedBy: 'alice', reason: 'ok', resolvedAtMs: d.decidedAtMs + 4_000 } } }] : []),
   ]);
@@ -93,6 +95,8 @@ it('stores decisions, alerts and approval events from Kafka and stops cleanly on
       { status: 'approved', n: String(Math.ceil(escalated.length / 2)), ttd: '4000' },
       { status: 'pending', n: String(Math.floor(escalated.length / 2)), ttd: null },
     ]);
+    const reviews = await q(`SELECT JSONExtractString(review, 'userId') AS user FROM approval_events FINAL WHERE review != ''`);
+    expect(reviews).toEqual([{ user: escalated[0]?.userId }]);
     const lag = await q(`SELECT count() AS samples FROM pipeline_metrics WHERE metric = 'consumer_lag' AND labels['topic'] = '${topics.decisions.topic}'`);
     expect(Number(lag[0]?.['samples'])).toBeGreaterThan(0);
     expect((await verifyChain(ch)).problems).toEqual([]);

@@ -13,18 +13,19 @@ export function encodeAlertRow(a: TrajectoryAlert): string {
 
 export const APPROVAL_EVENT_COLUMNS: readonly string[] = [
   'approval_id', 'event', 'proposal_id', 'session_id', 'tenant_id', 'agent_id', 'tool', 'rule_id', 'args_hash',
-  'approvers', 'on_timeout', 'expires_at_ms', 'resolution', 'resolved_by', 'reason', 'at_ms',
+  'approvers', 'on_timeout', 'expires_at_ms', 'resolution', 'resolved_by', 'reason', 'review', 'at_ms',
 ];
 
-/** A requested event fills the request columns, a resolved one the resolution columns; the rest stay empty. */
+/** A requested event fills the request columns (review as JSON text, '' when absent), a resolved one the resolution
+ *  columns; the rest stay empty. */
 export function encodeApprovalEventRow(e: ApprovalEvent): string {
   const ev = e.event;
   if ('arbiter.v1.ApprovalRequested' in ev) {
     const r = ev['arbiter.v1.ApprovalRequested'];
     return JSON.stringify([r.approvalId, 'requested', r.proposalId, r.sessionId, r.tenantId, r.agentId, r.tool, r.ruleId,
-      r.argsHash, r.approvers, r.onTimeout, r.expiresAtMs, '', '', '', r.requestedAtMs]);
+      r.argsHash, r.approvers, r.onTimeout, r.expiresAtMs, '', '', '', r.review === null ? '' : JSON.stringify(r.review), r.requestedAtMs]);
   }
   const r = ev['arbiter.v1.ApprovalResolved'];
   return JSON.stringify([r.approvalId, 'resolved', r.proposalId, r.sessionId, '', '', '', '', r.argsHash, [], '', 0,
-    r.resolution, r.resolvedBy, r.reason, r.resolvedAtMs]);
+    r.resolution, r.resolvedBy, r.reason, '', r.resolvedAtMs]);
 }

@@ -65,5 +65,12 @@ describe('row encoders', () => {
     expect(resolved).toHaveLength(APPROVAL_EVENT_COLUMNS.length);
     expect([col(requested, 'event'), col(requested, 'tenant_id'), col(requested, 'expires_at_ms'), col(requested, 'at_ms')]).toEqual(['requested', 't', 20, 10]);
     expect([col(resolved, 'event'), col(resolved, 'resolution'), col(resolved, 'resolved_by'), col(resolved, 'at_ms')]).toEqual(['resolved', 'approved', 'alice', 15]);
+    expect(col(requested, 'review')).toBe('');
+    const review = { userId: 'u', agentRole: 'ops', environment: 'prod', intent: '', verb: 'communicate', sideEffect: 'external', args: { to: 'sha256:1' },
+      dataLabels: ['pii'], recipients: ['ext.example.com#1'], reasons: ['r fired'], sessionFacts: { tainted: 'true' }, recentSteps: ['allow crm.read'] };
+    const withReview = JSON.parse(encodeApprovalEventRow({ event: { 'arbiter.v1.ApprovalRequested': {
+      approvalId: 'ap', proposalId: 'p', sessionId: 's', agentId: 'g', tenantId: 't', tool: 'email.send', argsHash: 'h', approvers: ['o'],
+      ruleId: 'r', onTimeout: 'deny', requestedAtMs: 10, expiresAtMs: 20, review } } }));
+    expect(JSON.parse(String(col(withReview, 'review')))).toEqual(review);
   });
 });
