@@ -16,7 +16,7 @@ describe('migration templates', () => {
 
   it('render for a single node with plain engines, no cluster clauses and no placeholder left', () => {
     for (const m of migrations) {
-      const sql = renderMigration(m, single);
+      const sql = splitStatements(renderMigration(m, single)).join(';\n');
       expect(sql).not.toMatch(/\{\{|ON CLUSTER|Replicated|Distributed|_local\b/);
     }
     expect(renderMigration(migrations[0]!, single)).toContain('ENGINE = ReplacingMergeTree\n');
@@ -31,6 +31,8 @@ describe('migration templates', () => {
     expect(mv).toContain('TO session_summaries_local AS');
     expect(mv).toContain('FROM decisions_local');
     for (const m of migrations) expect(renderMigration(m, cluster)).not.toContain('{{');
+    const review = splitStatements(renderMigration(migrations.find((m) => m.name === 'approval_review')!, cluster));
+    expect(review.map((st) => st.split(' ADD ')[0])).toEqual(["ALTER TABLE approval_events_local ON CLUSTER 'prod'", "ALTER TABLE approval_events ON CLUSTER 'prod'"]);
   });
 
   it('put the configured TTL in and refuse unknown placeholders, naming the file', () => {
