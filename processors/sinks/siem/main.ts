@@ -166,7 +166,7 @@ export async function runSiemService(config: SiemServiceConfig): Promise<Running
 }
 
 /** `node processors/sinks/siem/main.ts`: run until SIGTERM/SIGINT; exit non-zero if a consumer fails. */
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const log = (event: string, detail: Record<string, unknown>): void => {
     process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), component: 'siem', event, ...detail })}\n`);
   };
