@@ -8,8 +8,7 @@
 //  - aggregator: IntervalCommitLoop (at least once, outputs lingering up to 20 ms, offsets committed every second, as bin/aggregator.ts runs it by
 //    default) + AggregatorTask: decode, map to core types, correlate, produce the alerts and taints (acknowledged).
 // Throughput = events / time from the first record handed over to the last one processed (aggregator: and all its
-// outputs acknowledged; the offset commits that fell due during the pass are inside the time, the final one at close
-// is not).
+// outputs acknowledged and its offsets committed — drain()).
 // One uncounted warm-up pass of each side first; the order alternates per round. Prints events/s per side and round, medians, and the aggregator/raw ratio of medians (target >= 0.8).
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';

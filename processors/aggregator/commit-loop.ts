@@ -1,11 +1,13 @@
 // The aggregator's consume loop in at-least-once mode: process each batch and buffer its outputs (alerts, taints);
 // the buffer is sent, without waiting for the acknowledgement, at most `lingerMs` after its first record (one
-// produce request for many batches); every `commitIntervalMs` (and on revoke/close) the buffer is sent, the sends
-// in flight are awaited, then the input offsets are committed — instead of one commit round trip after every fetch. Why not StreamLoop: the aggregator keeps no changelog (its windows live in the process), so an
+// produce request for many batches); every `commitIntervalMs` (and on revoke/close) the buffer is sent and a commit
+// of the offsets processed so far is chained behind the acknowledgement of those sends — in the background, so the
+// consumer keeps going during the round trips — instead of one blocking commit round trip after every fetch. Why not StreamLoop: the aggregator keeps no changelog (its windows live in the process), so an
 // offset commit protects nothing but the restart position, and one broker round trip per fetch costs more than
 // the whole correlation (docs/benchmarks.md "Aggregator"). Kafka Streams makes the same trade (commit.interval.ms).
-// Contract kept: an offset is committed only after the outputs of every record before it were acknowledged; a
-// failed send fails the next batch (the consumer stops, the supervisor restarts from the last committed offsets).
+// Contract kept: an offset is committed only after the outputs of every record before it were acknowledged; commits
+// run one after another (offsets only move forward); a failed send or commit fails the next batch (the consumer
+// stops, the supervisor restarts from the last committed offsets) and nothing after it is committed.
 import type { StreamTask } from '../runtime/stream/loop.ts';
 import type {
   Batch, KafkaTransport, OutRecord, TopicPartitionOffset, TransportConsumer, TransportProducer,
@@ -30,7 +32,9 @@ export class IntervalCommitLoop {
   #lastCommit = 0;
   /** Sends not yet acknowledged, and the first send failure. */
   #inflight: Promise<void>[] = [];
-  #sendFailure: unknown;
+  /** The chain of background commits (each waits for its sends, then commits). */
+  #committing: Promise<void> = Promise.resolve();
+  #failure: unknown;
   #buffer: OutRecord[] = [];
   #lingerTimer: NodeJS.Timeout | undefined;
   #producer: TransportProducer | undefined;
@@ -49,7 +53,7 @@ export class IntervalCommitLoop {
       groupId: this.#o.groupId, topics: this.#o.topics, fromBeginning: true, readCommitted: true,
       onAssigned: (ps) => this.#task.onAssigned(ps),
       onRevoked: async (ps) => {
-        await this.#commit();
+        await this.drain();
         await this.#task.onRevoked(ps);
       },
       ...(this.#o.maxWaitMs !== undefined ? { maxWaitMs: this.#o.maxWaitMs, minBytes: 1 } : {}),
@@ -62,7 +66,7 @@ export class IntervalCommitLoop {
   async #handle(batch: Batch): Promise<void> {
     const last = batch.records[batch.records.length - 1];
     if (last === undefined) return;
-    if (this.#sendFailure !== undefined) throw this.#sendFailure;
+    if (this.#failure !== undefined) throw this.#failure;
     try {
       const outputs = await this.#task.process(batch);
       if (outputs.length > 0) {
@@ -75,7 +79,7 @@ export class IntervalCommitLoop {
     }
     this.#task.committed();
     this.#offsets.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() });
-    if (performance.now() - this.#lastCommit >= this.#o.commitIntervalMs) await this.#commit();
+    if (performance.now() - this.#lastCommit >= this.#o.commitIntervalMs) this.#commitInBackground();
   }
 
   /** Sends the buffered outputs (not waiting for the acknowledgement). */
@@ -86,30 +90,37 @@ export class IntervalCommitLoop {
     const records = this.#buffer;
     this.#buffer = [];
     this.#inflight.push((this.#producer as TransportProducer).send(records).catch((error: unknown) => {
-      this.#sendFailure ??= error;
+      this.#failure ??= error;
     }));
   }
 
-  /** Sends the buffer and waits until every output so far is acknowledged; rejects with the first send failure. */
-  async drain(): Promise<void> {
+  /** Chains a commit of the offsets processed so far behind the acknowledgement of every output before them. */
+  #commitInBackground(): void {
+    this.#lastCommit = performance.now();
     this.#send();
     const sends = this.#inflight;
     this.#inflight = [];
-    await Promise.all(sends);
-    if (this.#sendFailure !== undefined) throw this.#sendFailure;
-  }
-
-  async #commit(): Promise<void> {
-    this.#lastCommit = performance.now();
-    await this.drain();
-    if (this.#offsets.size === 0 || this.#consumer === undefined) return;
     const offsets = [...this.#offsets.values()];
     this.#offsets.clear();
-    await this.#consumer.commit(offsets);
+    const consumer = this.#consumer;
+    if (consumer === undefined || (offsets.length === 0 && sends.length === 0)) return;
+    this.#committing = this.#committing.then(async () => {
+      await Promise.all(sends);
+      if (this.#failure === undefined && offsets.length > 0) await consumer.commit(offsets);
+    }).catch((error: unknown) => {
+      this.#failure ??= error;
+    });
+  }
+
+  /** Sends the buffer, commits what was processed and waits for it; rejects with the first send or commit failure. */
+  async drain(): Promise<void> {
+    this.#commitInBackground();
+    await this.#committing;
+    if (this.#failure !== undefined) throw this.#failure;
   }
 
   async close(): Promise<void> {
-    await this.#commit().catch(() => undefined);
+    await this.drain().catch(() => undefined);
     await this.#consumer?.close();
     await this.#running?.catch(() => undefined);
     await this.#producer?.close();
