@@ -37,7 +37,13 @@ import { withTimeout } from '../kafka-clients/with-timeout.ts';
 import type { KafkaTransport as Transport } from '../../processors/runtime/transport/index.ts';
 
 const { values: args } = parseArgs({
-  options: { rounds: { type: 'string', default: '1' }, quick: { type: 'boolean', default: false }, client: { type: 'string' } },
+  options: {
+    rounds: { type: 'string', default: '1' }, quick: { type: 'boolean', default: false }, client: { type: 'string' },
+    /** Comma-separated offered rates of the open-loop steps (default below). */
+    rates: { type: 'string' },
+    /** Skip the echo baselines (diagnosis of the verdict processor alone; no ratios). */
+    'verdict-only': { type: 'boolean', default: false },
+  },
 });
 const ROUNDS = Math.max(1, Number(args.rounds));
 const CLIENT = parseKafkaClient(args.client ?? process.env['ARBITER_KAFKA_CLIENT']);
@@ -48,7 +54,7 @@ const PAYLOAD_BYTES = 512;
 const WARMUP_MS = args.quick ? 500 : 1_000;
 const MEASURE_MS = args.quick ? 2_000 : 5_000;
 const STEP_MEASURE_MS = args.quick ? 2_000 : 4_000;
-const RATES = [500, 1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 8_000, 10_000];
+const RATES = args.rates?.split(',').map(Number) ?? [500, 1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 8_000, 10_000];
 const run = randomUUID().slice(0, 8);
 const brokers = localBrokers();
 const log = (message: string) => process.stderr.write(`[bench:verdict] ${message}\n`);
@@ -119,9 +125,13 @@ async function measure(name: string, requester: Requester, pid: number, replied:
   const steps: PhaseResult[] = [];
   let behind = 0;
   for (const rate of RATES) {
+    const stepBefore = metricsPort === undefined ? undefined : await commitTotals(metricsPort);
+    const stepStarted = performance.now();
     const step = await requester.openLoop(rate, WARMUP_MS, STEP_MEASURE_MS);
+    const stepCommits = stepBefore === undefined || metricsPort === undefined ? ''
+      : `; ${commitBreakdown(stepBefore, await commitTotals(metricsPort), performance.now() - stepStarted)}`;
     steps.push(step);
-    log(`${name}: ${rate}/s offered -> ${step.achievedPerSec.toFixed(0)}/s, p50 ${step.latency.p50.toFixed(2)} p99 ${step.latency.p99.toFixed(2)} ms, lost ${step.lost}, generator lag p99 ${step.scheduleLagP99Ms.toFixed(1)} ms${step.overloaded ? ', overloaded' : ''}`);
+    log(`${name}: ${rate}/s offered -> ${step.achievedPerSec.toFixed(0)}/s, p50 ${step.latency.p50.toFixed(2)} p99 ${step.latency.p99.toFixed(2)} ms, lost ${step.lost}, generator lag p99 ${step.scheduleLagP99Ms.toFixed(1)} ms${step.overloaded ? ', overloaded' : ''}${stepCommits}`);
     // Stepping goes on while the service keeps up (p99 over budget on this shared machine or not: the capacity is
     // worth knowing); two steps in a row that fall behind end it.
     behind = keepsUp(step) ? 0 : behind + 1;
@@ -238,11 +248,14 @@ const echo: Measured[] = [];
 const verdict: Measured[] = [];
 for (let round = 1; round <= ROUNDS; round++) {
   log(`round ${round}/${ROUNDS} (${CLIENT})`);
-  plain.push(await echoRound(transport, round, false));
-  echo.push(await echoRound(transport, round, true));
+  if (!args['verdict-only']) {
+    plain.push(await echoRound(transport, round, false));
+    echo.push(await echoRound(transport, round, true));
+  }
   verdict.push(await verdictRound(transport, round));
 }
 
+if (args['verdict-only']) process.exit(0); // the figures are in the log (stderr)
 const med = (xs: Measured[], pick: (m: Measured) => number) => median(xs.map(pick));
 const row = (name: string, xs: Measured[]) =>
   `| ${name} | ${med(xs, (m) => m.one.latency.p50).toFixed(2)} | ${med(xs, (m) => m.one.latency.p99).toFixed(2)} | ${med(xs, (m) => m.many.latency.p50).toFixed(2)} | ${med(xs, (m) => m.many.latency.p99).toFixed(2)} | ${med(xs, (m) => m.many.achievedPerSec).toFixed(0)} | ${med(xs, (m) => m.cpuMicrosPerReply).toFixed(0)} | ${xs.map((m) => (m.maxSustained === undefined ? 'none' : `${m.maxSustained}/s`)).join(', ')} | ${xs.map((m) => (m.maxKeepingUp === undefined ? 'none' : `${m.maxKeepingUp}/s`)).join(', ')} |`;
