@@ -64,6 +64,7 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
   await firstBundle(slot, config.bundleWaitMs);
   const quarantine = new QuarantineFeed({ transport, serde, topics, groupPrefix: config.groupId, ...(log ? { log } : {}) });
   await quarantine.start();
+  await quarantine.caughtUp(config.restoreTimeoutMs); // quarantines raised before this start apply from the first decision
 
   const task = new VerdictTask({
     topics, serde, engine, slot, transport, barrierProducer: plainProducer, groupId: config.groupId,

@@ -2,6 +2,7 @@
 // - an agent exceeds its calls-per-minute threshold across sessions → the aggregator raises an agent-rate alert and
 //   a quarantine on the alerts topic → the verdict processor's next decision for that agent (in a new session) is
 //   deny by the policy's session.quarantined rule, while another agent is still allowed;
+// - a restarted verdict processor has replayed the quarantine before its first decision;
 // - a session tainted by untrusted e-mail writes shared memory; another session reads it → memory-taint alert and a
 //   taint result into the reader's session → the reader's e-mail is denied by session.tainted.
 import { randomUUID } from 'node:crypto';
@@ -158,6 +159,13 @@ describe('aggregator → quarantine and memory taint → inline verdicts, on the
     const denied = await decided({ agentId: 'bot-1' });
     expect(denied).toMatchObject({ effect: 'deny', ruleIds: ['quarantined'] });
     expect(await decided({ agentId: 'bot-2' })).toMatchObject({ effect: 'allow' });
+  });
+
+  it('a restarted verdict processor replays the quarantines before its first decision', async () => {
+    await verdict.close();
+    verdict = await startVerdictProcessor(verdictConfig);
+    expect(verdict.quarantine.table.untilFor('bot-1', 'acme', Date.now())).toBeGreaterThan(Date.now());
+    expect(await decided({ agentId: 'bot-1' })).toMatchObject({ effect: 'deny', ruleIds: ['quarantined'] });
   });
 
   it('memory written by a tainted session taints the session that reads it, and that session\'s e-mail is denied', async () => {
