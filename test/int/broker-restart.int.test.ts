@@ -21,7 +21,7 @@ const CHUNK = 50;
 const runDir = mkdtempSync(join(tmpdir(), 'arbiter-broker-restart-'));
 function kafka(action: 'start' | 'stop'): void {
   const r = spawnSync('bash', [KAFKA_SH, action], {
-    env: { ...process.env, KAFKA_PORT: String(PORT), ARBITER_RUN_DIR: runDir, KAFKA_HEAP: '384m' }, encoding: 'utf8', timeout: 200_000,
+    env: { ...process.env, KAFKA_PORT: String(PORT), KAFKA_CONTROLLER_PORT: String(PORT + 1), ARBITER_RUN_DIR: runDir, KAFKA_HEAP: '384m' }, encoding: 'utf8', timeout: 200_000,
   });
   if (r.status !== 0) throw new Error(`kafka.sh ${action} on port ${PORT} failed (${r.status}): ${r.stderr}`);
 }
