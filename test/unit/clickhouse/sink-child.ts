@@ -14,11 +14,20 @@ export type Kill =
 export interface ChildRun {
   readonly done: boolean;
   readonly killed: boolean;
+  /** Killed by the watchdog after STALL_MS without progress (a supervisor's liveness restart), not by the plan. */
+  readonly stalled: boolean;
   readonly commits: number;
   /** Rows this run inserted (acknowledged), committed or not. */
   readonly inserted: number;
   readonly out: string;
 }
+
+/**
+ * A child that prints nothing for this long is SIGKILLed and replaced, as a liveness probe would: under CPU
+ * starvation the Kafka client has been seen to sit in a group rebalance without ever getting its partitions back.
+ * Each such restart is reported (ChildRun.stalled, the plan's log), never hidden.
+ */
+export const STALL_MS = 120_000;
 
 export function runSinkChild(script: string, args: readonly string[], env: NodeJS.ProcessEnv, kill: Kill): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
@@ -28,7 +37,15 @@ export function runSinkChild(script: string, args: readonly string[], env: NodeJ
     });
     let out = '';
     let commits = 0;
+    let stalled = false;
+    const stall = (): void => { stalled = true; child.kill('SIGKILL'); };
+    let watchdog = setTimeout(stall, STALL_MS);
+    const progress = (): void => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(stall, STALL_MS);
+    };
     child.stdout.on('data', (d) => {
+      progress();
       out += String(d);
       const n = (String(d).match(/^COMMIT /gm) ?? []).length;
       commits += n;
@@ -37,8 +54,9 @@ export function runSinkChild(script: string, args: readonly string[], env: NodeJ
     child.stderr.on('data', (d) => (out += String(d)));
     child.on('error', reject);
     child.on('exit', (code, signal) => {
+      clearTimeout(watchdog);
       const inserted = [...out.matchAll(/^INSERTED (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
-      resolve({ done: code === 0 && out.includes('DONE'), killed: signal === 'SIGKILL', commits, inserted, out });
+      resolve({ done: code === 0 && out.includes('DONE'), killed: signal === 'SIGKILL' && !stalled, stalled, commits, inserted, out });
     });
   });
 }
@@ -47,20 +65,28 @@ export function runSinkChild(script: string, args: readonly string[], env: NodeJ
 export async function runKillPlan(
   run: (kill: Kill) => Promise<ChildRun>,
   plan: readonly Kill[],
-  describe: (kill: Kill, r: ChildRun) => string = (k, r) => `${JSON.stringify(k)}: ${r.killed ? 'killed' : 'exited'} after ${r.commits} commits`,
-): Promise<{ kills: number; inserted: number; log: string[]; last: ChildRun }> {
+  describe: (kill: Kill, r: ChildRun) => string = (k, r) => `${JSON.stringify(k)}: ${r.stalled ? `restarted after ${STALL_MS} ms without progress` : r.killed ? 'killed' : 'exited'} after ${r.commits} commits`,
+): Promise<{ kills: number; stalls: number; inserted: number; log: string[]; last: ChildRun }> {
   let kills = 0;
+  let stalls = 0;
   let inserted = 0;
   const log: string[] = [];
+  const MAX_STALLS = 3;
+  const runOnce = async (k: Kill): Promise<ChildRun> => {
+    for (;;) {
+      const r = await run(k);
+      inserted += r.inserted;
+      log.push(describe(k, r));
+      if (!r.stalled) return r;
+      if (++stalls > MAX_STALLS) throw new Error(`child stalled ${stalls} times without progress; last output: ${r.out}`);
+    }
+  };
   for (const k of plan) {
-    const r = await run(k);
-    inserted += r.inserted;
-    log.push(describe(k, r));
+    const r = await runOnce(k);
     if (r.killed) kills++;
     if (r.done) break;
     if (!r.killed) throw new Error(`child failed: ${r.out}`);
   }
-  const last = await run({ kind: 'none' });
-  inserted += last.inserted;
-  return { kills, inserted, log, last };
+  const last = await runOnce({ kind: 'none' });
+  return { kills, stalls, inserted, log, last };
 }
