@@ -30,7 +30,8 @@ export function toWireArg(value: CoreArg): WireArg {
   switch (typeof value) {
     case 'boolean': return { v: { boolean: value } };
     case 'string': return { v: { string: value } };
-    case 'number': return { v: Number.isSafeInteger(value) ? { long: value } : { double: value } };
+    // -0 is an integer to JavaScript but not to a long: it travels as a double so its sign survives.
+    case 'number': return { v: Number.isSafeInteger(value) && !Object.is(value, -0) ? { long: value } : { double: value } };
     default:
       if (Array.isArray(value)) return { v: { array: (value as readonly CoreArg[]).map(toWireArg) } };
       return { v: { map: toWireArgMap(value as Args) } };
