@@ -4,6 +4,7 @@
 // Prints READY once consuming, INSERTED/COMMIT around each batch. ARBITER_CRASH_BEFORE_COMMIT=n SIGKILLs itself at
 // the n-th acknowledged insert, before its offsets are committed (those rows will be delivered again).
 import { writeSync } from 'node:fs';
+import { Kafka, logLevel } from 'kafkajs';
 import { localBrokers } from '../kafka-clients/local-brokers.ts';
 import { createClickHouse } from '../../processors/runtime/clickhouse-client.ts';
 import { createRegistryClient } from '../../processors/runtime/serde/registry.ts';
@@ -37,12 +38,23 @@ const sink = await startKafkaDecisionsSink({
   },
 });
 console.log('READY');
+// Done is judged on the group's offsets as the broker holds them, not on this process's own commits: a partition a
+// killed predecessor already committed to its end gives this child nothing to consume, so it never commits it again.
+const groupAdmin = new Kafka({ clientId: `${groupId}-done-check`, brokers: [...localBrokers()], logLevel: logLevel.NOTHING }).admin();
+await groupAdmin.connect();
 const admin = await transport.admin();
 for (;;) {
   await new Promise((r) => setTimeout(r, 500));
   const highs = await admin.fetchOffsets(topics.decisions.topic);
-  if (highs.every((p) => BigInt(sink.committed().get(p.partition) ?? '0') >= BigInt(p.high))) break;
+  const [group] = await groupAdmin.fetchOffsets({ groupId, topics: [topics.decisions.topic] });
+  const committedOf = (p: number): bigint => {
+    const mine = BigInt(sink.committed().get(p) ?? '0');
+    const theirs = BigInt(group?.partitions.find((x) => x.partition === p)?.offset ?? '-1');
+    return mine > theirs ? mine : theirs;
+  };
+  if (highs.every((p) => committedOf(p.partition) >= BigInt(p.high))) break;
 }
+await groupAdmin.disconnect();
 await admin.close();
 await sink.stop();
 await client.close();
