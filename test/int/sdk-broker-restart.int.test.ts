@@ -7,11 +7,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePortPair } from '../setup/ports.ts';
 import { connectApprovals } from '../../processors/approvals/connect.ts';
 import { generateSigningKeys, signBundle } from '../../processors/policy/index.ts';
 import { localRegistryUrl } from '../../processors/runtime/serde/registry.ts';
@@ -36,20 +36,6 @@ tools:
 rules:
   - { id: ok, tools: ["kb.search", "issue_refund"], effect: allow }
 `;
-
-/** A port p with p and p+1 free (broker and controller listeners). */
-async function freePortPair(): Promise<number> {
-  const listen = (port: number) => new Promise<number>((resolve, reject) => {
-    const s = createServer().once('error', reject).listen(port, '127.0.0.1', () => {
-      const got = (s.address() as { port: number }).port;
-      s.close(() => resolve(got));
-    });
-  });
-  for (;;) {
-    const p = await listen(0);
-    if (p < 65_000 && (await listen(p + 1).then(() => true, () => false))) return p;
-  }
-}
 
 describe('SDK with its own broker stopped and restarted', () => {
   let port: number;

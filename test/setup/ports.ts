@@ -27,3 +27,17 @@ export async function freePort(): Promise<number> {
   }
   throw new Error(`no free port found in ${LOW}-${HIGH} after 200 tries`);
 }
+
+/** A port p with p and p + 1 both free (a broker's client and controller listeners). */
+export async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = LOW + Math.floor(Math.random() * (HIGH - LOW - 1));
+    if (handedOut.has(port) || handedOut.has(port + 1)) continue;
+    if ((await tryListen(port)) && (await tryListen(port + 1))) {
+      handedOut.add(port);
+      handedOut.add(port + 1);
+      return port;
+    }
+  }
+  throw new Error(`no free port pair found in ${LOW}-${HIGH} after 200 tries`);
+}
