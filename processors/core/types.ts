@@ -19,16 +19,20 @@ export const VERB_PRIVILEGE: Readonly<Record<Verb, number>> = {
 export type ArgValue = null | boolean | number | string | readonly ArgValue[] | { readonly [k: string]: ArgValue };
 export type Args = { readonly [name: string]: ArgValue };
 
-/** A tool call an agent intends to make. It may not act before it has a verdict. */
-export interface ToolCallProposal {
-  readonly proposalId: string;
+/** Who acts, for whom, where: fixed for one session. Role and environment are scope attributes rules select on. */
+export interface SessionIdentity {
   readonly sessionId: string;
   readonly agentId: string;
+  /** The user who delegated the task to the agent. */
   readonly userId: string;
   readonly tenantId: string;
-  /** Scope attributes rules can select on. */
   readonly agentRole: string;
   readonly environment: string;
+}
+
+/** A tool call an agent intends to make. It may not act before it has a verdict. */
+export interface ToolCallProposal extends SessionIdentity {
+  readonly proposalId: string;
   readonly tool: string;
   readonly args: Args;
   /** Declared task intent (e.g. "flight_booking"); "" when none was declared. */

@@ -1,17 +1,10 @@
 // The agent-facing types of the SDK: what an agent passes in (a call, a result) and what it gets back (a verdict it
 // can act on). Plain data.
-import type { Args, Effect, Modification } from '../core/types.ts';
+import type { Args, Effect, Modification, SessionIdentity as CoreSessionIdentity } from '../core/types.ts';
 import type { ApprovalStatus } from '../approvals/ledger.ts';
 
-/** Who acts, for whom, where: fixed for one session. */
-export interface SessionIdentity {
-  readonly sessionId: string;
-  readonly agentId: string;
-  /** The user who delegated the task to the agent. */
-  readonly userId: string;
-  readonly tenantId: string;
-  readonly agentRole: string;
-  readonly environment: string;
+/** Who acts, for whom, where: fixed for one session (the core identity plus an optional declared intent). */
+export interface SessionIdentity extends CoreSessionIdentity {
   /** Declared task intent ("" when none). */
   readonly intent?: string;
 }
