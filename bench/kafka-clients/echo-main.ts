@@ -1,9 +1,11 @@
 // Child process running one echo service (forked by run.ts, so the service and the requester each have their own
 // event loop, as in production). IPC: sends {type:'ready'} once all request partitions are assigned; answers 'cpu'
 // with {type:'cpu', usage, replied}; on 'stop' stops, sends {type:'stopped', replied} and exits. Exits by itself if the parent goes away.
+// --stream-loop (with --transactional-id): the exactly-once echo on StreamLoop (stream-echo.ts) instead of echo-service.ts.
 import { parseArgs } from 'node:util';
 import { createTransport, parseKafkaClient } from '../../processors/runtime/transport/index.ts';
 import { startEchoService } from './echo-service.ts';
+import { startStreamEcho } from './stream-echo.ts';
 import { localBrokers } from './local-brokers.ts';
 
 const { values } = parseArgs({
@@ -15,12 +17,13 @@ const { values } = parseArgs({
     'transactional-id': { type: 'string' },
     'linger-ms': { type: 'string' },
     'max-wait-ms': { type: 'string' },
+    'stream-loop': { type: 'boolean', default: false },
   },
 });
 
 const send = (message: object) => process.send?.(message);
 const transport = await createTransport(parseKafkaClient(values.client), { brokers: localBrokers(), clientId: 'bench-echo' });
-const service = await startEchoService(transport, {
+const service = await (values['stream-loop'] ? startStreamEcho : startEchoService)(transport, {
   requestTopic: values['request-topic'] ?? 'missing --request-topic',
   requestPartitions: Number(values.partitions ?? '1'),
   groupId: values.group ?? 'missing --group',

@@ -1,11 +1,12 @@
 // Verdict processor benchmark: the verdict round trip against the no-op echo baseline, same run, same broker,
 // same Kafka client (ARBITER_KAFKA_CLIENT or --client; default platformatic).
-//   node bench/verdict/run.ts [--rounds 3] [--quick] [--client platformatic]
+//   node bench/verdict/run.ts [--rounds 3] [--quick] [--client platformatic] [--services plain,eos,verdict] [--rates 500,5000]
 // Per round, each service in its own process, the two echoes first, then verdict:
 //  - echo, plain: bench/kafka-clients echo service, pipelined produce + offset commit (at least once): the floor of
 //    a request/reply round trip on this broker and client;
-//  - echo, transactional: replies + offsets in one transaction per consumed batch (exactly once, like the verdict
-//    processor, minus decode/decide/chain/encode and the changelog);
+//  - echo, exactly-once: a no-op task on the processors' runtime (StreamLoop: one transaction per group commit,
+//    pipelined commits; bench/kafka-clients/stream-echo.ts), so verdict / this echo is the cost of the verdict work
+//    alone (decode, decide, chain, encode, the decision and changelog records);
 //  - verdict: processors/bin/verdict.ts as deployed (exactly-once), real policy (test/unit/verdict/fixtures.ts),
 //    1,000 sessions; requests are Avro ToolCallProposals, replies Verdicts (matched by the proposal-id header).
 // Figures: round trip p50/p99 at 1 and at 64 in flight (closed loop), service CPU per reply (from /proc), and the
@@ -17,6 +18,7 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localRegistryUrl, createRegistryClient } from '../../processors/runtime/serde/registry.ts';
@@ -34,6 +36,7 @@ import { Requester, type PhaseResult, type RequesterOptions } from '../kafka-cli
 import { localBrokers } from '../kafka-clients/local-brokers.ts';
 import { median } from '../kafka-clients/latency-stats.ts';
 import { withTimeout } from '../kafka-clients/with-timeout.ts';
+import { readApiTrace, type ApiTotals } from '../kafka-clients/api-trace.ts';
 import type { KafkaTransport as Transport } from '../../processors/runtime/transport/index.ts';
 
 const { values: args } = parseArgs({
@@ -43,6 +46,10 @@ const { values: args } = parseArgs({
     rates: { type: 'string' },
     /** Skip the echo baselines (diagnosis of the verdict processor alone; no ratios). */
     'verdict-only': { type: 'boolean', default: false },
+    /** Comma-separated services to run (plain, eos, verdict); the table needs all three. */
+    services: { type: 'string' },
+    /** Trace the Kafka requests of the exactly-once services (bench/kafka-clients/api-trace.ts): requests per commit. */
+    'trace-api': { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Math.max(1, Number(args.rounds));
@@ -108,12 +115,35 @@ interface Measured {
   readonly commits?: string;
 }
 
+const TRACE_MODULE = join(import.meta.dirname, '..', 'kafka-clients', 'api-trace.ts');
+/** Environment that makes a child trace its Kafka requests into `path` (--trace-api). */
+const traceEnv = (path: string): Record<string, string> =>
+  (args['trace-api'] ? { NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --import ${TRACE_MODULE}`.trim(), ARBITER_KAFKA_API_TRACE: path } : {});
+
+/** Kafka requests between two trace readings: per transaction (EndTxn count) when there are any, with mean ms each. */
+function apiBreakdown(a: ApiTotals, b: ApiTotals): string {
+  const commits = (b['EndTxn']?.calls ?? 0) - (a['EndTxn']?.calls ?? 0);
+  const per = Math.max(1, commits);
+  return Object.entries(b).filter(([name]) => name !== 'Fetch' && name !== 'Heartbeat').map(([name, t]) => {
+    const calls = t.calls - (a[name]?.calls ?? 0);
+    const ms = t.ms - (a[name]?.ms ?? 0);
+    return calls === 0 ? '' : `${name} ${(calls / per).toFixed(2)}x${(ms / Math.max(1, calls)).toFixed(1)}ms`;
+  }).filter((x) => x !== '').join(', ') + ` (per txn, ${commits} txns)`;
+}
+
 const keepsUp = (r: PhaseResult) => !r.overloaded && r.lost === 0 && r.achievedPerSec >= 0.95 * r.offeredPerSec;
 const sustained = (r: PhaseResult) => keepsUp(r) && r.latency.p99 <= P99_BUDGET_MS;
 
-async function measure(name: string, requester: Requester, pid: number, replied: () => Promise<number>, metricsPort?: number): Promise<Measured> {
+async function measure(name: string, requester: Requester, pid: number, replied: () => Promise<number>, metricsPort?: number, tracePath?: string): Promise<Measured> {
+  const trace = () => (tracePath !== undefined && args['trace-api'] ? readApiTrace(tracePath) : undefined);
+  const traced = (a: ApiTotals | undefined) => {
+    const b = trace();
+    return a === undefined || b === undefined ? '' : `; requests: ${apiBreakdown(a, b)}`;
+  };
+  const t1 = trace();
   const one = await requester.closedLoop(1, WARMUP_MS, MEASURE_MS);
-  log(`${name}: 1 in flight p50 ${one.latency.p50.toFixed(2)} ms p99 ${one.latency.p99.toFixed(2)} ms`);
+  log(`${name}: 1 in flight p50 ${one.latency.p50.toFixed(2)} ms p99 ${one.latency.p99.toFixed(2)} ms${traced(t1)}`);
+  const t64 = trace();
   const [cpu0, n0] = [cpuMicrosOf(pid), await replied()];
   const before = metricsPort === undefined ? undefined : await commitTotals(metricsPort);
   const startedAt = performance.now();
@@ -121,17 +151,18 @@ async function measure(name: string, requester: Requester, pid: number, replied:
   const commits = before === undefined || metricsPort === undefined ? undefined
     : commitBreakdown(before, await commitTotals(metricsPort), performance.now() - startedAt);
   const cpuMicrosPerReply = (cpuMicrosOf(pid) - cpu0) / Math.max(1, (await replied()) - n0);
-  log(`${name}: 64 in flight p50 ${many.latency.p50.toFixed(2)} ms p99 ${many.latency.p99.toFixed(2)} ms, ${many.achievedPerSec.toFixed(0)}/s, ${cpuMicrosPerReply.toFixed(0)} µs service CPU/reply${commits ? `; ${commits}` : ''}`);
+  log(`${name}: 64 in flight p50 ${many.latency.p50.toFixed(2)} ms p99 ${many.latency.p99.toFixed(2)} ms, ${many.achievedPerSec.toFixed(0)}/s, ${cpuMicrosPerReply.toFixed(0)} µs service CPU/reply${commits ? `; ${commits}` : ''}${traced(t64)}`);
   const steps: PhaseResult[] = [];
   let behind = 0;
   for (const rate of RATES) {
     const stepBefore = metricsPort === undefined ? undefined : await commitTotals(metricsPort);
     const stepStarted = performance.now();
+    const stepTrace = trace();
     const step = await requester.openLoop(rate, WARMUP_MS, STEP_MEASURE_MS);
     const stepCommits = stepBefore === undefined || metricsPort === undefined ? ''
       : `; ${commitBreakdown(stepBefore, await commitTotals(metricsPort), performance.now() - stepStarted)}`;
     steps.push(step);
-    log(`${name}: ${rate}/s offered -> ${step.achievedPerSec.toFixed(0)}/s, p50 ${step.latency.p50.toFixed(2)} p99 ${step.latency.p99.toFixed(2)} ms, lost ${step.lost}, generator lag p99 ${step.scheduleLagP99Ms.toFixed(1)} ms${step.overloaded ? ', overloaded' : ''}${stepCommits}`);
+    log(`${name}: ${rate}/s offered -> ${step.achievedPerSec.toFixed(0)}/s, p50 ${step.latency.p50.toFixed(2)} p99 ${step.latency.p99.toFixed(2)} ms, lost ${step.lost}, generator lag p99 ${step.scheduleLagP99Ms.toFixed(1)} ms${step.overloaded ? ', overloaded' : ''}${stepCommits}${traced(stepTrace)}`);
     // Stepping goes on while the service keeps up (p99 over budget on this shared machine or not: the capacity is
     // worth knowing); two steps in a row that fall behind end it.
     behind = keepsUp(step) ? 0 : behind + 1;
@@ -144,8 +175,8 @@ async function measure(name: string, requester: Requester, pid: number, replied:
   return { one, many, cpuMicrosPerReply, steps, maxSustained: best(sustained), maxKeepingUp: best(keepsUp), ...(commits ? { commits } : {}) };
 }
 
-async function echoRound(transport: KafkaTransport, round: number, transactional: boolean): Promise<Measured> {
-  const name = transactional ? 'txn' : 'plain';
+async function echoRound(transport: KafkaTransport, round: number, exactlyOnce: boolean): Promise<Measured> {
+  const name = exactlyOnce ? 'eos' : 'plain';
   const request = `bench.vreq.${run}.r${round}.${name}`;
   const reply = `bench.vreply.${run}.r${round}.${name}`;
   const admin = await transport.admin();
@@ -155,10 +186,11 @@ async function echoRound(transport: KafkaTransport, round: number, transactional
   ]);
   await admin.close();
   const group = `bench.vecho.${run}.r${round}.${name}`;
+  const tracePath = `/tmp/bench-verdict-trace-${run}-r${round}-${name}.json`;
   const child = fork(join(import.meta.dirname, '..', 'kafka-clients', 'echo-main.ts'),
     ['--client', CLIENT, '--request-topic', request, '--partitions', String(PARTITIONS), '--group', group, '--max-wait-ms', '20',
-      ...(transactional ? ['--transactional-id', group] : [])],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      ...(exactlyOnce ? ['--transactional-id', group, '--stream-loop'] : [])],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...traceEnv(tracePath) } });
   await withTimeout(new Promise<void>((resolve, reject) => {
     child.on('message', (m: { type?: string }) => m.type === 'ready' && resolve());
     child.on('exit', (code) => reject(new Error(`echo exited with ${code}`)));
@@ -178,7 +210,7 @@ async function echoRound(transport: KafkaTransport, round: number, transactional
   };
   const requester = await Requester.start(readCommitted(transport), options);
   try {
-    return await measure(`echo (${name})`, requester, child.pid as number, replied);
+    return await measure(`echo (${name})`, requester, child.pid as number, replied, undefined, tracePath);
   } finally {
     await requester.stop();
     child.kill('SIGTERM');
@@ -188,6 +220,7 @@ async function echoRound(transport: KafkaTransport, round: number, transactional
 async function verdictRound(transport: KafkaTransport, round: number): Promise<Measured> {
   const prefix = `bench-verdict-${run}-r${round}`;
   const metricsPort = 29_000 + Math.floor(Math.random() * 1_000);
+  const tracePath = `/tmp/bench-verdict-trace-${run}-r${round}-verdict.json`;
   const topics = defineTopics({ prefix, partitions: PARTITIONS, replicationFactor: 1 });
   const admin = await transport.admin();
   await ensureArbiterTopics(admin, topics);
@@ -203,7 +236,7 @@ async function verdictRound(transport: KafkaTransport, round: number): Promise<M
     KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: localRegistryUrl(), ARBITER_KAFKA_CLIENT: CLIENT,
     ARBITER_TOPIC_PREFIX: prefix, ARBITER_PARTITIONS: String(PARTITIONS), ARBITER_VERDICT_GROUP: `${prefix}-verdict`,
     ARBITER_INSTANCE_ID: 'bench', ARBITER_BUNDLE_NAME: 'bench', ARBITER_TRUSTED_KEYS: JSON.stringify({ k1: keys.publicKeyPem }),
-    ARBITER_METRICS_PORT: String(metricsPort),
+    ARBITER_METRICS_PORT: String(metricsPort), ...traceEnv(tracePath),
   }, 'verdict processor');
   await child.ready;
   let replies = 0;
@@ -232,7 +265,7 @@ async function verdictRound(transport: KafkaTransport, round: number): Promise<M
   };
   const requester = await Requester.start(readCommitted(transport), options);
   try {
-    return await measure('verdict', requester, child.child.pid as number, async () => replies, metricsPort);
+    return await measure('verdict', requester, child.child.pid as number, async () => replies, metricsPort, tracePath);
   } catch (error) {
     log(child.tail());
     throw error;
@@ -243,52 +276,56 @@ async function verdictRound(transport: KafkaTransport, round: number): Promise<M
 }
 
 const transport = await createTransport(CLIENT, { brokers, clientId: 'bench-verdict' });
+const SERVICES = new Set(args['verdict-only'] ? ['verdict'] : (args.services ?? 'plain,eos,verdict').split(','));
+const loadAverage = () => loadavg().map((x) => x.toFixed(2)).join(' / ');
+const loadAtStart = loadAverage();
 const plain: Measured[] = [];
 const echo: Measured[] = [];
 const verdict: Measured[] = [];
 for (let round = 1; round <= ROUNDS; round++) {
-  log(`round ${round}/${ROUNDS} (${CLIENT})`);
-  if (!args['verdict-only']) {
-    plain.push(await echoRound(transport, round, false));
-    echo.push(await echoRound(transport, round, true));
-  }
-  verdict.push(await verdictRound(transport, round));
+  log(`round ${round}/${ROUNDS} (${CLIENT}), load average ${loadAverage()}`);
+  if (SERVICES.has('plain')) plain.push(await echoRound(transport, round, false));
+  if (SERVICES.has('eos')) echo.push(await echoRound(transport, round, true));
+  if (SERVICES.has('verdict')) verdict.push(await verdictRound(transport, round));
 }
 
-if (args['verdict-only']) process.exit(0); // the figures are in the log (stderr)
+if (plain.length === 0 || echo.length === 0 || verdict.length === 0) process.exit(0); // the figures are in the log (stderr)
 const med = (xs: Measured[], pick: (m: Measured) => number) => median(xs.map(pick));
 const row = (name: string, xs: Measured[]) =>
   `| ${name} | ${med(xs, (m) => m.one.latency.p50).toFixed(2)} | ${med(xs, (m) => m.one.latency.p99).toFixed(2)} | ${med(xs, (m) => m.many.latency.p50).toFixed(2)} | ${med(xs, (m) => m.many.latency.p99).toFixed(2)} | ${med(xs, (m) => m.many.achievedPerSec).toFixed(0)} | ${med(xs, (m) => m.cpuMicrosPerReply).toFixed(0)} | ${xs.map((m) => (m.maxSustained === undefined ? 'none' : `${m.maxSustained}/s`)).join(', ')} | ${xs.map((m) => (m.maxKeepingUp === undefined ? 'none' : `${m.maxKeepingUp}/s`)).join(', ')} |`;
 const bestVerdict = median(verdict.map((m) => m.maxSustained ?? 0));
-const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
-/** Verdict / baseline ratios and the latency targets against that baseline. */
-function against(label: string, base: Measured[]): string {
+const met = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
+/** One line per latency target against one baseline: the ratios at 1 and 64 in flight (medians over rounds). */
+function targets(label: string, base: Measured[]): string[] {
   const ratio = (pick: (m: Measured) => number) => med(verdict, pick) / med(base, pick);
-  const [r1p50, r1p99, r64p50, r64p99] = [ratio((m) => m.one.latency.p50), ratio((m) => m.one.latency.p99),
-    ratio((m) => m.many.latency.p50), ratio((m) => m.many.latency.p99)];
-  return `verdict / ${label}: p50 @1 ${r1p50.toFixed(2)}x, p99 @1 ${r1p99.toFixed(2)}x, p50 @64 ${r64p50.toFixed(2)}x, p99 @64 ${r64p99.toFixed(2)}x` +
-    ` -> p50 <= 1.15x ${met(r1p50 <= 1.15 && r64p50 <= 1.15)}, p99 <= 1.25x ${met(r1p99 <= 1.25 && r64p99 <= 1.25)}.`;
+  const line = (name: string, limit: number, pick: (r: PhaseResult) => number) => {
+    const [at1, at64] = [ratio((m) => pick(m.one)), ratio((m) => pick(m.many))];
+    return `TARGET ${name} <= ${limit}x ${label}: @1 ${at1.toFixed(2)}x, @64 ${at64.toFixed(2)}x -> ${met(at1 <= limit && at64 <= limit)}`;
+  };
+  return [line('p50', 1.15, (r) => r.latency.p50), line('p99', 1.25, (r) => r.latency.p99)];
 }
 const lines = [
-  `Client ${CLIENT}; broker ${brokers.join(',')}; ${PARTITIONS} partitions; ${ROUNDS} round(s), plain echo, transactional echo, then verdict in each; medians over rounds.`,
+  `Client ${CLIENT}; broker ${brokers.join(',')}; ${PARTITIONS} partitions; ${ROUNDS} round(s), plain echo, exactly-once echo (StreamLoop), then verdict in each; medians over rounds.`,
   `Closed loop ${WARMUP_MS} ms warm-up + ${MEASURE_MS} ms measured; open-loop steps (${RATES.join(', ')}/s) ${WARMUP_MS} + ${STEP_MEASURE_MS} ms each; keeping up = no loss and >= 95% of offered; sustained = keeping up with p99 <= ${P99_BUDGET_MS} ms; two steps in a row not keeping up end the search.`,
+  `Load average (1 / 5 / 15 min) at start ${loadAtStart}, at end ${loadAverage()} (2 cores; above ~1.5 the figures carry other processes' noise).`,
   '',
   '| service | p50 @1 (ms) | p99 @1 (ms) | p50 @64 (ms) | p99 @64 (ms) | replies/s @64 | service CPU µs/reply @64 | max rate with p99 <= 25 ms (per round) | max rate keeping up (per round) |',
   '|---|---|---|---|---|---|---|---|---|',
   row('echo, plain (at least once)', plain),
-  row('echo, exactly-once (txn per batch)', echo),
+  row('echo, exactly-once (no-op task on StreamLoop)', echo),
   row('verdict processor, exactly-once', verdict),
   '',
-  against('plain echo', plain),
-  against('transactional echo', echo),
   `Verdict commits at 64 in flight (from the processor's metrics), per round: ${verdict.map((m) => m.commits ?? '?').join('; ')}.`,
-  `>= 5,000 verdicts/s sustained with p99 <= ${P99_BUDGET_MS} ms: ${met(bestVerdict >= 5_000)} (median over rounds ${bestVerdict}/s; highest rate kept up with, latency aside: median ${median(verdict.map((m) => m.maxKeepingUp ?? 0))}/s).`,
+  '',
+  ...targets('exactly-once echo (same runtime; the target)', echo),
+  ...targets('plain echo (at-least-once floor; for information)', plain),
+  `TARGET >= 5,000 verdicts/s sustained with p99 <= ${P99_BUDGET_MS} ms: median over rounds ${bestVerdict}/s (highest rate kept up with, latency aside: median ${median(verdict.map((m) => m.maxKeepingUp ?? 0))}/s) -> ${met(bestVerdict >= 5_000)}`,
   '',
   '<details><summary>open-loop steps</summary>',
   '',
   '| service | round | offered/s | achieved/s | p50 (ms) | p99 (ms) | lost | generator lag p99 (ms) |',
   '|---|---|---|---|---|---|---|---|',
-  ...([['echo plain', plain], ['echo txn', echo], ['verdict', verdict]] as const).flatMap(([name, xs]) => xs.flatMap((m, i) => m.steps.map((s) =>
+  ...([['echo plain', plain], ['echo exactly-once', echo], ['verdict', verdict]] as const).flatMap(([name, xs]) => xs.flatMap((m, i) => m.steps.map((s) =>
     `| ${name} | ${i + 1} | ${s.offeredPerSec} | ${s.achievedPerSec.toFixed(0)} | ${s.latency.p50.toFixed(2)} | ${s.latency.p99.toFixed(2)} | ${s.lost}${s.overloaded ? ' (overloaded)' : ''} | ${s.scheduleLagP99Ms.toFixed(1)} |`))),
   '',
   '</details>',

@@ -1,0 +1,57 @@
+// The exactly-once echo on the processors' own runtime: a no-op StreamTask (one reply per request, no state) run by
+// StreamLoop with the verdict processor's settings (transaction per group commit, pipelined commits, 20 ms fetch
+// wait). Verdict / this echo isolates the cost of the verdict work (decode, decide, chain, encode, changelog) from
+// the cost of the exactly-once runtime both share (bench/verdict).
+import { StreamLoop, type StreamTask } from '../../processors/runtime/stream/loop.ts';
+import type { Batch, KafkaTransport, OutRecord } from '../../processors/runtime/transport/index.ts';
+import { replyFor, type EchoService, type EchoServiceOptions } from './echo-service.ts';
+
+/** Replies only; nothing to seal, commit or abort. */
+class EchoTask implements StreamTask {
+  replied = 0;
+  #pending = 0;
+  #sealed = 0;
+  #assigned = 0;
+  readonly #onReady: (() => void) | undefined;
+  readonly #partitions: number;
+
+  constructor(partitions: number, onReady: (() => void) | undefined) {
+    this.#partitions = partitions;
+    this.#onReady = onReady;
+  }
+
+  async process(batch: Batch): Promise<readonly OutRecord[]> {
+    this.#pending += batch.records.length;
+    return batch.records.map(replyFor);
+  }
+  sealed(): void {
+    this.#sealed += this.#pending;
+    this.#pending = 0;
+  }
+  committed(): void {
+    this.replied += this.#sealed;
+    this.#sealed = 0;
+  }
+  aborted(): void {
+    this.#sealed = 0;
+  }
+  async onAssigned(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
+    this.#assigned += partitions.length;
+    if (this.#assigned >= this.#partitions) this.#onReady?.();
+  }
+  async onRevoked(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
+    this.#assigned -= partitions.length;
+  }
+}
+
+export async function startStreamEcho(transport: KafkaTransport, options: EchoServiceOptions): Promise<EchoService> {
+  if (options.transactionalId === undefined) throw new Error('stream echo: a transactional id is required (exactly-once)');
+  const task = new EchoTask(options.requestPartitions, options.onReady);
+  const loop = new StreamLoop(transport, {
+    groupId: options.groupId, topics: [options.requestTopic], transactionalId: options.transactionalId, groupCommit: true,
+    sessionTimeoutMs: 10_000, ...(options.maxWaitMs !== undefined ? { maxWaitMs: options.maxWaitMs } : {}),
+  }, task);
+  const { stopped } = await loop.start();
+  stopped.catch((error: unknown) => options.onFailure?.(error));
+  return { replied: () => task.replied, stop: () => loop.close() };
+}
