@@ -2,6 +2,7 @@
 // from the record that caused the event so the fold never reads a clock.
 
 import type { Effect, ToolCallProposal, ToolCallResult } from '../core/types.ts';
+import type { EventOrder } from './sequence.ts';
 import type { ToolInfo } from './tool-info.ts';
 
 /** An agent proposed a tool call. */
@@ -31,6 +32,8 @@ export interface ResultReported {
   readonly atMs: number;
   readonly result: ToolCallResult;
   readonly tool: ToolInfo | undefined;
+  /** The SDK's stream and sequence of the result; undefined when unsequenced (folded every time it arrives). */
+  readonly order?: EventOrder | undefined;
 }
 
 /** A human resolved an escalated proposal (approve, reject, or timeout resolved either way). */
@@ -69,6 +72,7 @@ export function decisionMade(
   return { kind: 'decision', atMs, proposal, tool, effect, ruleIds };
 }
 
-export function resultReported(result: ToolCallResult, tool: ToolInfo | undefined): ResultReported {
-  return { kind: 'result', atMs: result.completedAtMs, result, tool };
+/** `order` with seq < 1 (an unsequenced result on the wire) counts as none. */
+export function resultReported(result: ToolCallResult, tool: ToolInfo | undefined, order?: EventOrder): ResultReported {
+  return { kind: 'result', atMs: result.completedAtMs, result, tool, order: order !== undefined && order.seq >= 1 ? order : undefined };
 }

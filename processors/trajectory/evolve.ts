@@ -13,9 +13,15 @@ import {
 import { CALL_STRIDE, DENIED_STRIDE, PENDING_STRIDE, type SessionState, compact, pushRing } from './state.ts';
 import { countCall, dayIndex, monthIndex } from './windows.ts';
 import { storedName } from './names.ts';
+import { markFolded } from './sequence.ts';
 import type { ToolInfo } from './tool-info.ts';
 
 export function evolve(state: SessionState, event: SessionEvent): SessionState {
+  if (event.kind === 'result' && event.order !== undefined) {
+    const eventSeqs = markFolded(state.eventSeqs, event.order);
+    if (eventSeqs === undefined) return state; // a copy of a result already folded
+    state = { ...state, eventSeqs };
+  }
   const t = clampTime(event.atMs, state);
   const s = touch(state, t);
   switch (event.kind) {

@@ -7,6 +7,7 @@ export type {
   ApprovalResolved, DecisionMade, ProposalReceived, QuarantineSignal, ResultReported, SessionEvent, TrustedInput,
 } from './events.ts';
 export { decisionMade, proposalReceived, resultReported } from './events.ts';
+export type { EventOrder } from './sequence.ts';
 export { evolve, fold } from './evolve.ts';
 export type { FactsContext } from './facts.ts';
 export { factsFor } from './facts.ts';

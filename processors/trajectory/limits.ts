@@ -51,3 +51,8 @@ export const MAX_TOKEN_SCAN_CHARS = 8192;
 export const SIMILAR_THRESHOLD = 0.8;
 
 export const DAY_MS = 86_400_000;
+
+/** SDK session handles (result streams) whose folded sequences a session remembers; the oldest is dropped. */
+export const MAX_EVENT_STREAMS = 4;
+/** Sequences below a stream's highest that are tracked one by one (sequence.ts); at most 31 (int32 mask). */
+export const SEQ_WINDOW = 31;

@@ -6,21 +6,23 @@
 //   LABELS n × (utf8 label, records, bytes) | TAINT n × (utf8 source, z(at - last))
 //   DESTINATIONS n × i32 | CALLS n × (z(at - last), i32 × rest) | DENIED likewise | PENDING n × i32 × stride
 //   RATE bucket, rateLow, rateHigh | SPEND day, f64 spentDay, month, f64 spentMonth | QUARANTINE untilMs (≥ 0)
+//   | SEQS n × (i32 streamHash, highest, mask)
 // i32 and f64 are little-endian fixed width. Strings are length-prefixed UTF-8.
 
 import { ArbiterError } from '../core/errors.ts';
 import {
-  MAX_DENIED, MAX_DESTINATIONS, MAX_LABEL_CHARS, MAX_LABELS, MAX_PENDING, MAX_RECENT_CALLS, MAX_SOURCE_CHARS,
-  MAX_TAINT_SOURCES,
+  MAX_DENIED, MAX_DESTINATIONS, MAX_EVENT_STREAMS, MAX_LABEL_CHARS, MAX_LABELS, MAX_PENDING, MAX_RECENT_CALLS,
+  MAX_SOURCE_CHARS, MAX_TAINT_SOURCES, SEQ_WINDOW,
 } from './limits.ts';
+import { SEQ_STRIDE } from './sequence.ts';
 import { intern } from './names.ts';
 import { CALL_STRIDE, DENIED_STRIDE, EMPTY_STATE, PENDING_STRIDE, type SessionState } from './state.ts';
 
 export const STATE_FORMAT = 1;
 
 const S_LABELS = 1, S_TAINT = 2, S_DEST = 4, S_CALLS = 8, S_DENIED = 16, S_PENDING = 32, S_RATE = 64, S_SPEND = 128,
-  S_QUARANTINE = 256;
-const ALL_SECTIONS = 511;
+  S_QUARANTINE = 256, S_SEQS = 512;
+const ALL_SECTIONS = 1023;
 
 // Arrays are allocated at their exact length (no spare push() capacity in stored states).
 // One scratch buffer for writing; a state is bounded by the caps to well under its size.
@@ -62,7 +64,7 @@ function sectionsOf(s: SessionState): number {
     | (s.destinations.length > 0 ? S_DEST : 0) | (s.calls.length > 0 ? S_CALLS : 0)
     | (s.denied.length > 0 ? S_DENIED : 0) | (s.pending.length > 0 ? S_PENDING : 0)
     | (s.rateBucket !== 0 || s.rateLow !== 0 || s.rateHigh !== 0 ? S_RATE : 0) | (s.spendDay !== 0 || s.spendMonth !== 0 ? S_SPEND : 0)
-    | (s.quarantineUntilMs >= 0 ? S_QUARANTINE : 0);
+    | (s.quarantineUntilMs >= 0 ? S_QUARANTINE : 0) | (s.eventSeqs.length > 0 ? S_SEQS : 0);
 }
 
 export function serializeState(s: SessionState): Buffer {
@@ -104,6 +106,12 @@ export function serializeState(s: SessionState): Buffer {
   }
   if (sections & S_QUARANTINE) {
     u(s.quarantineUntilMs);
+  }
+  if (sections & S_SEQS) {
+    u(s.eventSeqs.length / SEQ_STRIDE);
+    for (let i = 0; i < s.eventSeqs.length; i += SEQ_STRIDE) {
+      i32(s.eventSeqs[i] as number); u(s.eventSeqs[i + 1] as number); u(s.eventSeqs[i + 2] as number);
+    }
   }
   const out = Buffer.allocUnsafe(pos);
   scratch.copy(out, 0, 0, pos);
@@ -199,6 +207,7 @@ function readState(): SessionState {
   let rateBucket = e.rateBucket, rateLow = e.rateLow, rateHigh = e.rateHigh;
   let spendDay = e.spendDay, spentDay = e.spentDay, spendMonth = e.spendMonth, spentMonth = e.spentMonth;
   let quarantineUntilMs = e.quarantineUntilMs;
+  let eventSeqs = e.eventSeqs;
   if (sections & S_LABELS) {
     const n = count(MAX_LABELS, 'labels');
     const l = new Array<string>(n), r = new Array<number>(2 * n);
@@ -239,11 +248,20 @@ function readState(): SessionState {
   if (sections & S_QUARANTINE) {
     quarantineUntilMs = ru();
   }
+  if (sections & S_SEQS) {
+    const n = count(MAX_EVENT_STREAMS, 'event streams');
+    const q = new Array<number>(n * SEQ_STRIDE);
+    for (let i = 0; i < n * SEQ_STRIDE; i += SEQ_STRIDE) {
+      q[i] = ri32(); q[i + 1] = ru(); q[i + 2] = ru();
+      if ((q[i + 2] as number) >= 2 ** SEQ_WINDOW) fail('has a sequence window wider than its mask');
+    }
+    eventSeqs = q;
+  }
   if (ra !== rb.length) fail(`has ${rb.length - ra} trailing bytes`);
   // Same property order as EMPTY_STATE, so restored and folded states share one hidden class.
   return {
     lastMs, steps, taintedCalls, deniedCalls, deniedRetries, outsideIntentCalls, maxPrivilege,
     labels, reads, taintSources, taintAt, destinations, calls, denied, pending,
-    rateBucket, rateLow, rateHigh, spendDay, spentDay, spendMonth, spentMonth, quarantineUntilMs,
+    rateBucket, rateLow, rateHigh, spendDay, spentDay, spendMonth, spentMonth, quarantineUntilMs, eventSeqs,
   };
 }

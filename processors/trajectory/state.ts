@@ -55,6 +55,8 @@ export interface SessionState {
   readonly spentMonth: number;
   /** Set by the cross-session aggregator: -1 not quarantined, 0 until lifted, otherwise the end (epoch ms). */
   readonly quarantineUntilMs: number;
+  /** Sequenced results already folded, per SDK stream: SEQ_STRIDE per entry (sequence.ts), ≤ MAX_EVENT_STREAMS. */
+  readonly eventSeqs: readonly number[];
 }
 
 const NONE: readonly never[] = Object.freeze([]);
@@ -84,6 +86,7 @@ export const EMPTY_STATE: SessionState = Object.freeze({
   spendMonth: 0,
   spentMonth: 0,
   quarantineUntilMs: -1,
+  eventSeqs: NONE,
 });
 
 export const EMPTY_LIST: readonly never[] = NONE;

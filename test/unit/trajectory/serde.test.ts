@@ -30,10 +30,11 @@ const eventArb: fc.Arbitrary<SessionEvent> = fc.oneof(
     dt: fc.integer({ min: 0, max: 3 * 86_400_000 }), label: fc.constantFrom('pii', 'financial', 'health', 'ünïcode'),
     n: fc.integer({ min: 0, max: 1e9 }), src: fc.array(fc.constantFrom('email:inbox', 'web:x'), { maxLength: 2 }),
     dest: fc.array(fc.emailAddress(), { maxLength: 3 }), cost: fc.double({ min: 0, max: 100, noNaN: true }),
+    stream: fc.constantFrom('s1', 's2', 's3', 's4', 's5'), seq: fc.integer({ min: 0, max: 80 }),
   }).map((r): SessionEvent => resultReported(result('read_inbox', T0 + r.dt, {
     recordsRead: { [r.label]: r.n }, bytesRead: { [r.label]: r.n * 7 }, untrustedSources: r.src, destinationsSeen: r.dest,
     cost: r.cost,
-  }), tool('read'))),
+  }), tool('read'), { stream: r.stream, seq: r.seq })),
   fc.record({ dt: fc.integer({ min: 0, max: 86_400_000 }), id: fc.integer({ min: 0, max: 5 }), ok: fc.boolean() })
     .map((r): SessionEvent => ({ kind: 'approval', atMs: T0 + r.dt, proposalId: `p${r.id}`, approved: r.ok })),
   fc.record({ dt: fc.integer({ min: 0, max: 86_400_000 }), on: fc.boolean(), until: fc.integer({ min: 0, max: 1e6 }) })
