@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests and the local stack need beyond npm, idempotently; safe on a brand-new Debian machine as root.
 #   - Java 17+ and Maven (Debian packages) — Kafka and the registry run on the JVM;
+#   - ClickHouse server (HTTP path test): Debian's clickhouse-common, plus clickhouse-server unpacked into the cache by
+#     deploy/local/clickhouse-server.sh install (not installed: that would start a system service);
 #   - Debian packages other suites use: rsyslog (syslog forwarder tests), openssl, curl, and the toolchain the
 #     Confluent Kafka client needs when built from source (librdkafka-dev, libssl-dev, zlib1g-dev, build-essential,
 #     python3; see deploy/local/node-env.sh);
@@ -15,7 +17,7 @@ ARBITER_COMPONENT=prereqs
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/lib.sh"
 
-APT_PACKAGES=(openjdk-17-jre-headless maven curl openssl rsyslog librdkafka-dev libssl-dev zlib1g-dev build-essential python3)
+APT_PACKAGES=(openjdk-17-jre-headless maven curl openssl rsyslog clickhouse-common librdkafka-dev libssl-dev zlib1g-dev build-essential python3)
 MVN=(mvn -B -q -s "$here/maven-settings.xml")
 mkdir -p "$ARBITER_CACHE/logs"
 
@@ -91,6 +93,7 @@ main() {
   exec 9> "$ARBITER_CACHE/prereqs.lock"
   flock -w 900 9 || die ERR_PREREQS_LOCK "another prereqs.sh holds $ARBITER_CACHE/prereqs.lock for over 15 minutes"
   install_debian_packages
+  "$here/clickhouse-server.sh" install
   # `prereqs.sh system`: Debian packages only (node-env.sh needs the toolchain before npm builds native addons).
   [ "${1:-}" = system ] && return 0
   check_java

@@ -23,6 +23,7 @@ export const ERROR_CATALOGUE = {
   ARB_CH_MIGRATION_CHANGED: { summary: 'an applied ClickHouse migration file was edited afterwards (checksum differs)', http: 500 },
   ARB_CH_INSERT_FAILED: { summary: 'a batch insert into ClickHouse failed; offsets were not committed', http: 503 },
   ARB_CH_DECODE_FAILED: { summary: 'a record on a sink topic could not be decoded into a row', http: 500 },
+  ARB_CH_SERVER_UNSUPPORTED: { summary: 'the ClickHouse server is older than the minimum release the schema, inserts and dashboards need', http: 503 },
   // policy: loading and compiling bundles (location = file:line:col)
   // evaluation (arbiter eval)
   ARB_EVAL_DATASET_MISSING: { summary: 'an evaluation data file cannot be read', http: 400 },
@@ -110,6 +111,9 @@ export const ERROR_CATALOGUE = {
   // cross-session aggregator (processors/aggregator)
   ARB_AGG_CONFIG_INVALID: { summary: 'an aggregator threshold or setting is missing or invalid (checked once at startup)', http: 500 },
   ARB_AGG_DECODE_FAILED: { summary: 'a proposal or result could not be decoded by the aggregator; it was counted and skipped (the verdict processor dead-letters it)', http: 500 },
+  ARB_AGG_STATE_INVALID: { summary: 'an entry of the aggregator\'s changelog could not be read at restore; it was counted and skipped (that subject\'s window starts over)', http: 500 },
+  ARB_AGG_STATE_ABORTED: { summary: 'an aggregator commit failed after its state changed in memory; the aggregator stops and its state is restored from the changelog on restart', http: 500 },
+  ARB_RATE_SIGNAL_INVALID: { summary: 'a rate signal from the aggregator could not be read by the verdict processor; it was counted and skipped', http: 500 },
   // trajectory: session state serialization (processors/trajectory/serde.ts; location = session key and byte offset)
   ARB_TRAJECTORY_STATE_CORRUPT: { summary: 'a serialized session state is truncated, malformed or exceeds the state caps', http: 500 },
   ARB_TRAJECTORY_STATE_VERSION: { summary: 'a serialized session state has a format version this build cannot read', http: 500 },

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ArbiterError } from '../../core/errors.ts';
+import { requireSupportedServer } from './server-version.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../deploy/clickhouse/migrations/', import.meta.url));
 
@@ -107,14 +108,18 @@ function migrationsTableDdl(o: SchemaOptions): string {
 export interface MigrationReport {
   readonly applied: readonly number[];
   readonly alreadyApplied: readonly number[];
+  /** version() of the server (or chDB) the schema was applied to. */
+  readonly serverVersion: string;
 }
 
-/** Applies pending migrations in version order, then sets the configured TTLs (retention changes need no migration). */
+/** Checks the server's release (ARB_CH_SERVER_UNSUPPORTED before any DDL when too old), applies pending migrations
+ *  in version order, then sets the configured TTLs (retention changes need no migration). */
 export async function applyMigrations(
   client: ClickHouseClient,
   options: SchemaOptions,
   migrations: readonly Migration[] = loadMigrations(),
 ): Promise<MigrationReport> {
+  const server = await requireSupportedServer(client);
   await client.command({ query: migrationsTableDdl(options) });
   const rs = await client.query({ query: 'SELECT version, checksum FROM schema_migrations FINAL', format: 'JSONEachRow' });
   const done = new Map((await rs.json<{ version: number; checksum: string }>()).map((r) => [Number(r.version), r.checksum]));
@@ -145,7 +150,7 @@ export async function applyMigrations(
     applied.push(m.version);
   }
   await applyTtls(client, options);
-  return { applied, alreadyApplied };
+  return { applied, alreadyApplied, serverVersion: server.version };
 }
 
 const TTL_COLUMN: Readonly<Record<TtlTable, string>> = {
