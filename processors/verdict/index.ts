@@ -15,6 +15,8 @@ import { VerdictTask } from './verdict-task.ts';
 import { verdictMetrics } from './metrics.ts';
 import { QuarantineFeed } from '../aggregator/quarantine-feed.ts';
 import type { MetricsRegistry } from '../core/metrics.ts';
+import { watchConsumers } from '../core/consumer-readiness.ts';
+import type { Readiness } from '../core/health-server.ts';
 
 export type { VerdictConfig } from './config.ts';
 export { verdictConfigFromEnv } from './config.ts';
@@ -38,11 +40,15 @@ export interface VerdictOverrides {
   readonly metrics?: MetricsRegistry;
   readonly clock?: () => number;
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
+  /** Gets the conditions "consumers" (assigned and restored) and "bundle" (a bundle is loaded). */
+  readonly readiness?: Readiness;
 }
 
 export async function startVerdictProcessor(config: VerdictConfig, overrides: VerdictOverrides = {}): Promise<RunningVerdict> {
   const topics = defineTopics({ prefix: config.topicPrefix, partitions: config.partitions, replicationFactor: config.replicationFactor });
-  const transport = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId: `verdict-${config.instanceId}` });
+  const readiness = overrides.readiness;
+  const client = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId: `verdict-${config.instanceId}` });
+  const transport = readiness ? watchConsumers(client, readiness) : client;
   const admin = await transport.admin();
   try {
     await ensureArbiterTopics(admin, topics);
@@ -56,6 +62,7 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
     requireSignature: Object.keys(config.trustedKeys).length > 0, trustedKeys: config.trustedKeys,
   });
   const slot = new BundleSlot(engine, config.bundleName);
+  readiness?.watch('bundle', () => slot.current !== undefined || `no policy bundle "${config.bundleName}" loaded yet`);
   const log = overrides.log;
   slot.onEvent((e) => log?.(`bundle-${e.kind}`, { ...e }));
   const plainProducer = await transport.producer({ idempotent: true });

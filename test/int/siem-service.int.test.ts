@@ -1,5 +1,6 @@
 // The SIEM deployable on the real broker and registry: two forwarders (HEC and OCSF) from one forwarders file,
-// each in its own consumer group, both receive every record; /metrics exposes the per-format counters.
+// each in its own consumer group, both receive every record; the health server reports it ready and /metrics
+// exposes the per-format counters.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startHecPeer, startOcsfPeer, type HecPeer, type OcsfPeer } from '../../bench/siem/peers.ts';
@@ -7,6 +8,7 @@ import { createRegistryClient } from '../../processors/runtime/serde/registry.ts
 import { TopicSerde } from '../../processors/runtime/serde/topic-serde.ts';
 import { parseBrokers } from '../../processors/runtime/transport/brokers.ts';
 import { createTransport, parseKafkaClient } from '../../processors/runtime/transport/index.ts';
+import { Readiness, startHealthServer, type HealthServer } from '../../processors/core/health-server.ts';
 import { runSiemService, siemServiceConfig, type RunningSiemService } from '../../processors/sinks/siem/main.ts';
 import { decision } from '../unit/siem/fixtures.ts';
 
@@ -23,6 +25,7 @@ describe('SIEM service', () => {
   let hec: HecPeer;
   let ocsf: OcsfPeer;
   let service: RunningSiemService;
+  let health: HealthServer | undefined;
 
   beforeAll(async () => {
     hec = await startHecPeer('svc-token');
@@ -30,6 +33,7 @@ describe('SIEM service', () => {
   });
   afterAll(async () => {
     await service?.close();
+    await health?.close();
     await hec?.stop();
     await ocsf?.stop();
   });
@@ -37,7 +41,7 @@ describe('SIEM service', () => {
   it('runs one forwarder per format in its own group and serves their counters on /metrics', async () => {
     const env = {
       KAFKA_BROKERS: stack.kafkaBrokers, SCHEMA_REGISTRY_URL: stack.registryUrl, ARBITER_TOPIC_PREFIX: prefix,
-      ARBITER_PARTITIONS: '2', ARBITER_SIEM_METRICS_PORT: '0', ARBITER_KAFKA_CLIENT: process.env['ARBITER_KAFKA_CLIENT'], HEC_TOKEN: 'svc-token',
+      ARBITER_PARTITIONS: '2', ARBITER_KAFKA_CLIENT: process.env['ARBITER_KAFKA_CLIENT'], HEC_TOKEN: 'svc-token',
     };
     const config = siemServiceConfig(env, `
 forwarders:
@@ -59,11 +63,15 @@ forwarders:
     })));
     await producer.close();
 
-    service = await runSiemService(config);
+    const readiness = new Readiness();
+    service = await runSiemService(config, { readiness });
+    health = await startHealthServer({ port: 0, host: '127.0.0.1', maxLoopDelayMs: 10_000 }, readiness, service.metrics);
     await until(() => hec.events.length >= 60 && ocsf.events.length >= 20, 60_000);
     expect(hec.events).toHaveLength(60);
     expect(ocsf.events).toHaveLength(20);
-    const answer = await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`);
+    expect(readiness.status()).toEqual({ ready: true, conditions: { consumers: true } });
+    expect((await fetch(`http://127.0.0.1:${health.port}/health/ready`)).status).toBe(200);
+    const answer = await fetch(`http://127.0.0.1:${health.port}/metrics`);
     expect(answer.headers.get('content-type')).toContain('text/plain; version=0.0.4');
     const text = await answer.text();
     expect(text).toContain('arbiter_siem_delivered_total{format="hec"} 60');

@@ -2,10 +2,13 @@
 // group: decisions -> decisions, alerts -> alerts, approvals -> approval_events. chDB embedded by default, a server
 // with async inserts when CLICKHOUSE_URL is set. Settings: processors/sinks/clickhouse/config.ts (SINK_SETTINGS) and
 // the stack settings of processors/core/config.ts. Exits non-zero when a consumer stops on an error (a supervisor
-// restarts it; uncommitted rows are redelivered and collapse in ReplacingMergeTree).
+// restarts it; uncommitted rows are redelivered and collapse in ReplacingMergeTree). Health and metrics:
+// processors/core/health-server.ts (ARBITER_HEALTH_PORT; ready = migrations applied, consumers assigned).
 //   node processors/sinks/clickhouse/main.ts
 import { existsSync, readFileSync } from 'node:fs';
 import { mergeEnv, parseStackEnv } from '../../core/config.ts';
+import { watchConsumers } from '../../core/consumer-readiness.ts';
+import { runDeployable } from '../../core/deployable.ts';
 import { createClickHouse } from '../../runtime/clickhouse-client.ts';
 import { createRegistryClient } from '../../runtime/serde/registry.ts';
 import { TopicSerde } from '../../runtime/serde/topic-serde.ts';
@@ -17,48 +20,39 @@ import type { FlushEvent } from './batching-sink.ts';
 import { startKafkaDecisionsSink, startKafkaTableSink, type RunningSink } from './kafka-table-sink.ts';
 import { ALERTS_TABLE, APPROVAL_EVENTS_TABLE } from './table-sink.ts';
 
-const log = (event: string, detail: Record<string, unknown>): void => {
-  process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), component: 'clickhouse-sink', event, ...detail })}\n`);
-};
-
-const stackFile = '.run/stack.env';
-const env = mergeEnv(existsSync(stackFile) ? parseStackEnv(readFileSync(stackFile, 'utf8'), stackFile) : {}, process.env);
-const config = sinkServiceConfig(env);
-const client = createClickHouse(config.stack.clickhouse);
-const migrated = await applyMigrations(client, config.schema);
-log('migrated', { applied: migrated.applied, alreadyApplied: migrated.alreadyApplied });
-const transport = await createTransport(config.kafkaClient, { brokers: config.stack.kafka.brokers, clientId: config.stack.kafka.clientId });
-const admin = await transport.admin();
-await ensureArbiterTopics(admin, config.topics); // idempotent: existing topics are left as they are
-await admin.close();
-const serde = new TopicSerde(createRegistryClient(config.stack.registry.url), config.topics);
-await serde.registerAll();
-const common = {
-  transport, serde, client, asyncInsert: config.stack.clickhouse.kind === 'http', batching: config.batching,
-  metricsIntervalMs: config.metricsIntervalMs, onDecodeError: (e: Error) => log('decode-error', { error: e.message }),
-};
-const committed = (table: string) => (e: FlushEvent): void => {
-  if (e.phase === 'committed') log('committed', { table, rows: e.rows, insertMs: Math.round(e.insertMs), offsets: e.offsets });
-};
-const sinks: RunningSink[] = [
-  await startKafkaDecisionsSink({ ...common, topic: config.topics.decisions, observe: committed('decisions') }),
-  await startKafkaTableSink({ ...common, topic: config.topics.alerts, table: ALERTS_TABLE, observe: committed(ALERTS_TABLE.table) }),
-  await startKafkaTableSink({ ...common, topic: config.topics.approvals, table: APPROVAL_EVENTS_TABLE, observe: committed(APPROVAL_EVENTS_TABLE.table) }),
-];
-log('started', { clickhouse: config.stack.clickhouse.kind, transport: transport.name, topics: [config.topics.decisions.topic, config.topics.alerts.topic, config.topics.approvals.topic] });
-
-let stopping = false;
-const stop = async (signal: string): Promise<void> => {
-  if (stopping) return;
-  stopping = true;
-  log('stopping', { signal });
-  await Promise.all(sinks.map((s) => s.stop()));
-  await client.close();
-  process.exit(0);
-};
-process.on('SIGTERM', () => void stop('SIGTERM'));
-process.on('SIGINT', () => void stop('SIGINT'));
-Promise.all(sinks.map((s) => s.done)).then(
-  () => { if (!stopping) { log('consumer-stopped', {}); process.exit(1); } },
-  (error: unknown) => { log('consumer-failed', { error: String(error) }); process.exit(1); },
-);
+await runDeployable('clickhouse-sink', async ({ log, readiness }) => {
+  const stackFile = '.run/stack.env';
+  const env = mergeEnv(existsSync(stackFile) ? parseStackEnv(readFileSync(stackFile, 'utf8'), stackFile) : {}, process.env);
+  const config = sinkServiceConfig(env);
+  readiness.require('migrations', 'ClickHouse migrations not applied yet');
+  const client = createClickHouse(config.stack.clickhouse);
+  const migrated = await applyMigrations(client, config.schema);
+  readiness.set('migrations', true);
+  log('migrated', { applied: migrated.applied, alreadyApplied: migrated.alreadyApplied });
+  const transport = watchConsumers(await createTransport(config.kafkaClient, { brokers: config.stack.kafka.brokers, clientId: config.stack.kafka.clientId }), readiness);
+  const admin = await transport.admin();
+  await ensureArbiterTopics(admin, config.topics); // idempotent: existing topics are left as they are
+  await admin.close();
+  const serde = new TopicSerde(createRegistryClient(config.stack.registry.url), config.topics);
+  await serde.registerAll();
+  const common = {
+    transport, serde, client, asyncInsert: config.stack.clickhouse.kind === 'http', batching: config.batching,
+    metricsIntervalMs: config.metricsIntervalMs, onDecodeError: (e: Error) => log('decode-error', { error: e.message }),
+  };
+  const committed = (table: string) => (e: FlushEvent): void => {
+    if (e.phase === 'committed') log('committed', { table, rows: e.rows, insertMs: Math.round(e.insertMs), offsets: e.offsets });
+  };
+  const sinks: RunningSink[] = [
+    await startKafkaDecisionsSink({ ...common, topic: config.topics.decisions, observe: committed('decisions') }),
+    await startKafkaTableSink({ ...common, topic: config.topics.alerts, table: ALERTS_TABLE, observe: committed(ALERTS_TABLE.table) }),
+    await startKafkaTableSink({ ...common, topic: config.topics.approvals, table: APPROVAL_EVENTS_TABLE, observe: committed(APPROVAL_EVENTS_TABLE.table) }),
+  ];
+  log('started', { clickhouse: config.stack.clickhouse.kind, transport: transport.name, topics: [config.topics.decisions.topic, config.topics.alerts.topic, config.topics.approvals.topic] });
+  return {
+    stopped: Promise.all(sinks.map((s) => s.done)),
+    async close() {
+      await Promise.all(sinks.map((s) => s.stop()));
+      await client.close();
+    },
+  };
+});

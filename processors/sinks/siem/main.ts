@@ -1,18 +1,20 @@
 // The SIEM forwarder deployable: every configured forwarder (one per format, each its own consumer group) in one
-// process, plus GET /metrics (Prometheus text) and GET /healthz. Settings, validated once at startup:
+// process; health and metrics: processors/core/health-server.ts (ARBITER_HEALTH_PORT; ready = every forwarder's
+// consumer assigned). Settings, validated once at startup:
 //   ARBITER_SIEM_CONFIG        path of a YAML or JSON file: { forwarders: [ <forwarder config>, ... ] }
 //                              (fields: processors/sinks/siem/config.ts). Secret fields (peer.token,
 //                              peer.authorization) may be written "env:NAME" to read them from the environment.
-//   ARBITER_SIEM_METRICS_PORT  port of /metrics and /healthz (default 9464; 0 = any free port; "off" = none)
 //   KAFKA_BROKERS, SCHEMA_REGISTRY_URL, ARBITER_KAFKA_CLIENT, ARBITER_TOPIC_PREFIX, ARBITER_PARTITIONS,
 //   ARBITER_REPLICATION        as for the other processors.
 // Defaults derived from the topic prefix p: sources p.decisions + p.alerts, group p-siem-<format>,
 // DLQ p.dlq.siem-<format>.
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import YAML from 'yaml';
 import { ArbiterError } from '../../core/errors.ts';
-import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from '../../core/metrics.ts';
+import { watchConsumers } from '../../core/consumer-readiness.ts';
+import { runDeployable } from '../../core/deployable.ts';
+import { Readiness } from '../../core/health-server.ts';
+import { MetricsRegistry } from '../../core/metrics.ts';
 import { createRegistryClient } from '../../runtime/serde/registry.ts';
 import { TopicSerde } from '../../runtime/serde/topic-serde.ts';
 import { defineTopics, type TopicMap } from '../../runtime/topics.ts';
@@ -28,8 +30,6 @@ export interface SiemServiceConfig {
   readonly registryUrl: string;
   readonly kafkaClient: KafkaClientName;
   readonly topics: TopicMap;
-  /** undefined: no metrics endpoint. */
-  readonly metricsPort: number | undefined;
   readonly forwarders: readonly SiemForwarderConfig[];
 }
 
@@ -101,7 +101,6 @@ export function siemServiceConfig(env: Env, fileText: string, file = 'ARBITER_SI
     registryUrl,
     kafkaClient: parseKafkaClient(env[KAFKA_CLIENT_ENV]),
     topics,
-    metricsPort: env['ARBITER_SIEM_METRICS_PORT'] === 'off' ? undefined : intEnv(env, 'ARBITER_SIEM_METRICS_PORT', 9464, 0),
     forwarders,
   };
 }
@@ -120,73 +119,39 @@ export function siemServiceConfigFromEnv(env: Env): SiemServiceConfig {
 
 export interface RunningSiemService {
   readonly metrics: MetricsRegistry;
-  /** Port /metrics listens on (undefined when disabled). */
-  readonly metricsPort: number | undefined;
   /** Rejects as soon as one forwarder's consumer fails. */
   readonly stopped: Promise<void>;
   close(): Promise<void>;
 }
 
-export async function runSiemService(config: SiemServiceConfig): Promise<RunningSiemService> {
-  const metrics = new MetricsRegistry();
-  const transport = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId: 'arbiter-siem' });
+/** Starts every forwarder; their counters go to `metrics`, the condition "consumers" to `readiness`. */
+export async function runSiemService(config: SiemServiceConfig,
+  o: { readonly metrics?: MetricsRegistry; readonly readiness?: Readiness } = {}): Promise<RunningSiemService> {
+  const metrics = o.metrics ?? new MetricsRegistry();
+  const client = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId: 'arbiter-siem' });
+  const transport = watchConsumers(client, o.readiness ?? new Readiness());
   const registry = createRegistryClient(config.registryUrl);
   const serde = new TopicSerde(registry, config.topics);
   await serde.registerAll();
   const running: RunningSiemForwarder[] = [];
   for (const f of config.forwarders) running.push(await startSiemForwarder(f, { transport, registry, serde, topics: config.topics, metrics }));
-  let server: http.Server | undefined;
-  let port: number | undefined;
-  if (config.metricsPort !== undefined) {
-    server = http.createServer((req, res) => {
-      if (req.method === 'GET' && req.url === '/metrics') {
-        res.writeHead(200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE });
-        res.end(metrics.render());
-      } else if (req.method === 'GET' && req.url === '/healthz') {
-        res.writeHead(200, { 'Content-Type': 'text/plain' });
-        res.end('ok\n');
-      } else {
-        res.writeHead(404);
-        res.end();
-      }
-    });
-    await new Promise<void>((resolve) => server?.listen(config.metricsPort, () => resolve()));
-    const addr = server.address();
-    port = typeof addr === 'object' && addr !== null ? addr.port : config.metricsPort;
-  }
   return {
     metrics,
-    metricsPort: port,
     stopped: Promise.all(running.map((r) => r.done)).then(() => undefined),
     async close() {
       await Promise.all(running.map((r) => r.stop()));
-      await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
     },
   };
 }
 
 /** `node processors/sinks/siem/main.ts`: run until SIGTERM/SIGINT; exit non-zero if a consumer fails. */
 export async function main(): Promise<void> {
-  const log = (event: string, detail: Record<string, unknown>): void => {
-    process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), component: 'siem', event, ...detail })}\n`);
-  };
-  const config = siemServiceConfigFromEnv(process.env);
-  const service = await runSiemService(config);
-  log('started', { forwarders: config.forwarders.map((f) => ({ format: f.format, group: f.groupId, dlq: f.dlqTopic })), metricsPort: service.metricsPort });
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    log('stopping', { signal });
-    await service.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-  service.stopped.then(
-    () => { if (!stopping) { log('consumer-stopped', {}); process.exit(1); } },
-    (error: unknown) => { log('consumer-failed', { error: String(error) }); process.exit(1); },
-  );
+  await runDeployable('siem', async ({ log, metrics, readiness }) => {
+    const config = siemServiceConfigFromEnv(process.env);
+    const service = await runSiemService(config, { metrics, readiness });
+    log('started', { forwarders: config.forwarders.map((f) => ({ format: f.format, group: f.groupId, dlq: f.dlqTopic })) });
+    return service;
+  });
 }
 
 if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) await main();

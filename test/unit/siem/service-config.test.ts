@@ -31,7 +31,6 @@ describe('siemServiceConfig', () => {
       ['cef', 'acme-siem-cef', 'acme.dlq.siem-cef'],
     ]);
     expect(c.forwarders[0]?.sourceTopics).toEqual(['acme.decisions', 'acme.alerts']);
-    expect(c.metricsPort).toBe(9464);
   });
 
   it('reads secrets named env:NAME from the environment', () => {
