@@ -24,7 +24,7 @@ import type {
 } from './transport.ts';
 
 const DEFAULT_MAX_WAIT_MS = 100;
-/** kafkajs sends one call as one request and does not split it; the broker's default message.max.bytes is 1 MiB. */
+/** kafkajs sends one call as one request and does not split it; the broker bounds each partition batch by message.max.bytes (1 MiB default): chunks hold at most this much per partition. */
 const MAX_REQUEST_BYTES = 512 * 1024;
 
 class KafkajsTransaction implements TransportTransaction {

@@ -4,7 +4,7 @@
 // so consumers are registered by group id in the transport that created them.
 // Batches: what the message stream has buffered is drained at once and split into per-partition runs.
 // Rebalance hooks come from 'consumer:group:join' (after the rejoin; see assignment-sequencer.ts).
-import { Admin, Consumer, FetchIsolationLevels, ProduceAcks, Producer } from '@platformatic/kafka';
+import { Admin, Consumer, FetchIsolationLevels, ProduceAcks, Producer, findErrorBy } from '@platformatic/kafka';
 import type { Message, MessagesStream } from '@platformatic/kafka';
 import { ArbiterError } from '../../core/errors.ts';
 import { awaitTopicsReady } from './await-topics.ts';
@@ -30,15 +30,19 @@ import type {
 
 const DEFAULT_MAX_WAIT_MS = 100;
 /**
- * Producer retry backoff: 10 ms doubling to 1 s, 10 tries (about 4 s in all, like the client's default 3 x 1 s).
- * The client's flat 1 s default costs a whole second whenever a transaction starts while the broker is still
- * writing the previous one's markers (CONCURRENT_TRANSACTIONS, retriable, gone within milliseconds): measured as
- * 1 s stalls in about one transaction of ten back to back (bench/verdict, docs/benchmarks.md).
+ * Producer retry backoff: 10 ms doubling to 1 s, 12 tries (about 4 s in all, like the client's default 3 x 1 s);
+ * CONCURRENT_TRANSACTIONS starts at 1 ms instead. The client's flat 1 s default costs a whole second whenever a
+ * transaction starts while the broker is still writing the previous one's markers (CONCURRENT_TRANSACTIONS, retriable,
+ * gone within a millisecond or two): measured as 1 s stalls in about one transaction of ten back to back, and with a
+ * 10 ms first retry as 10 ms stalls in a quarter to a third of the transactions of a pipelined loop (bench/verdict
+ * --trace-api: 1.25-1.36 AddPartitionsToTxn per transaction; docs/benchmarks.md).
  */
-const PRODUCER_RETRIES = 10;
-const producerRetryDelay = (_client: unknown, _operation: string, attempt: number): number => Math.min(1_000, 10 * 2 ** (attempt - 1));
-/** One send() is one produce request, not split by the client; the broker's default message.max.bytes is 1 MiB. */
-const MAX_REQUEST_BYTES = 512 * 1024;
+const PRODUCER_RETRIES = 12;
+const producerRetryDelay = (_client: unknown, _operation: string, attempt: number, _retries: number, error: unknown): number =>
+  Math.min(1_000, (findErrorBy(error, 'apiId', 'CONCURRENT_TRANSACTIONS') ? 1 : 10) * 2 ** (attempt - 1));
+/** One send() is one produce request, not split by the client; the broker bounds each partition's batch by
+ * message.max.bytes (default 1 MiB), so chunks hold at most this much per partition (records.ts). */
+const MAX_PARTITION_BYTES = 512 * 1024;
 /** Most records buffered before the stream is paused. */
 const MAX_DRAIN = 1024;
 
@@ -129,7 +133,7 @@ class PlatformaticTransaction implements TransportTransaction {
   }
 
   async send(records: readonly OutRecord[]): Promise<void> {
-    for (const chunk of chunkBySize(records, MAX_REQUEST_BYTES)) await this.#txn.send({ messages: toMessages(chunk) });
+    for (const chunk of chunkBySize(records, MAX_PARTITION_BYTES)) await this.#txn.send({ messages: toMessages(chunk) });
   }
 
   async sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
@@ -171,7 +175,7 @@ class PlatformaticProducer implements TransportProducer {
   }
 
   async send(records: readonly OutRecord[]): Promise<void> {
-    for (const chunk of chunkBySize(records, MAX_REQUEST_BYTES)) await this.#producer.send({ messages: toMessages(chunk) });
+    for (const chunk of chunkBySize(records, MAX_PARTITION_BYTES)) await this.#producer.send({ messages: toMessages(chunk) });
   }
 
   close(): Promise<void> {

@@ -62,25 +62,32 @@ export function offsetsByTopic(
 }
 
 /**
- * Splits records into consecutive chunks of at most `maxBytes` (key + value + headers; a larger single record is
- * its own chunk), order kept. Clients that send one request per call (kafkajs, platformatic) do not split a call that
- * exceeds the broker's message.max.bytes; they fail it.
+ * Splits records into chunks, sent in order, holding at most `maxBytes` (key + value + headers) per destination
+ * partition; a larger single record is alone in its partition's share of a chunk. The broker bounds each partition's
+ * batch (message.max.bytes), not the request, and clients that send one request per call (kafkajs, platformatic) do
+ * not split a call; bounding per partition keeps one request (and one AddPartitionsToTxn) per commit in the common
+ * case instead of one per `maxBytes` of all outputs. Per partition the order is kept (a partition's records move to
+ * later chunks only); a topic with any record placed by key counts as one partition, since its partitions are not
+ * known here.
  */
 export function chunkBySize(records: readonly OutRecord[], maxBytes: number): OutRecord[][] {
+  const keyed = new Set<string>();
+  for (const r of records) if (r.partition === undefined) keyed.add(r.topic);
   const chunks: OutRecord[][] = [];
-  let current: OutRecord[] = [];
-  let size = 0;
+  /** Per destination: the chunk it fills and the bytes it has there. */
+  const fill = new Map<string, { chunk: number; bytes: number }>();
   for (const r of records) {
     let bytes = 64 + (r.value?.length ?? 0) + (r.key === null ? 0 : typeof r.key === 'string' ? Buffer.byteLength(r.key) : r.key.length);
     for (const [k, v] of Object.entries(r.headers ?? {})) bytes += k.length + v.length;
-    if (current.length > 0 && size + bytes > maxBytes) {
-      chunks.push(current);
-      current = [];
-      size = 0;
+    const destination = keyed.has(r.topic) ? r.topic : `${r.topic}\u0000${r.partition}`;
+    let at = fill.get(destination);
+    if (at === undefined) fill.set(destination, (at = { chunk: 0, bytes: 0 }));
+    else if (at.bytes > 0 && at.bytes + bytes > maxBytes) {
+      at.chunk++;
+      at.bytes = 0;
     }
-    current.push(r);
-    size += bytes;
+    at.bytes += bytes;
+    (chunks[at.chunk] ??= []).push(r);
   }
-  if (current.length > 0) chunks.push(current);
   return chunks;
 }
