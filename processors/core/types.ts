@@ -61,6 +61,8 @@ export interface ToolCallResult {
   readonly untrustedSources: readonly string[];
   /** Destinations (addresses, URLs, IBANs, hosts) that appeared in this output. */
   readonly destinationsSeen: readonly string[];
+  /** Named and quoted values (normalizeValue keys, core/named-values.ts) that appeared in this output; absent: none reported. */
+  readonly valuesSeen?: readonly string[];
   /** The agent applied a modify verdict's changes before acting. */
   readonly modificationApplied: boolean;
   /** Cost of the call in the budget's currency units. */
@@ -144,6 +146,8 @@ export interface SessionFacts {
   readonly privilegeEscalation: boolean;
   readonly quarantined: boolean;
   readonly destinationOrigin: (destination: string) => DestinationOrigin;
+  /** Where a named value (normalizeValue key) first entered the session; absent: the fold tracks no values ('unseen'). */
+  readonly valueOrigin?: (value: string) => DestinationOrigin;
   /** This proposal's tool is outside the declared intent's tool set (absent: no intent check was made). */
   readonly outsideIntent?: boolean;
   /** Earlier proposals in the session that were outside their declared intent. */

@@ -121,6 +121,7 @@ function toolMeta(name: string, node: YMap): ToolMeta {
     destinations,
     destinationArgs: Object.entries(destinations).map(([arg, kind]) => ({ arg, kind })),
     amounts: strings(scalar('amounts')),
+    values: strings(scalar('values')),
     labels: strings(scalar('labels')),
     untrustedOutput: sv('untrusted_output') === true,
     cost: typeof sv('cost') === 'number' ? (sv('cost') as number) : 0,

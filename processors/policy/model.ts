@@ -43,6 +43,11 @@ export interface ToolMeta {
   readonly destinationArgs: readonly { readonly arg: string; readonly kind: DestinationKind }[];
   /** Names of the arguments that carry amounts (money, counts). */
   readonly amounts: readonly string[];
+  /**
+   * Names of the arguments whose value picks what the action acts on or sets (a hotel, an event title, a file id, a
+   * new password): the policy can ask where that value first entered the session (value.first_seen_in).
+   */
+  readonly values?: readonly string[];
   /** Data labels the tool's output carries (e.g. pii, financial). */
   readonly labels: readonly string[];
   /** The tool's output is untrusted content (web pages, inbound e-mail) and taints the session. */

@@ -8,6 +8,7 @@
 //   time.within{window=<name>}        now inside a named window;  time.hour_utc, time.weekday_utc
 //   destination[.host|.domain|.kind|.first_seen_in]   each destination argument the tool declares (existential)
 //   content.destination[.first_seen_in]  destinations written inside the other string arguments (existential)
+//   value[.first_seen_in]             the strings in the arguments the tool declares under `values` (existential)
 // Paths are resolved once at compile time into getters; evaluate() never parses them.
 
 import { compileIntents } from './intents.ts';
@@ -15,6 +16,7 @@ import type { ArgValue, SessionFacts } from '../core/types.ts';
 import type { DestinationKind, EvalContext } from './model.ts';
 import { hostOf } from './matchers.ts';
 import { contentDestinations } from './content-destinations.ts';
+import { trackedValueOrigins, trackedValues } from './tracked-values.ts';
 
 export type ValueType = 'string' | 'number' | 'boolean' | 'strings' | 'any';
 
@@ -91,6 +93,10 @@ const FIXED_PATHS: Readonly<Record<string, ScalarPath>> = {
     kind: 'value', text: 'content.destination.first_seen_in', type: 'strings', fact: 'session.destination_origin',
     get: (c) => contentDestinations(c).map((d) => c.facts.destinationOrigin(d)),
   },
+  value: v('value', 'strings', (c) => trackedValues(c)),
+  'value.first_seen_in': {
+    kind: 'value', text: 'value.first_seen_in', type: 'strings', fact: 'session.value_origin', get: (c) => trackedValueOrigins(c),
+  },
   'time.hour_utc': v('time.hour_utc', 'number', (c) => Math.floor(c.nowMs / 3_600_000) % 24),
   'time.weekday_utc': v('time.weekday_utc', 'number', (c) => (Math.floor(c.nowMs / 86_400_000) + 4) % 7),
 };
@@ -141,7 +147,7 @@ export function resolvePath(text: string, env: PathEnv): ResolvedPath | string {
     }
     return `unknown selector path "${text}" (known: session.read.records{label=…}, session.read.bytes{label=…}, time.within{window=…})`;
   }
-  return `unknown path "${text}"; paths start with args., subject., tool., intent, session., time., destination, content.destination`;
+  return `unknown path "${text}"; paths start with args., subject., tool., intent, session., time., destination, content.destination, value`;
 }
 
 /** Intent checks compiled once per bundle; empty intent: nothing declared, so on task. */

@@ -7,14 +7,19 @@
 //      'injected'     they add no destinations (optimistic for benign runs: a destination the agent took from an
 //                     unseen output is "unseen", never "untrusted");
 //      'pessimistic'  every destination a call uses (declared destination arguments and destinations written in
-//                     content) that the prompt did not name and no earlier output showed is attributed to the most
-//                     recent earlier output of a tool with untrusted output, if any. This bounds what the optimistic
-//                     model hides: e.g. an IBAN read from a bill file, a link read in a channel.
+//                     content) that the prompt did not name (as a destination, or word for word: a payee "Spotify")
+//                     and no earlier output showed is attributed to the most recent earlier output of a tool with
+//                     untrusted output, if any. This bounds what the optimistic model hides: e.g. an IBAN read from
+//                     a bill file, a link read in a channel.
+//    The same two models apply to named values (core/named-values.ts: quoted strings, Title Case names) for the
+//    arguments a tool declares under `values`: injected text shows the values it names; the pessimistic model also
+//    attributes every such argument value the prompt did not name and no output showed to the latest untrusted output.
 //    Neither model reads labels: attack and benign trajectories are modelled the same way.
 // Approvals: a human approves escalated benign calls and rejects escalated attack calls (the reviewer sees the
 // action, recipients and triggering rule in ApprovalRequested).
 
 import { extractDestinations } from '../../core/destinations.ts';
+import { extractNamedValues, normalizeValue } from '../../core/named-values.ts';
 import type { ArgValue, ToolCallProposal, ToolCallResult } from '../../core/types.ts';
 import type { ToolMeta } from '../../policy/model.ts';
 import { canonicalDestination } from '../../trajectory/index.ts';
@@ -29,6 +34,8 @@ export type OutputModel = 'injected' | 'pessimistic';
 export interface EvalInput {
   readonly steps: ReplayStep[];
   readonly trustedDestinations: string[];
+  /** Named values in the user's prompt (normalizeValue keys): trusted context. */
+  readonly trustedValues: string[];
 }
 
 const stringsOf = (v: ArgValue | undefined): string[] =>
@@ -44,28 +51,72 @@ export function destinationsUsed(args: Readonly<Record<string, ArgValue>>, tool:
   return out;
 }
 
-/** Per call, the destinations its output is taken to have shown (see the header for the two models). */
-export function outputDestinations(t: Trajectory, toolOf: (tool: string) => ToolMeta | undefined, model: OutputModel): string[][] {
-  const injected = t.injectedText === '' ? [] : extractDestinations(t.injectedText);
+/** How one kind of provenance-tracked thing (destinations, named values) is found in text and in a call. */
+interface Tracked {
+  readonly inText: (text: string) => string[];
+  readonly usedBy: (args: Readonly<Record<string, ArgValue>>, tool: ToolMeta | undefined) => string[];
+  readonly key: (x: string) => string;
+}
+
+const DESTINATIONS: Tracked = { inText: extractDestinations, usedBy: destinationsUsed, key: canonicalDestination };
+
+/** The strings in a call's declared value arguments (tool metadata `values`), as normalizeValue keys. */
+export function valuesUsed(args: Readonly<Record<string, ArgValue>>, tool: ToolMeta | undefined): string[] {
+  const out: string[] = [];
+  for (const name of tool?.values ?? []) {
+    const v = args[name];
+    for (const x of Array.isArray(v) ? v : [v]) if (typeof x === 'string' || typeof x === 'number') out.push(normalizeValue(String(x)));
+  }
+  return out.filter((x) => x !== '');
+}
+
+const VALUES: Tracked = { inText: extractNamedValues, usedBy: valuesUsed, key: (x) => x };
+
+/** The prompt contains `x` as a whole word or phrase (case-insensitive): the user named it, e.g. a payee "Spotify". */
+export function namedInPrompt(prompt: string, x: string): boolean {
+  const hay = prompt.toLowerCase();
+  const needle = x.toLowerCase().trim();
+  if (needle === '') return false;
+  const word = (c: string | undefined): boolean => c !== undefined && /[\p{L}\p{N}_]/u.test(c);
+  for (let i = hay.indexOf(needle); i >= 0; i = hay.indexOf(needle, i + 1)) {
+    if (!word(hay[i - 1]) && !word(hay[i + needle.length])) return true;
+  }
+  return false;
+}
+
+/** Per call, the things its output is taken to have shown (see the header for the two models). */
+function outputsShow(t: Trajectory, toolOf: (tool: string) => ToolMeta | undefined, model: OutputModel, what: Tracked): string[][] {
+  const injected = t.injectedText === '' ? [] : what.inText(t.injectedText);
   const shown = t.calls.map((c) => (c.outputHasInjection ? [...injected] : []));
   if (model === 'injected') return shown;
-  const known = new Set(extractDestinations(t.prompt).map(canonicalDestination));
+  const known = new Set(what.inText(t.prompt).map(what.key));
   let lastUntrusted = -1;
   t.calls.forEach((c, i) => {
-    for (const d of destinationsUsed(c.args, toolOf(c.fn))) {
-      const key = canonicalDestination(d);
-      if (known.has(key)) continue;
+    for (const d of what.usedBy(c.args, toolOf(c.fn))) {
+      const key = what.key(d);
+      if (known.has(key) || namedInPrompt(t.prompt, d)) continue;
       known.add(key);
       if (lastUntrusted >= 0) shown[lastUntrusted]?.push(d);
     }
-    for (const d of shown[i] ?? []) known.add(canonicalDestination(d));
+    for (const d of shown[i] ?? []) known.add(what.key(d));
     if (toolOf(c.fn)?.untrustedOutput === true || c.outputHasInjection) lastUntrusted = i;
   });
   return shown;
 }
 
+/** Per call, the destinations its output is taken to have shown. */
+export function outputDestinations(t: Trajectory, toolOf: (tool: string) => ToolMeta | undefined, model: OutputModel): string[][] {
+  return outputsShow(t, toolOf, model, DESTINATIONS);
+}
+
+/** Per call, the named values its output is taken to have shown. */
+export function outputValues(t: Trajectory, toolOf: (tool: string) => ToolMeta | undefined, model: OutputModel): string[][] {
+  return outputsShow(t, toolOf, model, VALUES);
+}
+
 export function stepsOf(t: Trajectory, intent: string, toolOf: (tool: string) => ToolMeta | undefined, model: OutputModel = 'injected'): EvalInput {
   const shown = outputDestinations(t, toolOf, model);
+  const values = outputValues(t, toolOf, model);
   const steps = t.calls.map((call, i): ReplayStep => {
     const at = T0 + i * STEP_MS;
     const proposal: ToolCallProposal = {
@@ -81,9 +132,10 @@ export function stepsOf(t: Trajectory, intent: string, toolOf: (tool: string) =>
       bytesRead: Object.fromEntries(labels.map((l) => [l, call.outputChars])),
       untrustedSources: call.outputHasInjection ? call.untrustedVectors.map((v) => `vector:${v}`) : [],
       destinationsSeen: shown[i] ?? [],
+      valuesSeen: values[i] ?? [],
       modificationApplied: false, cost: 0, completedAtMs: at + STEP_MS / 2,
     };
     return { proposal, result, approve: call.label === 'benign' };
   });
-  return { steps, trustedDestinations: extractDestinations(t.prompt) };
+  return { steps, trustedDestinations: extractDestinations(t.prompt), trustedValues: extractNamedValues(t.prompt) };
 }
