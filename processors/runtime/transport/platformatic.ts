@@ -39,7 +39,7 @@ const DEFAULT_MAX_WAIT_MS = 100;
  */
 const PRODUCER_RETRIES = 12;
 const producerRetryDelay = (_client: unknown, _operation: string, attempt: number, _retries: number, error: unknown): number =>
-  Math.min(1_000, (findErrorBy(error, 'apiId', 'CONCURRENT_TRANSACTIONS') ? 1 : 10) * 2 ** (attempt - 1));
+  Math.min(1_000, (findErrorBy(error as Error, 'apiId', 'CONCURRENT_TRANSACTIONS') ? 1 : 10) * 2 ** (attempt - 1));
 /** One send() is one produce request, not split by the client; the broker bounds each partition's batch by
  * message.max.bytes (default 1 MiB), so chunks hold at most this much per partition (records.ts). */
 const MAX_PARTITION_BYTES = 512 * 1024;
