@@ -18,11 +18,11 @@ export function avroOptions(): Partial<avro.ForSchemaOptions> {
 
 /** Current version of each top-level schema. Bump when the .avsc changes and move the old one to history/. */
 export const SCHEMA_VERSIONS = {
-  ToolCallProposal: 1,
-  ToolCallResult: 2,
+  ToolCallProposal: 2,
+  ToolCallResult: 3,
   Verdict: 1,
   DecisionRecord: 1,
-  ApprovalEvent: 2,
+  ApprovalEvent: 3,
   PolicyBundleActivated: 1,
   TrajectoryAlert: 1,
   SessionStateSnapshot: 1,

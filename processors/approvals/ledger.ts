@@ -54,11 +54,16 @@ export function refusalOf(entry: LedgerEntry | undefined, resolution: ApprovalRe
   return undefined;
 }
 
-/** What the agent may do once an approval is resolved: run the call, or not. */
+/** What the agent may do once an approval is resolved: run the call, or not (on_timeout as the request set it). */
 export function grants(entry: LedgerEntry): boolean {
   const r = entry.resolution;
-  if (r === undefined) return false;
-  return r.resolution === 'approved' || (r.resolution === 'expired' && entry.request.onTimeout === 'allow');
+  return r !== undefined && resolutionGrants({ resolution: r.resolution, onTimeout: entry.request.onTimeout });
+}
+
+/** Whether a resolution lets the call go ahead: approved, or expired with on_timeout allow. The verdict processor's
+ *  session fold reads it from the resolution alone (ApprovalResolved v3 copies the request's on_timeout). */
+export function resolutionGrants(r: Pick<ApprovalResolved, 'resolution' | 'onTimeout'>): boolean {
+  return r.resolution === 'approved' || (r.resolution === 'expired' && r.onTimeout === 'allow');
 }
 
 export function statusOf(entry: LedgerEntry): ApprovalStatus {

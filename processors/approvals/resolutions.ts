@@ -8,7 +8,7 @@ export type ReviewerAnswer = 'approved' | 'rejected';
 export function answerFor(entry: LedgerEntry, answer: ReviewerAnswer, by: string, reason: string, nowMs: number): ApprovalResolved {
   const r = entry.request;
   return { approvalId: r.approvalId, proposalId: r.proposalId, sessionId: r.sessionId, argsHash: r.argsHash,
-    resolution: answer, resolvedBy: by, reason, resolvedAtMs: nowMs };
+    resolution: answer, resolvedBy: by, reason, resolvedAtMs: nowMs, onTimeout: r.onTimeout };
 }
 
 /** The resolution the approvals service writes when nobody answered in time: on_timeout decides. */
@@ -16,7 +16,8 @@ export function expiryFor(entry: LedgerEntry, nowMs: number): ApprovalResolved {
   const r = entry.request;
   return { approvalId: r.approvalId, proposalId: r.proposalId, sessionId: r.sessionId, argsHash: r.argsHash,
     resolution: 'expired', resolvedBy: 'arbiter:on_timeout',
-    reason: `no answer by ${new Date(r.expiresAtMs).toISOString()}; on_timeout: ${r.onTimeout}`, resolvedAtMs: Math.max(nowMs, r.expiresAtMs) };
+    reason: `no answer by ${new Date(r.expiresAtMs).toISOString()}; on_timeout: ${r.onTimeout}`, resolvedAtMs: Math.max(nowMs, r.expiresAtMs),
+    onTimeout: r.onTimeout };
 }
 
 export const resolvedEvent = (r: ApprovalResolved): ApprovalEvent => ({ event: { 'arbiter.v1.ApprovalResolved': r } });

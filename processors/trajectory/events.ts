@@ -76,3 +76,12 @@ export function decisionMade(
 export function resultReported(result: ToolCallResult, tool: ToolInfo | undefined, order?: EventOrder): ResultReported {
   return { kind: 'result', atMs: result.completedAtMs, result, tool, order: order !== undefined && order.seq >= 1 ? order : undefined };
 }
+
+export function trustedInput(destinations: readonly string[], atMs: number): TrustedInput {
+  return { kind: 'trusted-input', atMs, destinations };
+}
+
+/** Events in the order they happened (stable: equal times keep their order), for events gathered from several lists. */
+export function inTimeOrder(events: readonly SessionEvent[]): SessionEvent[] {
+  return events.length < 2 ? [...events] : [...events].sort((a, b) => a.atMs - b.atMs);
+}

@@ -6,7 +6,7 @@ export type { ToolInfo } from './tool-info.ts';
 export type {
   ApprovalResolved, DecisionMade, ProposalReceived, QuarantineSignal, ResultReported, SessionEvent, TrustedInput,
 } from './events.ts';
-export { decisionMade, proposalReceived, resultReported } from './events.ts';
+export { decisionMade, inTimeOrder, proposalReceived, resultReported, trustedInput } from './events.ts';
 export type { EventOrder } from './sequence.ts';
 export { evolve, fold } from './evolve.ts';
 export type { FactsContext } from './facts.ts';

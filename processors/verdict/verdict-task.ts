@@ -5,14 +5,18 @@
 // states plus the chain head to the changelog. StreamLoop sends all of it with the input offsets in one
 // transaction. Poison records go to the DLQ with the source offset; when the correlation headers are readable the
 // agent gets a deny with ARB_VERDICT_UNDECODABLE. Results and approval resolutions (co-partitioned topics, same
-// session key) are folded into the same session state, so the facts the policy reads include taint and volume.
+// session key) are folded into the same session state, so the facts the policy reads include taint and volume. A
+// proposal also carries the results its SDK handle reported that no verdict acknowledged yet (and any declared
+// trusted context); they are folded before deciding, so a result produced just before the proposal on the other
+// topic cannot be missed, and sequence numbers make the results-topic copy a no-op (trajectory/sequence.ts).
 // Restore: when a partition number is first assigned (on any of the three topics), its sessions and chain head
 // are read back from the changelog before its first batch; they are dropped when no topic holds it any more.
 import { chainNext, genesisHead, type ChainHead } from '../core/chain.ts';
 import { ArbiterError, type ErrorCode } from '../core/errors.ts';
 import type { ToolCallProposal } from '../core/types.ts';
 import type { PolicyBundle } from '../policy/model.ts';
-import { proposalFromWire, resultFromWire } from '../runtime/serde/records.ts';
+import { decodeAttachments, type DecodedAttachments } from '../runtime/serde/attachments.ts';
+import { proposalFromWire, resultFromWire, resultOrderOf } from '../runtime/serde/records.ts';
 import type { TopicSerde } from '../runtime/serde/topic-serde.ts';
 import { deadLetter, failureOf, type Failure } from '../runtime/stream/dead-letter.ts';
 import type { StreamTask } from '../runtime/stream/loop.ts';
@@ -20,13 +24,14 @@ import { OverlayStore } from '../runtime/stream/overlay-store.ts';
 import { restorePartitions } from '../runtime/stream/restore.ts';
 import type { TopicMap } from '../runtime/topics.ts';
 import type { Batch, InRecord, KafkaTransport, OutRecord, TransportProducer } from '../runtime/transport/transport.ts';
-import { evolve, resultReported, type SessionEvent } from '../trajectory/index.ts';
+import { evolve, fold, inTimeOrder, resultReported, trustedInput, type SessionEvent } from '../trajectory/index.ts';
 import { verdictMetrics, type VerdictMetrics } from './metrics.ts';
 import type { BundleSlot } from './bundle-slot.ts';
 import { HEADER_PROPOSAL_ID, readCorrelation, type Correlation, type ReplyAddress } from './correlation.ts';
 import { decide, denyFor } from './decide.ts';
 import { approvalRequestFor, decisionRecordFor, verdictFor } from './outcome.ts';
 import { reviewContextFor } from '../approvals/review-context.ts';
+import { resolutionGrants } from '../approvals/ledger.ts';
 import type { PolicyEngine } from './policy-port.ts';
 import {
   CHAIN_HEAD_KEY, EMPTY_ENTRY, chainHeadFromSnapshot, chainHeadToSnapshot, entryFromSnapshot, entryToSnapshot, findRecent,
@@ -70,6 +75,15 @@ function keyedBySession(record: InRecord, sessionId: string): void {
     throw new ArbiterError('ARB_VERDICT_KEY_MISMATCH', `record key ${JSON.stringify(key ?? null)} is not its session id ${JSON.stringify(sessionId)}`,
       { topic: record.topic, partition: record.partition, offset: record.offset });
   }
+}
+
+/** A proposal's attached trusted context and results as session events, in the order they happened. */
+function attachedEvents(record: InRecord, a: DecodedAttachments, bundle: PolicyBundle | undefined): SessionEvent[] {
+  for (const r of a.results) keyedBySession(record, r.result.sessionId);
+  return inTimeOrder([
+    ...a.trusted.map((t) => trustedInput(t.destinations, t.declaredAtMs)),
+    ...a.results.map((r) => resultReported(r.result, bundle?.tools.get(r.result.tool), r.order)),
+  ]);
 }
 
 /** Buffer, not string: the key starts with NUL, which a C-string conversion in a client would cut off. */
@@ -136,30 +150,34 @@ export class VerdictTask implements StreamTask {
   async #eventOf(record: InRecord, bundle: PolicyBundle | undefined): Promise<{ sessionId: string; event: SessionEvent } | undefined> {
     const t = this.#o.topics;
     if (record.topic === t.results.topic) {
-      const result = resultFromWire(await this.#o.serde.decode(t.results, record));
+      const wire = await this.#o.serde.decode(t.results, record);
+      const result = resultFromWire(wire);
       keyedBySession(record, result.sessionId);
-      return { sessionId: result.sessionId, event: resultReported(result, bundle?.tools.get(result.tool)) };
+      return { sessionId: result.sessionId, event: resultReported(result, bundle?.tools.get(result.tool), resultOrderOf(wire)) };
     }
     const { event } = await this.#o.serde.decode(t.approvals, record);
     if (!('arbiter.v1.ApprovalResolved' in event)) return undefined; // requests are our own output
     const r = event['arbiter.v1.ApprovalResolved'];
     keyedBySession(record, r.sessionId);
-    return { sessionId: r.sessionId, event: { kind: 'approval', atMs: r.resolvedAtMs, proposalId: r.proposalId, approved: r.resolution === 'approved' } };
+    return { sessionId: r.sessionId, event: { kind: 'approval', atMs: r.resolvedAtMs, proposalId: r.proposalId, approved: resolutionGrants(r) } };
   }
 
   async #proposals(batch: Batch, out: OutRecord[]): Promise<void> {
     const bundle = this.#o.slot.current; // one bundle for the whole batch
     for (const record of batch.records) {
       let proposal: ToolCallProposal;
+      let attached: readonly SessionEvent[];
       try {
-        proposal = proposalFromWire(await this.#o.serde.decode(this.#o.topics.proposals, record));
+        const wire = await this.#o.serde.decode(this.#o.topics.proposals, record);
+        proposal = proposalFromWire(wire);
         keyedBySession(record, proposal.sessionId);
+        attached = attachedEvents(record, await decodeAttachments(this.#o.serde, this.#o.topics, record, wire), bundle);
       } catch (error) {
         this.#poison(record, failureOf(error, 'ARB_SERDE_DECODE_FAILED'), out);
         continue;
       }
       try {
-        this.#decideOne(record, proposal, bundle, out);
+        this.#decideOne(record, proposal, attached, bundle, out);
       } catch (error) {
         this.#poison(record, failureOf(error, 'ARB_STREAM_PROCESS_FAILED'), out);
       }
@@ -244,7 +262,9 @@ export class VerdictTask implements StreamTask {
     }
   }
 
-  #decideOne(record: InRecord, proposal: ToolCallProposal, bundle: PolicyBundle | undefined, out: OutRecord[]): void {
+  /** `attached`: the proposal's unacknowledged results and trusted context, folded before deciding (copies of
+   *  results already folded from the results topic are skipped by their sequence). */
+  #decideOne(record: InRecord, proposal: ToolCallProposal, attached: readonly SessionEvent[], bundle: PolicyBundle | undefined, out: OutRecord[]): void {
     const p = record.partition;
     const replyTo = { topic: proposal.replyTopic, partition: proposal.replyPartition };
     if (!this.#canReply(replyTo)) {
@@ -252,13 +272,15 @@ export class VerdictTask implements StreamTask {
       this.#deadLetterOnly(record, failure, out);
       return;
     }
-    const entry = this.#sessions.get(p, proposal.sessionId) ?? EMPTY_ENTRY;
-    const seen = findRecent(entry, proposal.proposalId);
+    const stored = this.#sessions.get(p, proposal.sessionId) ?? EMPTY_ENTRY;
+    const seen = findRecent(stored, proposal.proposalId);
     if (seen) {
       out.push(this.#reply(replyTo, proposal.sessionId, proposal.proposalId, seen.verdict));
       this.metrics.duplicates.inc();
       return;
     }
+    const entry = attached.length === 0 ? stored : { ...stored, state: fold(attached, stored.state) };
+    for (const e of attached) this.metrics.folded.inc({ kind: e.kind });
     const now = this.#o.clock();
     const started = performance.now();
     const quarantine = this.#o.quarantine;

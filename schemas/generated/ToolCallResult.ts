@@ -21,4 +21,8 @@ export interface ToolCallResult {
   readonly completedAtMs: number;
   /** How long the tool ran, ms; 0 when unknown (added in v2). */
   readonly durationMs: number;
+  /** The reporting SDK session handle's id; with seq it identifies the result so a copy is folded once (added in v3). */
+  readonly stream: string;
+  /** 1, 2, 3, ... per stream; 0 when unsequenced (v2 writers, other producers): folded every time it arrives (added in v3). */
+  readonly seq: number;
 }

@@ -23,4 +23,5 @@ export type * from './ToolCallProposal.ts';
 export type * from './ToolCallResult.ts';
 export type * from './ToolOutcome.ts';
 export type * from './TrajectoryAlert.ts';
+export type * from './TrustedContext.ts';
 export type * from './Verdict.ts';

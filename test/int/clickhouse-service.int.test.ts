@@ -44,7 +44,7 @@ it('stores decisions, alerts and approval events from Kafka and stops cleanly on
       review: i === 0 ? { userId: d.userId, agentRole: d.agentRole, environment: d.environment, intent: d.intent, verb: 'communicate', sideEffect: 'external',
         args: d.argsMinimised, dataLabels: d.dataLabels, recipients: d.destinations, reasons: d.reasons, sessionFacts: d.factsUsed, recentSteps: [] } : null } } },
     ...(i % 2 === 0 ? [{ event: { 'arbiter.v1.ApprovalResolved': { approvalId: d.approvalId, proposalId: d.proposalId, sessionId: d.sessionId,
-      argsHash: `h${i}`, resolution: 'approved' as const, resolvedBy: 'alice', reason: 'ok', resolvedAtMs: d.decidedAtMs + 4_000 } } }] : []),
+      argsHash: `h${i}`, resolution: 'approved' as const, resolvedBy: 'alice', reason: 'ok', resolvedAtMs: d.decidedAtMs + 4_000, onTimeout: 'deny' as const } } }] : []),
   ]);
   const alerts: WireTypes['TrajectoryAlert'][] = Array.from({ length: 12 }, (_, i) => ({
     alertId: `al-${run}-${i}`, kind: 'deny_storm', severity: 'high' as const, tenantId: 'tenant-0', agentId: `agent-${i}`, sessionIds: [`s-${i}`],

@@ -65,7 +65,7 @@ async function seed(): Promise<void> {
     const after = resolution === 'expired' ? 300_000 : 5_000 + (i % 50) * 1_000;
     events.push({ event: { 'arbiter.v1.ApprovalResolved': {
       approvalId: d.approvalId, proposalId: d.proposalId, sessionId: d.sessionId, argsHash: `sha256:${i}`, resolution,
-      resolvedBy: resolution === 'expired' ? 'arbiter' : 'alice', reason: '', resolvedAtMs: d.decidedAtMs + after,
+      resolvedBy: resolution === 'expired' ? 'arbiter' : 'alice', reason: '', resolvedAtMs: d.decidedAtMs + after, onTimeout: 'deny',
     } } });
   });
   await sinkAll(APPROVAL_EVENTS_TABLE, events);

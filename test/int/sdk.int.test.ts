@@ -203,7 +203,7 @@ describe('agent SDK and approvals on the real broker and registry', () => {
     const entry = await waitFor('request in the service', () => approvals.ledger.get(id));
     await writeResolution(approvalsConn.producer, approvalsConn.serde, approvalsConn.topics, entry, {
       approvalId: id, proposalId: entry.request.proposalId, sessionId: entry.request.sessionId, argsHash: `sha256:${'0'.repeat(64)}`,
-      resolution: 'approved', resolvedBy: 'mallory', reason: 'approving some other amount', resolvedAtMs: Date.now(),
+      resolution: 'approved', resolvedBy: 'mallory', reason: 'approving some other amount', resolvedAtMs: Date.now(), onTimeout: 'deny',
     });
     await waitFor('refusal', () => approvals.ledger.refused.find((r) => r.resolution.approvalId === id));
     expect(approvals.ledger.refused.find((r) => r.resolution.approvalId === id)?.refusal.code).toBe('ARB_APPROVAL_SCOPE_MISMATCH');

@@ -61,7 +61,7 @@ describe('row encoders', () => {
       approvalId: 'ap', proposalId: 'p', sessionId: 's', agentId: 'g', tenantId: 't', tool: 'email.send', argsHash: 'h', approvers: ['o'],
       ruleId: 'r', onTimeout: 'deny', requestedAtMs: 10, expiresAtMs: 20, review: null } } }));
     const resolved = JSON.parse(encodeApprovalEventRow({ event: { 'arbiter.v1.ApprovalResolved': {
-      approvalId: 'ap', proposalId: 'p', sessionId: 's', argsHash: 'h', resolution: 'approved', resolvedBy: 'alice', reason: 'ok', resolvedAtMs: 15 } } }));
+      approvalId: 'ap', proposalId: 'p', sessionId: 's', argsHash: 'h', resolution: 'approved', resolvedBy: 'alice', reason: 'ok', resolvedAtMs: 15, onTimeout: 'deny' } } }));
     const col = (row: unknown[], c: string): unknown => row[APPROVAL_EVENT_COLUMNS.indexOf(c)];
     expect(requested).toHaveLength(APPROVAL_EVENT_COLUMNS.length);
     expect(resolved).toHaveLength(APPROVAL_EVENT_COLUMNS.length);

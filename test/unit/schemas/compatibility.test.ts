@@ -40,6 +40,32 @@ describe('wire contract compatibility (old writer, current reader)', () => {
     expect(decoded.durationMs).toBe(0);
   });
 
+  it('ToolCallProposal v1 records read with v2 carry no pending results and no trusted context', () => {
+    const v1 = avroType('ToolCallProposal', 1);
+    const current = avroType('ToolCallProposal');
+    const sample = v1.fromString(readFileSync(samplePath('ToolCallProposal', 1), 'utf8'));
+    const decoded = current.fromBuffer(v1.toBuffer(sample), current.createResolver(v1)) as { pendingResults: unknown[]; trustedContext: unknown[] };
+    expect(decoded.pendingResults).toEqual([]);
+    expect(decoded.trustedContext).toEqual([]);
+  });
+
+  it('ToolCallResult v2 records read with v3 are unsequenced (stream "", seq 0)', () => {
+    const v2 = avroType('ToolCallResult', 2);
+    const current = avroType('ToolCallResult');
+    const sample = v2.fromString(readFileSync(samplePath('ToolCallResult', 2), 'utf8'));
+    const decoded = current.fromBuffer(v2.toBuffer(sample), current.createResolver(v2)) as { stream: string; seq: number };
+    expect(decoded).toMatchObject({ stream: '', seq: 0 });
+  });
+
+  it('an ApprovalResolved from a v2 writer reads with onTimeout deny (an expiry it wrote grants nothing, as before)', () => {
+    const v2 = avroType('ApprovalEvent', 2);
+    const current = avroType('ApprovalEvent');
+    const resolved = { event: { 'arbiter.v1.ApprovalResolved': { approvalId: 'a', proposalId: 'p', sessionId: 's', argsHash: 'h',
+      resolution: 'expired', resolvedBy: 'arbiter:on_timeout', reason: '', resolvedAtMs: 1 } } };
+    const decoded = current.fromBuffer(v2.toBuffer(resolved), current.createResolver(v2)) as { event: Record<string, { onTimeout: string }> };
+    expect(decoded.event['arbiter.v1.ApprovalResolved']?.onTimeout).toBe('deny');
+  });
+
   it('rejects a change that is not backward compatible (a new field without a default)', () => {
     const current = loadSchema('ToolCallResult');
     const fields = current['fields'] as object[];

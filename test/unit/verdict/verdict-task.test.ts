@@ -5,7 +5,10 @@ import { checkLink, genesisHead } from '../../../processors/core/chain.ts';
 import type { DecisionRecord } from '../../../processors/core/types.ts';
 import type { SchemaRegistryClient } from '../../../processors/runtime/serde/registry.ts';
 import { proposalToWire, resultToWire, verdictModifiedArgs } from '../../../processors/runtime/serde/records.ts';
+import type { SessionStateSnapshot } from '../../../schemas/generated/SessionStateSnapshot.ts';
 import type { Verdict } from '../../../schemas/generated/Verdict.ts';
+import { deserializeState } from '../../../processors/trajectory/index.ts';
+import { destinationKey } from '../../../processors/trajectory/hash.ts';
 import { TopicSerde } from '../../../processors/runtime/serde/topic-serde.ts';
 import { defineTopics } from '../../../processors/runtime/topics.ts';
 import type { InRecord, KafkaTransport, OutRecord, TransportProducer } from '../../../processors/runtime/transport/transport.ts';
@@ -176,5 +179,69 @@ describe('VerdictTask.process', () => {
     await task.process({ topic: topics.proposals.topic, partition: 1, records: [rec(encoded())] });
     task.aborted();
     expect(on(await run(rec(encoded())), topics.decisions.topic)).toHaveLength(1);
+  });
+});
+
+describe('VerdictTask folding what a proposal carries (results, trusted context) and approval timeouts', () => {
+  const stateOf = async (ctx: Awaited<ReturnType<typeof setup>>, out: OutRecord[]) => {
+    const snap = ctx.on(out, ctx.topics.sessionState.topic).find((r) => String(r.key) === 's-1') as OutRecord;
+    return deserializeState((await ctx.decode<SessionStateSnapshot>(ctx.topics.sessionState, snap)).state);
+  };
+  const resultsRecord = (ctx: Awaited<ReturnType<typeof setup>>, value: Buffer) => ({ ...ctx.rec(value), topic: ctx.topics.results.topic });
+  const fromResults = async (ctx: Awaited<ReturnType<typeof setup>>, value: Buffer) => {
+    const out = [...await ctx.task.process({ topic: ctx.topics.results.topic, partition: 1, records: [resultsRecord(ctx, value)] }), ...ctx.task.beforeCommit()];
+    ctx.task.committed();
+    return out;
+  };
+  const email = { tool: 'send_email', args: { to: ['bob@example.com'], subject: 's', body: 'b' } };
+
+  it('a tainting result embedded in the next proposal is folded before deciding; its results-topic copy is then a no-op', async () => {
+    const ctx = await setup();
+    const tainting = ctx.serde.encode(ctx.topics.results, resultToWire(result({ untrustedSources: ['web:page'], recordsRead: { pii: 3 } }), 0, { stream: 'h', seq: 1 }));
+    const out = await ctx.run(ctx.rec(ctx.serde.encode(ctx.topics.proposals, proposalToWire(proposal(email), { pendingResults: [tainting], trustedContext: [] }))));
+    expect(await ctx.decode(ctx.topics.verdicts, ctx.on(out, ctx.topics.verdicts.topic)[0] as OutRecord)).toMatchObject({ effect: 'deny', ruleIds: ['email-tainted'] });
+    expect((await stateOf(ctx, out)).reads).toEqual([3, 0]);
+    const copy = await fromResults(ctx, tainting);
+    expect((await stateOf(ctx, copy)).reads).toEqual([3, 0]);
+  });
+
+  it('a result folded from the results topic first is not folded again from the proposal', async () => {
+    const ctx = await setup();
+    const reading = ctx.serde.encode(ctx.topics.results, resultToWire(result({ recordsRead: { pii: 3 } }), 0, { stream: 'h', seq: 1 }));
+    await fromResults(ctx, reading);
+    const out = await ctx.run(ctx.rec(ctx.serde.encode(ctx.topics.proposals, proposalToWire(proposal(), { pendingResults: [reading], trustedContext: [] }))));
+    expect((await stateOf(ctx, out)).reads).toEqual([3, 0]);
+  });
+
+  it('an embedded result of another session makes the proposal poison (DLQ + deny), nothing folded', async () => {
+    const ctx = await setup();
+    const foreign = ctx.serde.encode(ctx.topics.results, resultToWire(result({ sessionId: 's-other' }), 0, { stream: 'h', seq: 1 }));
+    const out = await ctx.run(ctx.rec(ctx.serde.encode(ctx.topics.proposals, proposalToWire(proposal(), { pendingResults: [foreign], trustedContext: [] })),
+      correlationHeaders('p-1', { topic: ctx.topics.verdicts.topic, partition: 0 })));
+    expect(ctx.on(out, ctx.topics.dlqProposals.topic)).toHaveLength(1);
+    expect(await ctx.decode(ctx.topics.verdicts, ctx.on(out, ctx.topics.verdicts.topic)[0] as OutRecord)).toMatchObject({ effect: 'deny' });
+  });
+
+  it('declared trusted context makes its destinations trusted before a later untrusted sighting', async () => {
+    const ctx = await setup();
+    const out = await ctx.run(ctx.rec(ctx.serde.encode(ctx.topics.proposals, proposalToWire(proposal(),
+      { pendingResults: [], trustedContext: [{ destinations: ['Bob@Example.com'], declaredAtMs: 999_000 }] }))));
+    const key = destinationKey('bob@example.com');
+    expect((await stateOf(ctx, out)).destinations).toEqual([key]);
+    const later = await fromResults(ctx, ctx.serde.encode(ctx.topics.results, resultToWire(result({ untrustedSources: ['web:x'], destinationsSeen: ['bob@example.com'] }))));
+    expect((await stateOf(ctx, later)).destinations).toEqual([key]); // low bit clear: first seen trusted
+  });
+
+  it.each([['allow', 0], ['deny', 1]] as const)('an expired approval with on_timeout %s folds as granted=%s denied calls', async (onTimeout, denied) => {
+    const ctx = await setup();
+    const escalated = await ctx.run(ctx.rec(ctx.encoded({ tool: 'wire_transfer', args: { amount: 5000, to: 'acct' } })));
+    expect((await stateOf(ctx, escalated)).pending.length).toBeGreaterThan(0);
+    const resolved = ctx.serde.encode(ctx.topics.approvals, { event: { 'arbiter.v1.ApprovalResolved': {
+      approvalId: 'a', proposalId: 'p-1', sessionId: 's-1', argsHash: 'h', resolution: 'expired', resolvedBy: 'arbiter:on_timeout',
+      reason: '', resolvedAtMs: 1_400_000, onTimeout } } });
+    const out = [...await ctx.task.process({ topic: ctx.topics.approvals.topic, partition: 1, records: [{ ...ctx.rec(resolved), topic: ctx.topics.approvals.topic }] }), ...ctx.task.beforeCommit()];
+    const state = await stateOf(ctx, out);
+    expect(state.pending).toEqual([]);
+    expect(state.deniedCalls).toBe(denied);
   });
 });
