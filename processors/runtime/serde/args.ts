@@ -2,6 +2,7 @@
 // Wire: either a per-tool Avro record (tools whose schema is known, e.g. send_email) or, as the fallback for
 // every other tool (or a known tool whose arguments don't fit its record), the generic map of the recursive
 // ArgValue union. Integers travel as long, other numbers as double, so the policy sees the type that was sent.
+import { ArbiterError } from '../../core/errors.ts';
 import type { ArgValue as CoreArg, Args } from '../../core/types.ts';
 import type { ArgValue as WireArg } from '../../../schemas/generated/ArgValue.ts';
 import type { ToolCallProposal as WireProposal } from '../../../schemas/generated/ToolCallProposal.ts';
@@ -40,7 +41,12 @@ export function toWireArg(value: CoreArg): WireArg {
 
 function toWireArgMap(args: Args): WireArgMap {
   const out: Record<string, WireArg> = {};
-  for (const k of Object.keys(args)) out[k] = toWireArg(args[k] as CoreArg);
+  for (const k of Object.keys(args)) {
+    // avsc reads a map into a plain object, where a "__proto__" key sets the prototype and vanishes: the policy
+    // would not see the argument the tool gets. Refused rather than silently dropped.
+    if (k === '__proto__') throw new ArbiterError('ARB_SERDE_ENCODE_FAILED', 'an argument named "__proto__" cannot be sent: it would not survive decoding');
+    out[k] = toWireArg(args[k] as CoreArg);
+  }
   return out;
 }
 
