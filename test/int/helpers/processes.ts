@@ -1,11 +1,11 @@
-// Child processes for the crash and recovery tests: the verdict processor started exactly as deployed
-// (processors/bin/verdict.ts, settings from the environment), so a SIGKILL is a real crash of a real process.
+// Child processes for the crash, recovery and health tests: a deployable started exactly as deployed
+// (processors/bin/<name>.ts, settings from the environment), so a SIGKILL is a real crash of a real process.
 // `ready` settles on the processor's "started" log line; its stdout/stderr lines are kept (the last ones are
 // shown when something goes wrong).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
-const VERDICT_BIN = join(import.meta.dirname, '..', '..', '..', 'processors', 'bin', 'verdict.ts');
+const BIN_DIR = join(import.meta.dirname, '..', '..', '..', 'processors', 'bin');
 const KEPT_LINES = 200;
 
 export interface ChildProcessor {
@@ -23,7 +23,12 @@ export interface ChildProcessor {
 }
 
 export function startVerdictChild(env: Readonly<Record<string, string>>, label: string, startMs = 90_000): ChildProcessor {
-  const child = spawn(process.execPath, [VERDICT_BIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startDeployableChild('verdict', env, label, startMs);
+}
+
+/** processors/bin/<bin>.ts as a child process. */
+export function startDeployableChild(bin: string, env: Readonly<Record<string, string>>, label: string, startMs = 90_000): ChildProcessor {
+  const child = spawn(process.execPath, [join(BIN_DIR, `${bin}.ts`)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const keep = (line: string) => {
     lines.push(line);
