@@ -1,13 +1,22 @@
 // arbiter eval <dataset-dir> [--policy DIR] [--json] [--examples N] [--pessimistic] [--check]
+//              [--kafka [--brokers H:P,...] [--registry URL] [--concurrency N] [--topic-prefix P] [--keep-topics]]
 // Replays the labelled AgentDojo trajectories through the policy engine with real session state and prints per
 // suite: attack success, benign denied, benign escalated. --check exits 1 when a set does worse than allowed: the
 // issue's targets (attack success 0%, benign denied ≤ 1%, benign escalated ≤ 10%) where met, and the ceilings
 // recorded in <policy>/expected.yaml (see processors/eval/agentdojo/expectations.ts). --pessimistic also scores
 // every set under the pessimistic output model (processors/eval/agentdojo/steps.ts).
+// --kafka replays the same trajectories through the running pipeline instead (verdict processors, SDK, approvals;
+// processors/eval/agentdojo/kafka-run.ts), prints the same tables, then compares every call's decision with the
+// in-process mode and lists each difference; exit 1 when there is one. Brokers and registry: the flags, else
+// KAFKA_BROKERS / SCHEMA_REGISTRY_URL, else .run/stack.env, else the local defaults.
 
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { withLocalStack } from '../approvals/config.ts';
+import { loadStackConfig } from '../core/config.ts';
+import { KAFKA_CLIENT_ENV, parseKafkaClient } from '../runtime/transport/index.ts';
 import { checkSets, loadExpectations } from '../eval/agentdojo/expectations.ts';
+import { evaluateAgentDojoOverKafka, type KafkaEvalReport } from '../eval/agentdojo/kafka-run.ts';
 import { evaluateAgentDojo, type SetReport } from '../eval/agentdojo/run.ts';
 import { pct, type SuiteScore } from '../eval/agentdojo/score.ts';
 
@@ -30,15 +39,52 @@ export function renderSet(set: SetReport, examples: number): string {
   return lines.join('\n');
 }
 
+/** The Kafka mode's tables (as the in-process mode prints them), run figures, and every call that differs. */
+export function renderKafka(r: KafkaEvalReport, examples: number): string {
+  const secs = r.elapsedMs / 1000;
+  const lines = [
+    `through Kafka: topics ${r.topicPrefix}-<suite>.*, bundle revisions ${[...r.bundles].map(([s, rev]) => `${s}=${rev.replace(/^sha256:/, '').slice(0, 12)}`).join(' ')}`,
+    `${r.trajectories} trajectories, ${r.calls} calls (${r.escalations} escalations answered on the approvals topic) in ${secs.toFixed(1)} s: ` +
+      `${(r.calls / secs).toFixed(0)} calls/s, ${(r.trajectories / secs).toFixed(1)} trajectories/s; ${r.foldRounds} fold waits, mean ${r.foldMeanMs.toFixed(0)} ms`, '',
+  ];
+  for (const set of r.sets) lines.push(renderSet(set, examples), '');
+  const same = r.sets.every((s) => {
+    const ref = r.inProcessSets.find((x) => x.key === s.key);
+    return ref !== undefined && JSON.stringify([...s.suites, ['all', s.total]]) === JSON.stringify([...ref.suites, ['all', ref.total]]);
+  });
+  lines.push(`figures equal to the in-process mode's: ${same ? 'yes' : 'NO'}`);
+  lines.push(`calls compared with the in-process mode: ${r.calls}, different: ${r.differences.length}`);
+  for (const d of r.differences) lines.push(`- ${d.set} ${d.trajectory}${d.call >= 0 ? ` call ${d.call} ${d.tool}: in-process ${d.inProcess} | kafka ${d.kafka}` : `: ${d.kafka}`}`);
+  return lines.join('\n');
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv], allowPositionals: true,
-    options: { policy: { type: 'string', default: 'examples/agentdojo' }, json: { type: 'boolean', default: false }, examples: { type: 'string', default: '0' }, check: { type: 'boolean', default: false }, pessimistic: { type: 'boolean', default: false } },
+    options: { policy: { type: 'string', default: 'examples/agentdojo' }, json: { type: 'boolean', default: false }, examples: { type: 'string', default: '0' }, check: { type: 'boolean', default: false }, pessimistic: { type: 'boolean', default: false },
+      kafka: { type: 'boolean', default: false }, brokers: { type: 'string' }, registry: { type: 'string' }, concurrency: { type: 'string', default: '32' },
+      'topic-prefix': { type: 'string', default: 'arbiter-eval' }, 'keep-topics': { type: 'boolean', default: false } },
   });
   const dir = positionals[0];
   if (dir === undefined) {
-    process.stderr.write('usage: arbiter eval <dataset-dir> [--policy DIR] [--json] [--examples N] [--pessimistic] [--check]\n');
+    process.stderr.write('usage: arbiter eval <dataset-dir> [--policy DIR] [--json] [--examples N] [--pessimistic] [--check] [--kafka [--brokers H:P,...] [--registry URL] [--concurrency N] [--topic-prefix P] [--keep-topics]]\n');
     return 2;
+  }
+  if (values.kafka) {
+    const concurrency = Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      process.stderr.write(`arbiter eval: --concurrency must be a positive integer, got "${values.concurrency}"\n`);
+      return 2;
+    }
+    const env = withLocalStack({ ...process.env, ...(values.brokers ? { KAFKA_BROKERS: values.brokers } : {}), ...(values.registry ? { SCHEMA_REGISTRY_URL: values.registry } : {}) });
+    const stack = loadStackConfig(env);
+    const report = await evaluateAgentDojoOverKafka(dir, values.policy, {
+      brokers: stack.kafka.brokers, registryUrl: stack.registry.url, kafkaClient: parseKafkaClient(env[KAFKA_CLIENT_ENV]),
+      topicPrefix: values['topic-prefix'], concurrency, pessimistic: values.pessimistic, keepTopics: values['keep-topics'],
+      progress: (done, of) => process.stderr.write(`  ${done}/${of} trajectories\n`),
+    });
+    process.stdout.write(`${renderKafka(report, Number(values.examples))}\n`);
+    return report.differences.length === 0 ? 0 : 1;
   }
   const report = evaluateAgentDojo(dir, values.policy, { pessimistic: values.pessimistic });
   if (values.json) process.stdout.write(`${JSON.stringify({ bundles: Object.fromEntries(report.bundles), sets: report.sets.map((s) => ({ key: s.key, name: s.name, total: s.total, suites: Object.fromEntries(s.suites) })) }, null, 1)}\n`);

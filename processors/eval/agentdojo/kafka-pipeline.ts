@@ -1,0 +1,104 @@
+// The running pipeline the Kafka evaluation drives, one lane per suite (each suite has its own bundle, and a verdict
+// processor enforces one bundle): topics under `<prefix>-<suite>`, the suite's policy (base.yaml + <suite>.yaml, the
+// sources the in-process mode compiles) signed with a key made for the run and published on the compacted bundles
+// topic, the verdict processor started in this process on those topics (processors/verdict, as processors/bin/demo.ts
+// starts it), the evaluation's approver, an SDK client and a fold barrier. close() stops all of it and, unless kept,
+// deletes the run's topics (each run has its own, so a session never meets state from an earlier run).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { connectApprovals, type ApprovalsConnection } from '../../approvals/connect.ts';
+import { generateSigningKeys, signBundle, type PolicySource } from '../../policy/index.ts';
+import { ensureArbiterTopics } from '../../runtime/topics.ts';
+import type { KafkaClientName } from '../../runtime/transport/index.ts';
+import { ArbiterClient } from '../../sdk/index.ts';
+import { activationOf } from '../../verdict/policy-engine.ts';
+import { startVerdictProcessor, type RunningVerdict } from '../../verdict/index.ts';
+import { EvalApprover } from './kafka-approver.ts';
+import { FoldBarrier } from './kafka-fold-barrier.ts';
+
+export interface KafkaLaneOptions {
+  readonly brokers: readonly string[];
+  readonly registryUrl: string;
+  readonly kafkaClient: KafkaClientName;
+  /** Topic prefix of this run; each suite's topics are `<prefix>-<suite>.*`. */
+  readonly topicPrefix: string;
+  readonly partitions: number;
+  readonly policyDir: string;
+  /** Verdict wait of the SDK, ms (a loaded machine must not turn into no-verdict denies). */
+  readonly deadlineMs: number;
+  readonly log: (component: string, event: string, detail: Record<string, unknown>) => void;
+}
+
+/** What the driver uses for one suite. */
+export interface KafkaLane {
+  readonly suite: string;
+  readonly client: ArbiterClient;
+  readonly approver: EvalApprover;
+  readonly barrier: FoldBarrier;
+  readonly verdict: RunningVerdict;
+  /** Revision of the bundle the processor activated. */
+  readonly revision: string;
+  readonly topics: readonly string[];
+  close(): Promise<void>;
+}
+
+export function suiteSources(policyDir: string, suite: string): PolicySource[] {
+  return ['base.yaml', `${suite}.yaml`].map((f) => ({ path: join(policyDir, f), text: readFileSync(join(policyDir, f), 'utf8') }));
+}
+
+export async function startLane(suite: string, o: KafkaLaneOptions): Promise<KafkaLane> {
+  const prefix = `${o.topicPrefix}-${suite}`;
+  const groupId = `${prefix}-verdict`;
+  const log = (component: string) => (event: string, detail: Record<string, unknown>) => o.log(`${suite}/${component}`, event, detail);
+  const closers: (() => Promise<unknown>)[] = [];
+  const close = async (): Promise<void> => {
+    for (const c of closers.reverse()) await c().catch((e: unknown) => o.log(suite, 'close-failed', { error: String(e) }));
+  };
+  try {
+    const conn: ApprovalsConnection = await connectApprovals({ brokers: o.brokers, registryUrl: o.registryUrl, kafkaClient: o.kafkaClient, topicPrefix: prefix, partitions: o.partitions }, `agentdojo-eval-${suite}`);
+    closers.push(() => conn.producer.close());
+    const admin = await conn.transport.admin();
+    try {
+      await ensureArbiterTopics(admin, conn.topics);
+    } finally {
+      await admin.close();
+    }
+    const keys = generateSigningKeys();
+    const bundleName = `agentdojo-${suite}`;
+    const signed = signBundle(bundleName, suiteSources(o.policyDir, suite), keys.privateKeyPem, 'agentdojo-eval');
+    await conn.producer.send([{ topic: conn.topics.policyBundles.topic, key: signed.name,
+      value: conn.serde.encode(conn.topics.policyBundles, activationOf(signed, 'arbiter eval --kafka', Date.now())) }]);
+    const verdict = await startVerdictProcessor({
+      brokers: o.brokers, registryUrl: o.registryUrl, kafkaClient: o.kafkaClient, topicPrefix: prefix, partitions: o.partitions,
+      replicationFactor: 1, groupId, instanceId: `agentdojo-eval-${process.pid}-${suite}`, bundleName,
+      trustedKeys: { 'agentdojo-eval': keys.publicKeyPem }, bundleWaitMs: 60_000, restoreTimeoutMs: 120_000, maxValueBytes: 1_048_576,
+      replyTopics: new Map(), exactlyOnce: true,
+    }, { log: log('verdict') });
+    closers.push(() => verdict.close());
+    const approver = await EvalApprover.start({ ...conn, groupPrefix: `${prefix}-approver`,
+      onError: (proposalId, error) => o.log(suite, 'approval-write-failed', { proposalId, error: String(error) }) });
+    closers.push(() => approver.close());
+    const barrier = await FoldBarrier.connect({ brokers: o.brokers, groupId, topics: [conn.topics.results.topic, conn.topics.approvals.topic] });
+    closers.push(() => barrier.close());
+    const client = await ArbiterClient.connect({ brokers: o.brokers, registryUrl: o.registryUrl, kafkaClient: o.kafkaClient,
+      topicPrefix: prefix, defaultDeadlineMs: o.deadlineMs, remember: 100_000 });
+    closers.push(() => client.close());
+    const topics = Object.values(conn.topics).map((t) => t.topic);
+    return { suite, client, approver, barrier, verdict, revision: verdict.slot.current?.revision ?? '', topics, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Deletes the run's topics (kafkajs admin: the transport interface creates topics only). */
+export async function deleteTopics(brokers: readonly string[], topics: readonly string[]): Promise<void> {
+  const admin = new Kafka({ clientId: `agentdojo-eval-cleanup-${process.pid}`, brokers: [...brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [...topics], timeout: 30_000 });
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,238 @@
+// evaluateAgentDojoOverKafka: the second mode of `arbiter eval`. The same trajectories, inputs and scoring as the
+// in-process mode (run.ts), but every call goes through the running pipeline: the agent SDK proposes it on the
+// proposals topic, the verdict processor decides it with the session state it keeps (changelog-backed), escalations
+// are answered on the approvals topic by the evaluation's approver (approve benign, reject attack calls), and the
+// agent reports each call's result (volumes per label, untrusted sources, output text with the destinations the
+// output showed). Like the in-process mode, every recorded call is proposed and its result reported even when it
+// was blocked, so later calls are still judged. Sessions run in parallel; within one, a call is proposed only once
+// the processor has folded the previous result (kafka-fold-barrier.ts). Each call's decision is then compared with
+// the in-process replay of the same steps, and every difference is reported.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Decision } from '../../core/types.ts';
+import type { KafkaClientName } from '../../runtime/transport/index.ts';
+import type { AgentVerdict } from '../../sdk/index.ts';
+import { replay, type ReplayStep } from '../../trajectory/replay.ts';
+import { loadAttacks, loadBenign, loadRealRuns, type Trajectory } from './dataset.ts';
+import { loadIntentDeclarer } from './intent.ts';
+import { deleteTopics, startLane, type KafkaLane } from './kafka-pipeline.ts';
+import { loadSuiteBundles, SUITES, type SetReport } from './run.ts';
+import { add, emptyScore, scoreAttack, scoreBenign, type SuiteScore } from './score.ts';
+import { stepsOf, type OutputModel } from './steps.ts';
+
+export interface KafkaEvalOptions {
+  readonly brokers: readonly string[];
+  readonly registryUrl: string;
+  readonly kafkaClient: KafkaClientName;
+  /** Topics are `<topicPrefix>-<run id>-<suite>.*` (default "arbiter-eval"). */
+  readonly topicPrefix?: string;
+  /** Partitions of the session-keyed topics (default 3). */
+  readonly partitions?: number;
+  /** Sessions in flight at once (default 32). */
+  readonly concurrency?: number;
+  /** SDK verdict and approval wait, ms (default 60 s). */
+  readonly deadlineMs?: number;
+  /** Also run every set under the pessimistic output model (set keys "pessimistic:..."). */
+  readonly pessimistic?: boolean;
+  /** Keep the run's topics (default: deleted at the end). */
+  readonly keepTopics?: boolean;
+  readonly log?: (component: string, event: string, detail: Record<string, unknown>) => void;
+  /** Called every few seconds with the trajectories done so far. */
+  readonly progress?: (done: number, of: number) => void;
+}
+
+/** One call whose Kafka decision is not the in-process one (or that failed on the way). */
+export interface CallDifference {
+  readonly set: string;
+  readonly trajectory: string;
+  readonly call: number;
+  readonly tool: string;
+  readonly inProcess: string;
+  readonly kafka: string;
+}
+
+export interface KafkaEvalReport {
+  readonly runId: string;
+  readonly topicPrefix: string;
+  /** suite -> revision of the bundle the verdict processor activated. */
+  readonly bundles: ReadonlyMap<string, string>;
+  readonly sets: readonly SetReport[];
+  /** The same sets scored from the in-process replay of the same steps. */
+  readonly inProcessSets: readonly SetReport[];
+  readonly differences: readonly CallDifference[];
+  readonly trajectories: number;
+  readonly calls: number;
+  readonly escalations: number;
+  /** From the first proposal to the last result folded, ms. */
+  readonly elapsedMs: number;
+  /** Fold-barrier rounds (one per reported result, coalesced across sessions) and their mean wait. */
+  readonly foldRounds: number;
+  readonly foldMeanMs: number;
+}
+
+interface Item {
+  readonly set: string;
+  readonly t: Trajectory;
+  readonly steps: readonly ReplayStep[];
+  readonly inProcess: readonly Decision[];
+}
+
+/** The trajectory sets of the in-process mode (run.ts evaluateAgentDojo): ground truth, then one per real-run pipeline. */
+export function trajectorySets(dataDir: string): [key: string, name: string, trajectories: Trajectory[]][] {
+  const groups: [string, string, Trajectory[]][] = [['ground-truth', 'ground truth v1.2.1 (benign.jsonl + attacks.jsonl)', [...loadBenign(dataDir), ...loadAttacks(dataDir)]]];
+  const pipelines = new Map<string, Trajectory[]>();
+  for (const t of loadRealRuns(dataDir)) {
+    if (t.injectionTaskId === null && t.userTaskSucceeded !== true) continue;
+    if (t.injectionTaskId !== null && !t.calls.some((c) => c.label === 'attack' && c.effectful)) continue;
+    const key = t.id.split('/').slice(1, 3).join(':');
+    pipelines.set(key, [...(pipelines.get(key) ?? []), t]);
+  }
+  for (const [key, ts] of pipelines) groups.push([`real:${key}`, `real runs: ${key.replace(':', ' ')}`, ts]);
+  return groups;
+}
+
+const show = (d: Decision | undefined): string => (d === undefined ? 'nothing' : `${d.effect}${d.ruleIds.length > 0 ? ` (${d.ruleIds.join(', ')})` : ''}`);
+
+function decisionOf(v: AgentVerdict): Decision {
+  return {
+    effect: v.effect, ruleIds: v.ruleIds, reasons: v.reasons, modifications: v.modifications, shadow: [], bundleRevision: v.bundleRevision,
+    factsUsed: [], ...(v.errorCode !== '' ? { errorCode: v.errorCode } : {}),
+  };
+}
+
+function sameDecision(a: Decision, b: Decision): boolean {
+  return a.effect === b.effect && a.ruleIds.join('\n') === b.ruleIds.join('\n') && a.reasons.join('\n') === b.reasons.join('\n');
+}
+
+/** One trajectory through the SDK; returns the processor's decision per call and what went wrong on the way. */
+async function drive(lane: KafkaLane, item: Item, sessionId: string, waitMs: number): Promise<{ decisions: Decision[]; problems: string[]; escalations: number }> {
+  const first = item.steps[0]?.proposal;
+  const decisions: Decision[] = [];
+  const problems: string[] = [];
+  let escalations = 0;
+  if (first === undefined) return { decisions, problems, escalations };
+  const session = lane.client.session({ sessionId, agentId: first.agentId, userId: first.userId, tenantId: first.tenantId,
+    agentRole: first.agentRole, environment: first.environment, intent: first.intent });
+  for (const [i, step] of item.steps.entries()) {
+    let v = await session.propose({ tool: step.proposal.tool, args: step.proposal.args }, { approvalWaitMs: 0 });
+    if (v.source !== 'processor') problems.push(`call ${i}: no verdict from the processor (${v.errorCode}: ${v.reasons.join('; ')})`);
+    decisions.push(decisionOf(v));
+    if (v.effect === 'escalate') {
+      escalations++;
+      const approve = step.approve === true;
+      lane.approver.answer(v.proposalId, approve);
+      v = await session.awaitApproval(v, waitMs);
+      const want = approve ? 'approved' : 'rejected';
+      if (v.approval?.status !== want) problems.push(`call ${i}: approval ${v.approval?.approvalId ?? '?'} is ${v.approval?.status ?? 'missing'}, not ${want}`);
+    }
+    const r = step.result;
+    if (r === undefined) continue;
+    await session.reportResult(v, { outcome: 'success', recordsRead: r.recordsRead, bytesRead: r.bytesRead, untrustedSources: r.untrustedSources,
+      outputText: r.destinationsSeen.join('\n') });
+    await lane.barrier.passed();
+  }
+  return { decisions, problems, escalations };
+}
+
+function scoreSets(items: readonly Item[], decisionsOf: (item: Item) => readonly Decision[], names: ReadonlyMap<string, string>): SetReport[] {
+  const sets = new Map<string, { suites: Map<string, SuiteScore>; total: SuiteScore }>();
+  for (const item of items) {
+    let set = sets.get(item.set);
+    if (set === undefined) {
+      set = { suites: new Map(SUITES.map((s) => [s, emptyScore()])), total: emptyScore() };
+      sets.set(item.set, set);
+    }
+    const decisions = decisionsOf(item);
+    const outcome = item.t.injectionTaskId === null ? scoreBenign(item.t, decisions) : scoreAttack(item.t, decisions);
+    add(set.suites.get(item.t.suite) as SuiteScore, item.t, outcome);
+    add(set.total, item.t, outcome);
+  }
+  return [...sets].map(([key, s]) => ({ key, name: names.get(key) ?? key, suites: s.suites, total: s.total }));
+}
+
+export async function evaluateAgentDojoOverKafka(dataDir: string, policyDir: string, o: KafkaEvalOptions): Promise<KafkaEvalReport> {
+  const log = o.log ?? (() => undefined);
+  const bundles = loadSuiteBundles(policyDir);
+  const declare = loadIntentDeclarer(join(policyDir, 'intents.yaml'));
+  const models: OutputModel[] = o.pessimistic === true ? ['injected', 'pessimistic'] : ['injected'];
+  const names = new Map<string, string>();
+  const items: Item[] = [];
+  for (const model of models) {
+    for (const [key, name, ts] of trajectorySets(dataDir)) {
+      const setKey = model === 'injected' ? key : `pessimistic:${key}`;
+      names.set(setKey, model === 'injected' ? name : `${name}, pessimistic output model`);
+      for (const t of ts) {
+        const bundle = bundles.get(t.suite);
+        if (bundle === undefined) throw new Error(`unknown suite "${t.suite}" in ${t.id}`);
+        const { steps, trustedDestinations } = stepsOf(t, declare(t.prompt), (tool) => bundle.tools.get(tool), model);
+        const inProcess = replay(bundle, steps, { trustedDestinations, applyBlockedResults: true }).steps.map((s) => s.decision);
+        items.push({ set: setKey, t, steps, inProcess });
+      }
+    }
+  }
+
+  const runId = randomUUID().slice(0, 8);
+  const topicPrefix = `${o.topicPrefix ?? 'arbiter-eval'}-${runId}`;
+  const deadlineMs = o.deadlineMs ?? 60_000;
+  const lanes = new Map<string, KafkaLane>();
+  const kafkaDecisions = new Map<Item, readonly Decision[]>();
+  const differences: CallDifference[] = [];
+  let escalations = 0;
+  let elapsedMs = 0;
+  try {
+    // One lane after the other: concurrent first registrations of a subject can fail on the registry.
+    for (const suite of SUITES) {
+      lanes.set(suite, await startLane(suite, { brokers: o.brokers, registryUrl: o.registryUrl, kafkaClient: o.kafkaClient, topicPrefix,
+        partitions: o.partitions ?? 3, policyDir, deadlineMs, log }));
+    }
+
+    const begin = performance.now();
+    let next = 0;
+    let done = 0;
+    const ticker = setInterval(() => o.progress?.(done, items.length), 5_000);
+    const worker = async (): Promise<void> => {
+      for (let n = next++; n < items.length; n = next++) {
+        const item = items[n] as Item;
+        const lane = lanes.get(item.t.suite) as KafkaLane;
+        const out = await drive(lane, item, `${item.set}/${item.t.id}`, deadlineMs);
+        kafkaDecisions.set(item, out.decisions);
+        escalations += out.escalations;
+        for (const problem of out.problems) differences.push({ set: item.set, trajectory: item.t.id, call: -1, tool: '', inProcess: '', kafka: problem });
+        done++;
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: o.concurrency ?? 32 }, worker));
+    } finally {
+      clearInterval(ticker);
+    }
+    elapsedMs = performance.now() - begin;
+  } finally {
+    for (const lane of lanes.values()) await lane.close();
+    if (o.keepTopics !== true && lanes.size > 0) {
+      await deleteTopics(o.brokers, [...lanes.values()].flatMap((l) => l.topics)).catch((e: unknown) => log('eval', 'delete-topics-failed', { error: String(e) }));
+    }
+  }
+
+  let calls = 0;
+  for (const item of items) {
+    const got = kafkaDecisions.get(item) ?? [];
+    item.inProcess.forEach((want, i) => {
+      calls++;
+      const d = got[i];
+      if (d === undefined || !sameDecision(want, d)) {
+        differences.push({ set: item.set, trajectory: item.t.id, call: i, tool: item.steps[i]?.proposal.tool ?? '?',
+          inProcess: `${show(want)}: ${want.reasons.join('; ')}`, kafka: d === undefined ? 'nothing' : `${show(d)}: ${d.reasons.join('; ')}` });
+      }
+    });
+  }
+  const rounds = [...lanes.values()].reduce((n, l) => n + l.barrier.stats.rounds, 0);
+  const waited = [...lanes.values()].reduce((n, l) => n + l.barrier.stats.waitedMs, 0);
+  return {
+    runId, topicPrefix, bundles: new Map([...lanes].map(([s, l]) => [s, l.revision])),
+    sets: scoreSets(items, (item) => kafkaDecisions.get(item) ?? [], names),
+    inProcessSets: scoreSets(items, (item) => item.inProcess, names),
+    differences, trajectories: items.length, calls, escalations, elapsedMs,
+    foldRounds: rounds, foldMeanMs: rounds === 0 ? 0 : waited / rounds,
+  };
+}
