@@ -88,7 +88,7 @@ describe('migrations', () => {
     expect(again.applied).toEqual([]);
     expect(again.alreadyApplied).toEqual(loadMigrations().map((m) => m.version));
     const recorded = await rows<{ version: number; name: string }>('SELECT version, name FROM schema_migrations FINAL ORDER BY version');
-    expect(recorded.map((r) => r.name)).toEqual(['decisions', 'session_summaries', 'alerts', 'approvals', 'pipeline_metrics', 'approval_review']);
+    expect(recorded.map((r) => r.name)).toEqual(['decisions', 'session_summaries', 'alerts', 'approvals', 'pipeline_metrics', 'approval_review', 'approval_accepted_resolution']);
     const tables = (await rows<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase()")).map((r) => r.name);
     for (const t of ['decisions', 'session_summaries', 'session_summary', 'alerts', 'approval_events', 'approvals', 'pipeline_metrics']) expect(tables).toContain(t);
   });
