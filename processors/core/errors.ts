@@ -52,6 +52,7 @@ export const ERROR_CATALOGUE = {
   // policy: signing and activation
   ARB_POLICY_UNSIGNED: { summary: 'a bundle has no signature but signing is required', http: 400 },
   ARB_POLICY_BAD_SIGNATURE: { summary: 'a bundle signature does not verify against the trusted keys', http: 400 },
+  ARB_POLICY_REVISION_MISMATCH: { summary: 'an activation event names a revision other than its bundle\'s content hash (PolicyBundle.revision)', http: 400 },
   ARB_POLICY_NO_BUNDLE: { summary: 'no policy bundle is active yet', http: 503 },
   // policy: evaluation (carried as Decision.errorCode)
   ARB_POLICY_UNKNOWN_TOOL: { summary: 'the proposed tool is not declared in the bundle; only wildcard rules and the default apply', http: 200 },
