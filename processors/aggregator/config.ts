@@ -17,15 +17,16 @@ export interface AggregatorConfig {
   /** ARBITER_AGGREGATOR_GROUP: the aggregator's own consumer group (default "arbiter-aggregator"). Run one instance:
    *  its windows are per process, so a second member would see only part of each agent's and tenant's events. */
   readonly groupId: string;
-  /** ARBITER_INSTANCE_ID: names the transactional id (default host name + pid). */
+  /** ARBITER_INSTANCE_ID: names the Kafka client (default host name + pid). */
   readonly instanceId: string;
-  /** ARBITER_EXACTLY_ONCE: "true" sends alerts in transactions with the input offsets; default false (at least once:
-   *  alert ids are deterministic, so a redelivered batch repeats the same ids and consumers can drop repeats). */
+  /** ARBITER_EXACTLY_ONCE: default true: outputs, changelog and input offsets in one transaction per commit (the
+   *  transactional id is the group id's, so a restarted aggregator fences the one it replaces). "false": produce,
+   *  then commit offsets: after a crash the changelog may be ahead of the offsets and replayed events count twice. */
   readonly exactlyOnce: boolean;
-  /** ARBITER_AGG_COMMIT_INTERVAL_MS: at least once, how often consumed offsets are committed (default 1000). */
-  readonly commitIntervalMs: number;
-  /** ARBITER_AGG_LINGER_MS: at least once, longest an alert waits to be sent with others (default 20). */
-  readonly lingerMs: number;
+  /** ARBITER_RESTORE_TIMEOUT_MS: longest the changelog restore at start may take (default 120000). */
+  readonly restoreTimeoutMs: number;
+  /** ARBITER_SESSION_TIMEOUT_MS: consumer group session timeout (how long a killed instance keeps its partitions). */
+  readonly sessionTimeoutMs?: number;
   readonly thresholds: Thresholds;
 }
 
@@ -40,6 +41,7 @@ export const THRESHOLD_SETTINGS = {
   ARBITER_AGG_QUARANTINE_ON: `comma list of detectors that also quarantine their subject, from ${QUARANTINABLE.join(', ')} ("" = none)`,
   ARBITER_AGG_QUARANTINE_MS: 'how long a quarantine lasts, ms',
   ARBITER_AGG_COOLDOWN_MS: 'after an alert, the same detector stays quiet for the same subject this long, ms',
+  ARBITER_AGG_RATE_SIGNAL_MS: 'rate signals for session.rate.agent / session.rate.tenant: at most one per agent or tenant per this many ms of event time (0 = none)',
 } as const;
 
 function intSetting(env: Env, key: keyof typeof THRESHOLD_SETTINGS, fallback: number, min: number, problems: Problem[]): number {
@@ -108,6 +110,7 @@ export function thresholdsFromEnv(env: Env): Thresholds {
     quarantineOn: quarantineOn(env, problems),
     quarantineMs: intSetting(env, 'ARBITER_AGG_QUARANTINE_MS', d.quarantineMs, 1, problems),
     cooldownMs: intSetting(env, 'ARBITER_AGG_COOLDOWN_MS', d.cooldownMs, 0, problems),
+    rateSignalMs: intSetting(env, 'ARBITER_AGG_RATE_SIGNAL_MS', d.rateSignalMs, 0, problems),
   };
   if (problems.length > 0) {
     throw new ArbiterError('ARB_AGG_CONFIG_INVALID', problems.map((p) => p.message).join('; '), { key: problems.map((p) => p.location?.key).join(',') });
@@ -138,9 +141,9 @@ export function aggregatorConfigFromEnv(env: Env): AggregatorConfig {
     replicationFactor: positiveInt(env, 'ARBITER_REPLICATION', 1),
     groupId: env['ARBITER_AGGREGATOR_GROUP'] || 'arbiter-aggregator',
     instanceId: env['ARBITER_INSTANCE_ID'] || `${env['HOSTNAME'] ?? 'host'}-${process.pid}`,
-    exactlyOnce: eos === 'true',
-    commitIntervalMs: positiveInt(env, 'ARBITER_AGG_COMMIT_INTERVAL_MS', 1_000),
-    lingerMs: positiveInt(env, 'ARBITER_AGG_LINGER_MS', 20),
+    exactlyOnce: eos !== 'false',
+    restoreTimeoutMs: positiveInt(env, 'ARBITER_RESTORE_TIMEOUT_MS', 120_000),
+    ...(env['ARBITER_SESSION_TIMEOUT_MS'] ? { sessionTimeoutMs: positiveInt(env, 'ARBITER_SESSION_TIMEOUT_MS', 30_000) } : {}),
     thresholds: thresholdsFromEnv(env),
   };
 }

@@ -16,6 +16,7 @@ import type { ArgValue, Args, ToolCallProposal, ToolCallResult } from '../core/t
 import type { AlertSeverity } from '../../schemas/generated/AlertSeverity.ts';
 import type { TrajectoryAlert } from '../../schemas/generated/TrajectoryAlert.ts';
 import type { DetectorName, MemoryToolSpec, Thresholds } from './thresholds.ts';
+import { BUCKETS, CorrelatorState, HOUR_MS, MINUTE_MS, type Counted, type PendingMemoryCall } from './state.ts';
 import { BucketWindow } from './window.ts';
 
 /** The fields of a proposal the correlator reads (a decoded wire proposal has them; its args are typed apart). */
@@ -43,9 +44,20 @@ export interface TaintInjection {
   readonly atMs: number;
 }
 
+/** An agent's or tenant's proposals over the sliding minute, all sessions (what `session.rate.agent|tenant` read). */
+export interface RateSignal {
+  readonly scope: 'agent' | 'tenant';
+  /** The agent or tenant id. */
+  readonly id: string;
+  readonly tenantId: string;
+  readonly perMinute: number;
+  readonly atMs: number;
+}
+
 export type Emission =
   | { readonly kind: 'alert'; readonly alert: TrajectoryAlert }
-  | { readonly kind: 'taint'; readonly taint: TaintInjection };
+  | { readonly kind: 'taint'; readonly taint: TaintInjection }
+  | { readonly kind: 'rate'; readonly rate: RateSignal };
 
 /** Alert kinds on the alerts topic. A quarantine is an alert of its own kind (facts: scope, untilMs, cause). */
 export const ALERT_KINDS = {
@@ -53,41 +65,12 @@ export const ALERT_KINDS = {
   memoryTaint: 'memory-taint', quarantine: 'quarantine',
 } as const;
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
-const BUCKETS = 12;
 /** A memory tool's proposal waits this long for its result before it is forgotten. */
 const PENDING_TTL_MS = 10 * MINUTE_MS;
 const SWEEP_EVERY_MS = MINUTE_MS;
 /** Session ids listed in an alert (the count is in its facts). */
 const MAX_LISTED_SESSIONS = 20;
 
-/** An agent's or tenant's window, and until when its detector stays quiet after an alert. */
-interface Counted {
-  readonly window: BucketWindow;
-  quietUntil: number;
-}
-/** Sessions one untrusted source reached (session -> last time), and until when the detector stays quiet. */
-interface Reach {
-  readonly sessions: Map<string, number>;
-  quietUntil: number;
-}
-interface TaintedSession {
-  sources: readonly string[];
-  atMs: number;
-}
-interface MemoryEntry {
-  readonly writerSession: string;
-  readonly sources: readonly string[];
-  readonly atMs: number;
-  /** Sessions already tainted through this entry (one taint and one alert each). */
-  readonly readers: Set<string>;
-}
-interface PendingMemoryCall {
-  readonly op: MemoryToolSpec['op'];
-  readonly key: string;
-  readonly atMs: number;
-}
 
 export interface CorrelatorStats {
   readonly agents: number;
@@ -104,18 +87,13 @@ export class Correlator {
   readonly #quarantines: ReadonlySet<DetectorName>;
   /** How long each detector stays quiet for a subject after alerting (at least the quarantine, when it quarantines). */
   readonly #quietMs: Readonly<Record<DetectorName, number>>;
-  readonly #agentCalls = new Map<string, Counted>();
-  readonly #tenantRecords = new Map<string, Counted>();
-  readonly #sourceSessions = new Map<string, Reach>();
-  readonly #tainted = new Map<string, TaintedSession>();
-  readonly #memory = new Map<string, MemoryEntry>();
-  readonly #pending = new Map<string, PendingMemoryCall>();
-  #now = 0;
-  #lastSweep = 0;
+  /** The windows and memories; with change tracking when the caller keeps a changelog (state.ts). */
+  readonly state: CorrelatorState;
   #out: Emission[] | undefined;
 
-  constructor(thresholds: Thresholds) {
+  constructor(thresholds: Thresholds, options: { trackChanges?: boolean } = {}) {
     this.#t = thresholds;
+    this.state = new CorrelatorState(options.trackChanges === true);
     this.#memoryTools = new Map(Object.entries(thresholds.memoryTools));
     this.#quarantines = new Set(thresholds.quarantineOn);
     const quiet = (d: DetectorName) => (this.#quarantines.has(d) ? Math.max(thresholds.cooldownMs, thresholds.quarantineMs) : thresholds.cooldownMs);
@@ -146,7 +124,7 @@ export class Correlator {
   }
 
   #done(): readonly Emission[] {
-    if (this.#now - this.#lastSweep >= SWEEP_EVERY_MS) this.#sweep();
+    if (this.state.now - this.state.lastSweep >= SWEEP_EVERY_MS) this.#sweep();
     return this.#out ?? NOTHING;
   }
 
@@ -156,20 +134,42 @@ export class Correlator {
   }
 
   get stats(): CorrelatorStats {
+    const s = this.state;
     return {
-      agents: this.#agentCalls.size, tenants: this.#tenantRecords.size, sources: this.#sourceSessions.size,
-      taintedSessions: this.#tainted.size, memoryEntries: this.#memory.size, pending: this.#pending.size,
+      agents: s.agentCalls.size, tenants: s.tenantRecords.size, sources: s.sources.size,
+      taintedSessions: s.tainted.size, memoryEntries: s.memory.size, pending: s.pending.size,
     };
+  }
+
+  /** The subject's window (created when missing), marked changed. */
+  #counted(map: Map<string, Counted>, category: 'a' | 'c' | 't', id: string, windowMs: number): Counted {
+    let c = map.get(id);
+    const existed = c !== undefined;
+    if (c === undefined) map.set(id, (c = { window: new BucketWindow(windowMs, BUCKETS), quietUntil: 0, signalAt: -1 }));
+    this.state.touch(category, id, existed);
+    return c;
+  }
+
+  /** A rate signal for the subject when the last one is at least rateSignalMs of event time old. */
+  #rate(c: Counted, scope: RateSignal['scope'], id: string, tenantId: string, perMinute: number, at: number): void {
+    if (c.signalAt >= 0 && at - c.signalAt < this.#t.rateSignalMs) return;
+    c.signalAt = at;
+    this.#emit({ kind: 'rate', rate: { scope, id, tenantId, perMinute, atMs: at } });
   }
 
   #proposal(p: ProposalSeen, args: Args | undefined): void {
     const at = p.createdAtMs;
-    if (at > this.#now) this.#now = at;
-    if (this.#t.agentCallsPerMinute > 0) {
-      let agent = this.#agentCalls.get(p.agentId);
-      if (agent === undefined) this.#agentCalls.set(p.agentId, (agent = { window: new BucketWindow(MINUTE_MS, BUCKETS), quietUntil: 0 }));
+    if (at > this.state.now) this.state.now = at;
+    const signals = this.#t.rateSignalMs > 0;
+    if (signals) {
+      const tenant = this.#counted(this.state.tenantCalls, 'c', p.tenantId, MINUTE_MS);
+      this.#rate(tenant, 'tenant', p.tenantId, p.tenantId, tenant.window.add(at, 1), at);
+    }
+    if (this.#t.agentCallsPerMinute > 0 || signals) {
+      const agent = this.#counted(this.state.agentCalls, 'a', p.agentId, MINUTE_MS);
       const calls = agent.window.add(at, 1);
-      if (calls > this.#t.agentCallsPerMinute && this.#speak(agent, 'agent-rate', at)) {
+      if (signals) this.#rate(agent, 'agent', p.agentId, p.tenantId, calls, at);
+      if (this.#t.agentCallsPerMinute > 0 && calls > this.#t.agentCallsPerMinute && this.#speak(agent, 'agent-rate', at)) {
         this.#emit(this.#alert(ALERT_KINDS.agentRate, 'high', p.tenantId, p.agentId, [p.sessionId], at,
           `agent ${p.agentId} made ${calls} proposals in the last minute across its sessions (threshold ${this.#t.agentCallsPerMinute})`,
           { callsPerMinute: String(calls), threshold: String(this.#t.agentCallsPerMinute) }));
@@ -179,16 +179,22 @@ export class Correlator {
     const spec = this.#memoryTools.get(p.tool);
     if (spec !== undefined && args !== undefined) {
       const key = memoryKey(spec, args);
-      if (key !== undefined) this.#pending.set(p.proposalId, { op: spec.op, key, atMs: at });
+      if (key !== undefined) {
+        this.state.touch('p', p.proposalId, this.state.pending.has(p.proposalId));
+        this.state.pending.set(p.proposalId, { op: spec.op, key, atMs: at });
+      }
     }
   }
 
   #result(r: ResultSeen): void {
     const at = r.completedAtMs;
-    if (at > this.#now) this.#now = at;
+    if (at > this.state.now) this.state.now = at;
     // Only a memory tool's result can settle a pending call (checked first: cheaper than hashing the proposal id).
-    const pending = this.#pending.size === 0 || !this.#memoryTools.has(r.tool) ? undefined : this.#pending.get(r.proposalId);
-    if (pending !== undefined) this.#pending.delete(r.proposalId);
+    const pending = this.state.pending.size === 0 || !this.#memoryTools.has(r.tool) ? undefined : this.state.pending.get(r.proposalId);
+    if (pending !== undefined) {
+      this.state.pending.delete(r.proposalId);
+      this.state.removed('p', r.proposalId);
+    }
     if (r.outcome !== 'success') return;
     if (this.#t.tenantRecordsPerHour > 0) this.#tenantExport(r, at);
     if (r.untrustedSources.length > 0) this.#taintedBy(r, r.untrustedSources, at);
@@ -199,8 +205,7 @@ export class Correlator {
     let records = 0;
     for (const label in r.recordsRead) records += r.recordsRead[label] as number;
     if (!(records > 0)) return;
-    let tenant = this.#tenantRecords.get(r.tenantId);
-    if (tenant === undefined) this.#tenantRecords.set(r.tenantId, (tenant = { window: new BucketWindow(HOUR_MS, BUCKETS), quietUntil: 0 }));
+    const tenant = this.#counted(this.state.tenantRecords, 't', r.tenantId, HOUR_MS);
     const total = tenant.window.add(at, records);
     if (total > this.#t.tenantRecordsPerHour && this.#speak(tenant, 'tenant-export', at)) {
       this.#emit(this.#alert(ALERT_KINDS.tenantExport, 'high', r.tenantId, r.agentId, [r.sessionId], at,
@@ -212,23 +217,31 @@ export class Correlator {
 
   /** The session is tainted by `sources` from now on; counts the sessions each source reached. */
   #taintedBy(r: ResultSeen, sources: readonly string[], at: number): void {
-    const seen = this.#tainted.get(r.sessionId);
-    if (seen === undefined) this.#tainted.set(r.sessionId, { sources: [...sources], atMs: at });
+    const seen = this.state.tainted.get(r.sessionId);
+    this.state.touch('x', r.sessionId, seen !== undefined);
+    if (seen === undefined) this.state.tainted.set(r.sessionId, { sources: [...sources], atMs: at });
     else {
       seen.atMs = at;
       for (const s of sources) if (!seen.sources.includes(s)) seen.sources = [...seen.sources, s];
     }
     if (this.#t.sourceSessions <= 0) return;
     for (const source of sources) {
-      let reach = this.#sourceSessions.get(source);
-      if (reach === undefined) this.#sourceSessions.set(source, (reach = { sessions: new Map(), quietUntil: 0 }));
+      let reach = this.state.sources.get(source);
+      if (reach === undefined) {
+        this.state.sources.set(source, (reach = { sessions: new Map(), quietUntil: 0 }));
+        this.state.touch('s', source, false);
+      }
       const sessions = reach.sessions;
+      if (this.state.tracking) this.state.touch('r', CorrelatorState.pairId(source, r.sessionId), sessions.has(r.sessionId));
       sessions.set(r.sessionId, at);
       // Expired sessions are pruned only when an alert is possible (over the threshold, not quiet): O(1) otherwise.
       if (sessions.size <= this.#t.sourceSessions || at < reach.quietUntil) continue;
-      for (const [s, t] of sessions) if (t <= at - this.#t.sourceWindowMs) sessions.delete(s);
+      this.#prune(source, reach, at);
       if (sessions.size > this.#t.sourceSessions && this.#speak(reach, 'source-spread', at)) {
-        this.#emit(this.#alert(ALERT_KINDS.sourceSpread, 'high', r.tenantId, r.agentId, [...sessions.keys()].slice(-MAX_LISTED_SESSIONS), at,
+        this.state.touch('s', source, true);
+        // The most recent sessions, by time then id: the same list whatever order the map was rebuilt in (restore).
+        const listed = [...sessions].sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : 1)).slice(-MAX_LISTED_SESSIONS).map(([s]) => s);
+        this.#emit(this.#alert(ALERT_KINDS.sourceSpread, 'high', r.tenantId, r.agentId, listed, at,
           `untrusted source ${source} reached ${sessions.size} sessions within ${this.#t.sourceWindowMs} ms (threshold ${this.#t.sourceSessions})`,
           { source, sessions: String(sessions.size), threshold: String(this.#t.sourceSessions), windowMs: String(this.#t.sourceWindowMs) }));
       }
@@ -237,14 +250,18 @@ export class Correlator {
 
   #memoryAccess(r: ResultSeen, call: PendingMemoryCall, at: number): void {
     if (call.op === 'write') {
-      const writer = this.#tainted.get(r.sessionId);
+      const writer = this.state.tainted.get(r.sessionId);
       // A clean write does not clear an earlier tainted one: the memory may append, and taint must not be lost.
-      if (writer !== undefined) this.#memory.set(call.key, { writerSession: r.sessionId, sources: writer.sources, atMs: at, readers: new Set() });
+      if (writer !== undefined) {
+        this.state.touch('m', call.key, this.state.memory.has(call.key));
+        this.state.memory.set(call.key, { writerSession: r.sessionId, sources: writer.sources, atMs: at, readers: new Set() });
+      }
       return;
     }
-    const entry = this.#memory.get(call.key);
+    const entry = this.state.memory.get(call.key);
     if (entry === undefined || entry.writerSession === r.sessionId || entry.readers.has(r.sessionId)) return;
     entry.readers.add(r.sessionId);
+    this.state.touch('m', call.key, true);
     const source = `memory:${call.key}`;
     this.#emit({ kind: 'taint', taint: {
       sessionId: r.sessionId, agentId: r.agentId, userId: r.userId, tenantId: r.tenantId, source, via: entry.sources, atMs: at,
@@ -278,19 +295,36 @@ export class Correlator {
     return { kind: 'alert', alert: { alertId: `${kind}:${subject}:${at}`, kind, severity, tenantId, agentId, sessionIds, summary, facts, atMs: at } };
   }
 
+  /** Forgets the sessions a source reached longer than the source window before `at`. */
+  #prune(source: string, reach: { readonly sessions: Map<string, number> }, at: number): void {
+    for (const [s, t] of reach.sessions) {
+      if (t > at - this.#t.sourceWindowMs) continue;
+      reach.sessions.delete(s);
+      if (this.state.tracking) this.state.removed('r', CorrelatorState.pairId(source, s));
+    }
+  }
+
   /** Drops what can no longer matter as of the newest event time. */
   #sweep(): void {
-    const now = this.#now;
-    this.#lastSweep = now;
-    for (const [k, c] of this.#agentCalls) if (c.quietUntil <= now && c.window.isEmpty(now)) this.#agentCalls.delete(k);
-    for (const [k, c] of this.#tenantRecords) if (c.quietUntil <= now && c.window.isEmpty(now)) this.#tenantRecords.delete(k);
-    for (const [source, reach] of this.#sourceSessions) {
-      for (const [s, t] of reach.sessions) if (t <= now - this.#t.sourceWindowMs) reach.sessions.delete(s);
-      if (reach.sessions.size === 0 && reach.quietUntil <= now) this.#sourceSessions.delete(source);
-    }
-    for (const [k, s] of this.#tainted) if (s.atMs <= now - this.#t.memoryTtlMs) this.#tainted.delete(k);
-    for (const [k, m] of this.#memory) if (m.atMs <= now - this.#t.memoryTtlMs) this.#memory.delete(k);
-    for (const [k, p] of this.#pending) if (p.atMs <= now - PENDING_TTL_MS) this.#pending.delete(k);
+    const s = this.state;
+    const now = s.now;
+    s.lastSweep = now;
+    const drop = <V>(map: Map<string, V>, category: Parameters<CorrelatorState['removed']>[0], gone: (v: V) => boolean): void => {
+      for (const [k, v] of map) {
+        if (!gone(v)) continue;
+        map.delete(k);
+        s.removed(category, k);
+      }
+    };
+    const idle = (c: Counted) => c.quietUntil <= now && c.window.isEmpty(now);
+    drop(s.agentCalls, 'a', idle);
+    drop(s.tenantCalls, 'c', idle);
+    drop(s.tenantRecords, 't', idle);
+    for (const [source, reach] of s.sources) this.#prune(source, reach, now);
+    drop(s.sources, 's', (reach) => reach.sessions.size === 0 && reach.quietUntil <= now);
+    drop(s.tainted, 'x', (t) => t.atMs <= now - this.#t.memoryTtlMs);
+    drop(s.memory, 'm', (m) => m.atMs <= now - this.#t.memoryTtlMs);
+    drop(s.pending, 'p', (p) => p.atMs <= now - PENDING_TTL_MS);
   }
 }
 

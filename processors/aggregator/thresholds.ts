@@ -31,6 +31,9 @@ export interface Thresholds {
   readonly quarantineMs: number;
   /** After an alert, the same detector stays quiet for the same subject this long (no alert per event). */
   readonly cooldownMs: number;
+  /** Rate signals (an agent's and a tenant's proposals per sliding minute, for session.rate.agent|tenant): at most
+   *  one per subject per this many ms of event time; 0 = none sent. */
+  readonly rateSignalMs: number;
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
@@ -43,4 +46,5 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   quarantineOn: ['agent-rate'],
   quarantineMs: 15 * 60_000,
   cooldownMs: 60_000,
+  rateSignalMs: 1_000,
 };

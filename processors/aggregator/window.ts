@@ -2,6 +2,11 @@
 // is the total of the buckets that overlap (t - windowMs, t]. Time is passed in (no clock); memory is one small
 // array per key. Events older than the window are dropped; an event earlier than the newest bucket but still inside
 // the window is added to its own bucket, so a little reordering across partitions is harmless.
+export interface WindowSnapshot {
+  readonly head: number;
+  readonly counts: readonly number[];
+}
+
 export class BucketWindow {
   readonly #bucketMs: number;
   readonly #counts: Float64Array;
@@ -29,6 +34,32 @@ export class BucketWindow {
   sum(atMs: number): number {
     this.#advance(Math.floor(atMs / this.#bucketMs));
     return this.#total;
+  }
+
+  /** The window as plain data for the changelog: the newest bucket's absolute index and the counts from the oldest
+   *  bucket still in the window to the newest (trailing zeros kept; the sum is recomputed on load). */
+  snapshot(): WindowSnapshot {
+    const n = this.#counts.length;
+    const counts: number[] = [];
+    if (this.#head >= 0) for (let i = this.#head - n + 1; i <= this.#head; i++) counts.push(i < 0 ? 0 : this.#counts[i % n] as number);
+    return { head: this.#head, counts };
+  }
+
+  /** A window restored from snapshot() with the same length and bucket count. */
+  static fromSnapshot(windowMs: number, buckets: number, s: WindowSnapshot): BucketWindow {
+    const w = new BucketWindow(windowMs, buckets);
+    if (s.head < 0) return w;
+    w.#head = s.head;
+    const n = w.#counts.length;
+    const first = s.head - s.counts.length + 1;
+    for (let k = 0; k < s.counts.length; k++) {
+      const i = first + k;
+      if (i < 0 || i <= s.head - n) continue;
+      const c = s.counts[k] as number;
+      w.#counts[i % n] = c;
+      w.#total += c;
+    }
+    return w;
   }
 
   /** Nothing counted in the window any more. */

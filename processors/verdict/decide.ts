@@ -21,10 +21,14 @@ export function denyFor(code: ErrorCode, reason: string, bundleRevision: string)
   };
 }
 
-/** What the cross-session aggregator knows about the proposal's agent (processors/aggregator/quarantine-feed.ts). */
+/** What the cross-session aggregator knows about the proposal's agent (processors/aggregator/quarantine-feed.ts,
+ *  processors/verdict/rate-feed.ts). */
 export interface CrossSession {
   /** End of the quarantine covering the agent or its tenant, epoch ms; -1 when none. */
   readonly quarantineUntilMs: number;
+  /** The agent's and its tenant's proposals per minute over all their sessions (session.rate.agent|tenant); 0 if unknown. */
+  readonly agentRatePerMinute?: number;
+  readonly tenantRatePerMinute?: number;
 }
 
 export function decide(
@@ -47,7 +51,10 @@ export function decide(
   }
   const tool = bundle.tools.get(proposal.tool);
   const outsideIntent = engine.outsideIntent(bundle, proposal);
-  const facts = factsFor(state, proposal, tool, nowMs, outsideIntent === undefined ? {} : { outsideIntent });
+  const facts = factsFor(state, proposal, tool, nowMs, {
+    agentRatePerMinute: cross?.agentRatePerMinute ?? 0, tenantRatePerMinute: cross?.tenantRatePerMinute ?? 0,
+    ...(outsideIntent === undefined ? {} : { outsideIntent }),
+  });
   let decision: Decision;
   try {
     decision = engine.evaluate(bundle, proposal, facts, nowMs);

@@ -14,6 +14,8 @@ import type { PolicyEngine } from './policy-port.ts';
 import { VerdictTask } from './verdict-task.ts';
 import { verdictMetrics } from './metrics.ts';
 import { QuarantineFeed } from '../aggregator/quarantine-feed.ts';
+import { aggregatorTopics } from '../aggregator/topics.ts';
+import { RateFeed } from './rate-feed.ts';
 import type { MetricsRegistry } from '../core/metrics.ts';
 import { watchConsumers } from '../core/consumer-readiness.ts';
 import type { Readiness } from '../core/health-server.ts';
@@ -30,6 +32,8 @@ export interface RunningVerdict {
   readonly mode: DeliveryMode;
   /** Quarantine signals from the aggregator (the alerts topic, read whole by every instance). */
   readonly quarantine: QuarantineFeed;
+  /** Agent/tenant proposals per minute from the aggregator (its rates topic, read whole by every instance). */
+  readonly rates: RateFeed;
   /** Settles when the consumer stops (close() or a failure). */
   readonly stopped: Promise<void>;
   close(): Promise<void>;
@@ -72,11 +76,14 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
   const quarantine = new QuarantineFeed({ transport, serde, topics, groupPrefix: config.groupId, ...(log ? { log } : {}) });
   await quarantine.start();
   await quarantine.caughtUp(config.restoreTimeoutMs); // quarantines raised before this start apply from the first decision
+  const rates = new RateFeed({ transport, topic: aggregatorTopics(config.topicPrefix, config.replicationFactor).rates, groupPrefix: config.groupId, ...(log ? { log } : {}) });
+  await rates.start();
+  await rates.caughtUp(config.restoreTimeoutMs);
 
   const task = new VerdictTask({
     topics, serde, engine, slot, transport, barrierProducer: plainProducer, groupId: config.groupId,
     replyTopics: config.replyTopics, restoreTimeoutMs: config.restoreTimeoutMs, clock: overrides.clock ?? Date.now,
-    metrics: verdictMetrics(overrides.metrics), quarantine: quarantine.table, ...(log ? { log } : {}),
+    metrics: verdictMetrics(overrides.metrics), quarantine: quarantine.table, rates: rates.table, ...(log ? { log } : {}),
   });
   const loop = new StreamLoop(transport, {
     groupId: config.groupId, topics: task.inputTopics(), maxWaitMs: 20, groupCommit: config.groupCommit !== false,
@@ -92,11 +99,12 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
   }, task);
   const { stopped } = await loop.start();
   return {
-    topics, serde, slot, task, transport, mode: loop.mode, quarantine, stopped,
+    topics, serde, slot, task, transport, mode: loop.mode, quarantine, rates, stopped,
     async close() {
       await loop.close();
       await watcher.close();
       await quarantine.close();
+      await rates.close();
       await plainProducer.close();
     },
   };

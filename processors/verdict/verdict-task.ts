@@ -55,6 +55,8 @@ export interface VerdictTaskOptions {
   readonly metrics?: VerdictMetrics;
   /** Agent/tenant quarantines from the aggregator (read only; a broadcast feed fills it). */
   readonly quarantine?: { untilFor(agentId: string, tenantId: string, nowMs: number): number };
+  /** Agent/tenant proposals per minute across sessions, from the aggregator (read only; rate-feed.ts fills it). */
+  readonly rates?: { ratesFor(agentId: string, tenantId: string, nowMs: number): { agentRatePerMinute: number; tenantRatePerMinute: number } };
 }
 
 export interface VerdictStats {
@@ -284,8 +286,9 @@ export class VerdictTask implements StreamTask {
     const now = this.#o.clock();
     const started = performance.now();
     const quarantine = this.#o.quarantine;
-    const decided = decide(this.#o.engine, bundle, proposal, entry.state, now,
-      quarantine === undefined ? undefined : { quarantineUntilMs: quarantine.untilFor(proposal.agentId, proposal.tenantId, now) });
+    const rates = this.#o.rates?.ratesFor(proposal.agentId, proposal.tenantId, now);
+    const decided = decide(this.#o.engine, bundle, proposal, entry.state, now, quarantine === undefined && rates === undefined ? undefined
+      : { quarantineUntilMs: quarantine?.untilFor(proposal.agentId, proposal.tenantId, now) ?? entry.state.quarantineUntilMs, ...rates });
     this.metrics.decideSeconds.observe(undefined, (performance.now() - started) / 1000);
     this.metrics.proposalAgeSeconds.observe(undefined, Math.max(0, now - proposal.createdAtMs) / 1000);
     const verdict = this.#o.serde.encode(this.#o.topics.verdicts, verdictFor(proposal, decided.decision, now));

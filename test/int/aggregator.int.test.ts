@@ -58,7 +58,7 @@ const verdictConfig: VerdictConfig = {
 };
 const aggregatorConfig: AggregatorConfig = {
   brokers: verdictConfig.brokers, registryUrl: verdictConfig.registryUrl, kafkaClient, topicPrefix: verdictConfig.topicPrefix,
-  partitions: 2, replicationFactor: 1, groupId: `itagg-${run}-aggregator`, instanceId: 'one', exactlyOnce: false, commitIntervalMs: 1_000, lingerMs: 20,
+  partitions: 2, replicationFactor: 1, groupId: `itagg-${run}-aggregator`, instanceId: 'one', exactlyOnce: true, restoreTimeoutMs: 60_000,
   thresholds: thresholdsFromEnv({
     ARBITER_AGG_AGENT_CALLS_PER_MINUTE: '5', ARBITER_AGG_QUARANTINE_ON: 'agent-rate', ARBITER_AGG_QUARANTINE_MS: '600000',
     ARBITER_AGG_MEMORY_TOOLS: JSON.stringify({ remember: { op: 'write', keyArgs: ['namespace', 'key'] }, recall: { op: 'read', keyArgs: ['namespace', 'key'] } }),

@@ -5,7 +5,7 @@ import { DEFAULT_THRESHOLDS, type Thresholds } from '../../../processors/aggrega
 import type { ToolCallProposal, ToolCallResult } from '../../../processors/core/types.ts';
 
 const OFF: Thresholds = {
-  ...DEFAULT_THRESHOLDS, agentCallsPerMinute: 0, tenantRecordsPerHour: 0, sourceSessions: 0, quarantineOn: [], memoryTools: {},
+  ...DEFAULT_THRESHOLDS, agentCallsPerMinute: 0, tenantRecordsPerHour: 0, sourceSessions: 0, quarantineOn: [], memoryTools: {}, rateSignalMs: 0,
 };
 
 let seq = 0;
