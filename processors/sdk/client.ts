@@ -9,20 +9,22 @@ import { randomUUID } from 'node:crypto';
 import { ArbiterError } from '../core/errors.ts';
 import type { ToolCallProposal } from '../core/types.ts';
 import { ApprovalLedger, type LedgerEntry } from '../approvals/ledger.ts';
-import { proposalToWire, resultToWire } from '../runtime/serde/records.ts';
+import { extractDestinations } from '../core/destinations.ts';
+import { NO_ATTACHMENTS, proposalToWire, resultToWire } from '../runtime/serde/records.ts';
 import { createRegistryClient } from '../runtime/serde/registry.ts';
 import { TopicSerde } from '../runtime/serde/topic-serde.ts';
 import { defineTopics, type TopicMap } from '../runtime/topics.ts';
 import { createTransport } from '../runtime/transport/index.ts';
 import type { InRecord, KafkaTransport, TransportProducer } from '../runtime/transport/transport.ts';
-import { correlationHeaders, HEADER_PROPOSAL_ID } from '../verdict/correlation.ts';
+import { correlationHeaders, HEADER_PROPOSAL_ID, UNPROCESSED_PROPOSAL_CODES } from '../verdict/correlation.ts';
 import { argsHash } from '../verdict/outcome.ts';
 import type { Verdict } from '../../schemas/generated/Verdict.ts';
 import { noVerdict } from './no-verdict.ts';
+import { SessionOutbox } from './outbox.ts';
 import { clientSettings, type ArbiterClientOptions, type ClientSettings } from './options.ts';
 import { resultOf } from './result.ts';
 import { TopicTail, type TopicTailOptions } from './topic-tail.ts';
-import type { AgentVerdict, ProposeOptions, ReportedResult, SessionIdentity, ToolCall } from './types.ts';
+import type { AgentVerdict, ProposeOptions, ReportedResult, SessionIdentity, ToolCall, TrustedDeclaration } from './types.ts';
 import { fromVerdict, withApproval } from './verdict-outcome.ts';
 
 interface Remembered {
@@ -166,8 +168,8 @@ export class ArbiterClient {
     return new AgentSession(this, identity);
   }
 
-  /** @internal */
-  async propose(session: SessionIdentity, call: ToolCall, options: ProposeOptions = {}): Promise<AgentVerdict> {
+  /** @internal `outbox`: the session handle's unacknowledged results and trusted context, carried by the proposal. */
+  async propose(session: SessionIdentity, call: ToolCall, options: ProposeOptions = {}, outbox?: SessionOutbox): Promise<AgentVerdict> {
     this.#open();
     const started = performance.now();
     const budget = options.deadlineMs ?? this.#s.defaultDeadlineMs;
@@ -178,6 +180,7 @@ export class ArbiterClient {
       intent: session.intent ?? '', replyTopic: this.#replyTopic, replyPartition: this.#replyPartition,
       deadlineMs: now + budget, createdAtMs: now,
     };
+    const attached = outbox?.attachments() ?? NO_ATTACHMENTS;
     const elapsed = () => Math.round(performance.now() - started);
     let arrived!: (v: Verdict) => void;
     const reply = new Promise<Verdict>((resolve) => (arrived = resolve));
@@ -187,7 +190,7 @@ export class ArbiterClient {
     try {
       type Step = { kind: 'sent' } | { kind: 'failed'; error: unknown } | { kind: 'verdict'; verdict: Verdict } | 'timeout';
       const sent: Promise<Step> = this.#producer.send([{
-        topic: this.#topics.proposals.topic, key: proposal.sessionId, value: this.#serde.encode(this.#topics.proposals, proposalToWire(proposal)),
+        topic: this.#topics.proposals.topic, key: proposal.sessionId, value: this.#serde.encode(this.#topics.proposals, proposalToWire(proposal, attached)),
         headers: correlationHeaders(proposal.proposalId, { topic: this.#replyTopic, partition: this.#replyPartition }),
       }]).then(() => ({ kind: 'sent' as const }), (error: unknown) => ({ kind: 'failed' as const, error }));
       const replied: Promise<Step> = reply.then((v) => ({ kind: 'verdict' as const, verdict: v }));
@@ -196,7 +199,10 @@ export class ArbiterClient {
       const first = await Promise.race([sent, replied, timeout]);
       const step = first !== 'timeout' && first.kind === 'sent' ? await Promise.race([replied, timeout]) : first;
       if (step === 'timeout') verdict = noVerdict(proposal.proposalId, call, budget, this.#s.lowRiskReads, 'ARB_SDK_NO_VERDICT');
-      else if (step.kind === 'verdict') verdict = fromVerdict(call, step.verdict, elapsed());
+      else if (step.kind === 'verdict') {
+        verdict = fromVerdict(call, step.verdict, elapsed());
+        if (!UNPROCESSED_PROPOSAL_CODES.has(step.verdict.errorCode)) outbox?.acknowledge(attached);
+      }
       else verdict = noVerdict(proposal.proposalId, call, elapsed(), this.#s.lowRiskReads, 'ARB_SDK_SEND_FAILED', step.kind === 'failed' ? String(step.error) : '');
     } finally {
       clearTimeout(deadline);
@@ -243,18 +249,22 @@ export class ArbiterClient {
     return verdict;
   }
 
-  /** @internal */
-  async reportResult(session: SessionIdentity, proposalId: string, reported: ReportedResult): Promise<void> {
+  /** @internal The result also goes into `outbox` (before it is produced), so the session's next proposal carries it. */
+  async reportResult(session: SessionIdentity, proposalId: string, reported: ReportedResult, outbox?: SessionOutbox): Promise<void> {
     this.#open();
     const known = this.#remembered.get(proposalId);
     if (known === undefined || known.session.sessionId !== session.sessionId) {
       throw new ArbiterError('ARB_SDK_UNKNOWN_PROPOSAL', `proposal ${proposalId} was not proposed by this client in session ${session.sessionId}`);
     }
     const result = resultOf(session, known.verdict, reported, this.#s.clock());
-    await this.#producer.send([{
-      topic: this.#topics.results.topic, key: session.sessionId,
-      value: this.#serde.encode(this.#topics.results, resultToWire(result, reported.durationMs ?? 0)),
-    }]);
+    const value = this.#serde.encode(this.#topics.results, resultToWire(result, reported.durationMs ?? 0, outbox?.nextOrder()));
+    outbox?.addResult(value);
+    await this.#producer.send([{ topic: this.#topics.results.topic, key: session.sessionId, value }]);
+  }
+
+  /** @internal The client's clock (epoch ms). */
+  now(): number {
+    return this.#s.clock();
   }
 
   #open(): void {
@@ -273,6 +283,7 @@ export class ArbiterClient {
 /** One agent session: the calls an agent makes while working on one task. */
 export class AgentSession {
   readonly #client: ArbiterClient;
+  readonly #outbox = new SessionOutbox();
   readonly identity: SessionIdentity;
 
   constructor(client: ArbiterClient, identity: SessionIdentity) {
@@ -282,12 +293,23 @@ export class AgentSession {
 
   /** Asks for a verdict. Run the tool only if `proceed`, with the returned `args`. Never throws on a missing verdict. */
   propose(call: ToolCall, options?: ProposeOptions): Promise<AgentVerdict> {
-    return this.#client.propose(this.identity, call, options);
+    return this.#client.propose(this.identity, call, options, this.#outbox);
   }
 
   /** Reports what the call did; acknowledges an applied modification; extracts destinations from outputText. */
   reportResult(verdict: AgentVerdict, result: ReportedResult): Promise<void> {
-    return this.#client.reportResult(this.identity, verdict.proposalId, result);
+    return this.#client.reportResult(this.identity, verdict.proposalId, result, this.#outbox);
+  }
+
+  /**
+   * Declares trusted context: what the agent's user wrote (the prompt, the task) and any destinations they named.
+   * Destinations in `text` are extracted here (the text itself is not sent); they count as trusted in the session
+   * from the next proposal on, unless the session saw them first in untrusted content. Returns the destinations.
+   */
+  declareTrusted(context: TrustedDeclaration): readonly string[] {
+    const destinations = [...new Set([...(context.destinations ?? []), ...(context.text ? extractDestinations(context.text) : [])])];
+    if (destinations.length > 0) this.#outbox.addTrusted({ destinations, declaredAtMs: this.#client.now() });
+    return destinations;
   }
 
   /** Waits (up to waitMs) for the approval of an escalated verdict that came back pending. */

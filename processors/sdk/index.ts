@@ -2,6 +2,6 @@
 export { ArbiterClient, AgentSession } from './client.ts';
 export type { ArbiterClientOptions } from './options.ts';
 export type {
-  AgentVerdict, ApprovalOutcome, ProposeOptions, ReportedResult, SessionIdentity, ToolCall, VerdictSource,
+  AgentVerdict, ApprovalOutcome, ProposeOptions, ReportedResult, SessionIdentity, ToolCall, TrustedDeclaration, VerdictSource,
 } from './types.ts';
 export type { Args, ArgValue, Effect, Modification } from '../core/types.ts';

@@ -71,3 +71,11 @@ export interface ReportedResult {
   readonly cost?: number;
   readonly durationMs?: number;
 }
+
+/** Trusted context a user gave the agent (AgentSession.declareTrusted). */
+export interface TrustedDeclaration {
+  /** The user's own words (prompt, task description): the destinations in it are extracted; it is not sent. */
+  readonly text?: string;
+  /** Destinations the user named explicitly (addresses, URLs, IBANs, hosts). */
+  readonly destinations?: readonly string[];
+}

@@ -35,3 +35,9 @@ export function readCorrelation(record: InRecord): Correlation | undefined {
   if (!id || !topic || !Number.isInteger(partition)) return undefined;
   return { proposalId: id, sessionId: record.key?.toString('utf8') ?? '', replyTo: { topic, partition } };
 }
+
+/** Codes of the deny the processor sends for a proposal it could not process (verdict-task #poison): nothing the
+ *  proposal carried was folded, so the SDK keeps its unacknowledged results and trusted context for the next one.
+ *  Every other verdict from the processor means they were folded. (decide() also uses EVALUATE_FAILED after folding:
+ *  sending them again is harmless, results are skipped by sequence and trusted context is idempotent.) */
+export const UNPROCESSED_PROPOSAL_CODES: ReadonlySet<string> = new Set(['ARB_VERDICT_UNDECODABLE', 'ARB_VERDICT_EVALUATE_FAILED']);
