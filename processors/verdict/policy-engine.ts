@@ -2,20 +2,30 @@
 // for load(), evaluate() as is, and the intent table of the bundle for outsideIntent() (globs compiled once per
 // bundle, cached by bundle object). On the wire a bundle is PolicyBundleActivated whose `bundle` bytes are the
 // JSON document { name, sources } that was signed; signature and keyId travel beside it.
-import { createHash } from 'node:crypto';
-import { ArbiterError } from '../core/errors.ts';
+// One revision everywhere: the activation's `revision` is the compiled bundle's content hash (PolicyBundle.revision,
+// sha256 of its canonical form), the same value every Decision, Verdict and DecisionRecord made under it carries and
+// `arbiter policy` prints. load() refuses an activation whose revision is not its bundle's (ARB_POLICY_REVISION_MISMATCH).
+import { ArbiterError, type ErrorCode, type Problem } from '../core/errors.ts';
 import type { ToolCallProposal } from '../core/types.ts';
-import { BundleHolder, evaluate, signedPayload, type BundleHolderOptions, type PolicyBundle, type PolicySource } from '../policy/index.ts';
+import { BundleHolder, compileBundle, evaluate, type BundleHolderOptions, type PolicyBundle, type PolicySource } from '../policy/index.ts';
 import type { SignedBundle } from '../policy/signing.ts';
 import type { PolicyBundleActivated } from '../../schemas/generated/PolicyBundleActivated.ts';
 import type { PolicyEngine } from './policy-port.ts';
 
-/** The wire form of a signed bundle, e.g. for `arbiter policy publish` and tests. */
+function rejection(problems: readonly Problem[], fallback: ErrorCode): ArbiterError {
+  const errors = problems.filter((p) => p.severity === 'error');
+  const first = errors[0];
+  return new ArbiterError(first?.code ?? fallback, errors.map((p) => (p === first ? p.message : `${p.code}: ${p.message}`)).join('; ') || 'rejected');
+}
+
+/** The wire form of a signed bundle, e.g. for publishing and tests. Compiles it to name its revision; a bundle that
+ *  does not compile cannot be activated (throws the first compile error's code). */
 export function activationOf(signed: SignedBundle, activatedBy: string, nowMs: number): PolicyBundleActivated {
+  const { bundle: compiled, problems } = compileBundle(signed.sources);
+  if (compiled === undefined) throw rejection(problems, 'ARB_VERDICT_BUNDLE_REJECTED');
   const bundle = Buffer.from(JSON.stringify({ name: signed.name, sources: signed.sources }));
   return {
-    bundleName: signed.name,
-    revision: `sha256:${createHash('sha256').update(signedPayload(signed.name, signed.sources)).digest('hex')}`,
+    bundleName: signed.name, revision: compiled.revision,
     bundle, signature: signed.signature, keyId: signed.keyId, activatedBy, activatedAtMs: nowMs,
   };
 }
@@ -46,11 +56,10 @@ export function createPolicyEngine(options: BundleHolderOptions): PolicyEngine {
       const holder = new BundleHolder(options);
       const outcome = holder.load(signedOf(activated));
       const bundle = holder.current();
-      if (!outcome.accepted || bundle === undefined) {
-        const errors = outcome.problems.filter((p) => p.severity === 'error');
-        const first = errors[0];
-        throw new ArbiterError(first?.code ?? 'ARB_VERDICT_BUNDLE_REJECTED',
-          errors.map((p) => (p === first ? p.message : `${p.code}: ${p.message}`)).join('; ') || 'rejected');
+      if (!outcome.accepted || bundle === undefined) throw rejection(outcome.problems, 'ARB_VERDICT_BUNDLE_REJECTED');
+      if (bundle.revision !== activated.revision) {
+        throw new ArbiterError('ARB_POLICY_REVISION_MISMATCH',
+          `bundle ${activated.bundleName}: the activation names revision "${activated.revision}" but the bundle's content hash is ${bundle.revision}`);
       }
       return bundle;
     },
