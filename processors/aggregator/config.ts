@@ -1,32 +1,20 @@
 // Aggregator settings, read from the environment and validated once at startup. Every bad setting is collected and
 // reported in one ARB_AGG_CONFIG_INVALID error naming each key. Pure: the caller passes the environment in.
 import { ArbiterError, type Problem } from '../core/errors.ts';
-import { loadStackConfig, type Env } from '../core/config.ts';
-import { KAFKA_CLIENT_ENV, parseKafkaClient, type KafkaClientName } from '../runtime/transport/index.ts';
+import type { Env } from '../core/config.ts';
+import { booleanSetting, processorSettingsFromEnv, type ProcessorSettings } from '../core/processor-config.ts';
 import { DEFAULT_THRESHOLDS, DETECTORS, QUARANTINABLE, type DetectorName, type MemoryToolSpec, type Thresholds } from './thresholds.ts';
 
-export interface AggregatorConfig {
-  /** KAFKA_BROKERS / SCHEMA_REGISTRY_URL / ARBITER_KAFKA_CLIENT: as for every processor (processors/core/config.ts). */
-  readonly brokers: readonly string[];
-  readonly registryUrl: string;
-  readonly kafkaClient: KafkaClientName;
-  /** ARBITER_TOPIC_PREFIX (default "arbiter"), ARBITER_PARTITIONS (default 6), ARBITER_REPLICATION (default 1). */
-  readonly topicPrefix: string;
-  readonly partitions: number;
-  readonly replicationFactor: number;
+/** Endpoints, topics, ARBITER_INSTANCE_ID, ARBITER_RESTORE_TIMEOUT_MS and ARBITER_SESSION_TIMEOUT_MS as for every
+ *  processor (processors/core/processor-config.ts). */
+export interface AggregatorConfig extends ProcessorSettings {
   /** ARBITER_AGGREGATOR_GROUP: the aggregator's own consumer group (default "arbiter-aggregator"). Run one instance:
    *  its windows are per process, so a second member would see only part of each agent's and tenant's events. */
   readonly groupId: string;
-  /** ARBITER_INSTANCE_ID: names the Kafka client (default host name + pid). */
-  readonly instanceId: string;
   /** ARBITER_EXACTLY_ONCE: default true: outputs, changelog and input offsets in one transaction per commit (the
    *  transactional id is the group id's, so a restarted aggregator fences the one it replaces). "false": produce,
    *  then commit offsets: after a crash the changelog may be ahead of the offsets and replayed events count twice. */
   readonly exactlyOnce: boolean;
-  /** ARBITER_RESTORE_TIMEOUT_MS: longest the changelog restore at start may take (default 120000). */
-  readonly restoreTimeoutMs: number;
-  /** ARBITER_SESSION_TIMEOUT_MS: consumer group session timeout (how long a killed instance keeps its partitions). */
-  readonly sessionTimeoutMs?: number;
   readonly thresholds: Thresholds;
 }
 
@@ -118,32 +106,11 @@ export function thresholdsFromEnv(env: Env): Thresholds {
   return t;
 }
 
-function positiveInt(env: Env, key: string, fallback: number): number {
-  const raw = env[key];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new ArbiterError('ARB_AGG_CONFIG_INVALID', `${key}="${raw}" must be a positive integer`, { key });
-  return n;
-}
-
 export function aggregatorConfigFromEnv(env: Env): AggregatorConfig {
-  const stack = loadStackConfig(env);
-  const eos = env['ARBITER_EXACTLY_ONCE'];
-  if (eos !== undefined && eos !== '' && eos !== 'true' && eos !== 'false') {
-    throw new ArbiterError('ARB_AGG_CONFIG_INVALID', `ARBITER_EXACTLY_ONCE="${eos}" must be true or false`, { key: 'ARBITER_EXACTLY_ONCE' });
-  }
   return {
-    brokers: stack.kafka.brokers,
-    registryUrl: stack.registry.url,
-    kafkaClient: parseKafkaClient(env[KAFKA_CLIENT_ENV]),
-    topicPrefix: env['ARBITER_TOPIC_PREFIX'] || 'arbiter',
-    partitions: positiveInt(env, 'ARBITER_PARTITIONS', 6),
-    replicationFactor: positiveInt(env, 'ARBITER_REPLICATION', 1),
+    ...processorSettingsFromEnv(env, 'ARB_AGG_CONFIG_INVALID'),
     groupId: env['ARBITER_AGGREGATOR_GROUP'] || 'arbiter-aggregator',
-    instanceId: env['ARBITER_INSTANCE_ID'] || `${env['HOSTNAME'] ?? 'host'}-${process.pid}`,
-    exactlyOnce: eos !== 'false',
-    restoreTimeoutMs: positiveInt(env, 'ARBITER_RESTORE_TIMEOUT_MS', 120_000),
-    ...(env['ARBITER_SESSION_TIMEOUT_MS'] ? { sessionTimeoutMs: positiveInt(env, 'ARBITER_SESSION_TIMEOUT_MS', 30_000) } : {}),
+    exactlyOnce: booleanSetting(env, 'ARBITER_EXACTLY_ONCE', true, 'ARB_AGG_CONFIG_INVALID'),
     thresholds: thresholdsFromEnv(env),
   };
 }
