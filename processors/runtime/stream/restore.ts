@@ -3,8 +3,8 @@
 // changelog topic (read_committed, from the beginning). "The end" is made exact with a barrier: for each wanted
 // partition a tombstone with a unique key is produced first; the partition is restored once its barrier is read.
 // (High watermarks are not enough: with transactions the last offsets are commit markers no consumer ever sees.)
-// Barrier tombstones are compacted away. Cost: the throwaway group reads every partition of the changelog and
-// skips the unwanted ones; an assign-and-seek call in the transport would let it read only the wanted ones.
+// Barrier tombstones are compacted away. The throwaway group asks for the wanted partitions only (onlyPartitions:
+// @platformatic/kafka assigns just those); with adapters that cannot, it reads every partition and skips the others.
 import { randomUUID } from 'node:crypto';
 import { ArbiterError } from '../../core/errors.ts';
 import type { InRecord, KafkaTransport, TransportProducer } from '../transport/transport.ts';
@@ -38,6 +38,7 @@ export async function restorePartitions(opts: RestoreOptions): Promise<{ records
   let records = 0;
   const consumer = await opts.transport.consumer({
     groupId: `${opts.groupPrefix}-restore-${randomUUID()}`, topics: [opts.topic], fromBeginning: true, readCommitted: true,
+    onlyPartitions: opts.partitions,
   });
   let timer: NodeJS.Timeout | undefined;
   let done!: () => void;

@@ -207,7 +207,7 @@ class PlatformaticConsumer implements TransportConsumer {
   async run(eachBatch: (batch: Batch) => Promise<void>): Promise<void> {
     const stream = await this.#consumer.consume({
       topics: [...this.#options.topics],
-      mode: 'committed',
+      ...(await this.#startOffsets()),
       fallbackMode: this.#options.fromBeginning ? 'earliest' : 'latest',
       autocommit: false,
     });
@@ -218,6 +218,22 @@ class PlatformaticConsumer implements TransportConsumer {
       if (!this.#closing) this.#done.failed(this.#options.groupId, error);
     });
     return this.#done.promise;
+  }
+
+  /**
+   * Where reading starts: the group's committed offsets; with onlyPartitions (a one-member group, a restore) the
+   * wanted partitions from their start and the others from their end, so only the wanted ones are read. (The
+   * client's assignor gives a lone member every partition whatever assignor is configured.)
+   */
+  async #startOffsets(): Promise<{ mode: 'committed' } | { mode: 'manual'; offsets: { topic: string; partition: number; offset: bigint }[] }> {
+    const only = this.#options.onlyPartitions;
+    if (only === undefined) return { mode: 'committed' };
+    const wanted = new Set(only);
+    const ends = await this.#consumer.listOffsets({ topics: [...this.#options.topics], timestamp: -1n });
+    // Offset 0 below a partition's log start is out of range; the client then starts at the earliest (fallbackMode).
+    const offsets = [...ends].flatMap(([topic, perPartition]) =>
+      perPartition.map((end, partition) => ({ topic, partition, offset: wanted.has(partition) ? 0n : end })));
+    return { mode: 'manual', offsets };
   }
 
   /**

@@ -94,6 +94,9 @@ export interface ConsumerOptions {
   readonly minBytes?: number;
   /** Group session timeout, ms: how long a dead member keeps its partitions. */
   readonly sessionTimeoutMs?: number;
+  /** Only these partitions of the topics, for a group of one member (a changelog restore). A hint: an adapter that
+   *  cannot restrict the assignment hands over the other partitions too, so the caller still filters. */
+  readonly onlyPartitions?: readonly number[];
 }
 
 export interface TransportConsumer {
