@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { connectApprovals, type ApprovalsConnection } from '../approvals/connect.ts';
 import { startApprovalsService, type RunningApprovals } from '../approvals/service.ts';
+import type { ProcessorSettings } from '../core/processor-config.ts';
 import { generateSigningKeys, signBundle } from '../policy/index.ts';
 import { createClickHouse } from '../runtime/clickhouse-client.ts';
 import { ensureArbiterTopics } from '../runtime/topics.ts';
-import type { KafkaClientName } from '../runtime/transport/index.ts';
 import { applyMigrations, DEFAULT_TTL_DAYS } from '../sinks/clickhouse/migrations.ts';
 import { startKafkaDecisionsSink, startKafkaTableSink, type RunningSink } from '../sinks/clickhouse/kafka-table-sink.ts';
 import { APPROVAL_EVENTS_TABLE } from '../sinks/clickhouse/table-sink.ts';
@@ -18,12 +18,7 @@ import { activationOf } from '../verdict/policy-engine.ts';
 
 export const DEMO_BUNDLE = join(import.meta.dirname, '..', '..', 'examples', 'demo', 'bundle.yaml');
 
-export interface PipelineOptions {
-  readonly brokers: readonly string[];
-  readonly registryUrl: string;
-  readonly kafkaClient: KafkaClientName;
-  readonly topicPrefix: string;
-  readonly partitions: number;
+export interface PipelineOptions extends Pick<ProcessorSettings, 'brokers' | 'registryUrl' | 'kafkaClient' | 'topicPrefix' | 'partitions'> {
   readonly chdbPath: string;
   /** Processor log lines (kept out of the demo's own output). */
   readonly log: (component: string, event: string, detail: Record<string, unknown>) => void;

@@ -1,14 +1,10 @@
 // The servers the demo needs, from deploy/local (no Docker): prerequisites (Java, Kafka and Apicurio jars), then
 // each of Kafka and the registry is reused when it already answers, or started — and only those the demo started
 // are stopped at the end. KAFKA_BROKERS and SCHEMA_REGISTRY_URL in the environment skip all of this.
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { ArbiterError } from '../core/errors.ts';
+import { runLocalScript, type ScriptResult } from '../core/local-stack.ts';
 import { parseBrokers } from '../runtime/transport/brokers.ts';
 
-const exec = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..', '..');
 const SERVERS = ['kafka', 'registry'] as const;
 type Server = (typeof SERVERS)[number];
 
@@ -21,15 +17,8 @@ export interface DemoStack {
 }
 
 /** Runs a deploy/local script; `only` limits deploy/local/stack.sh to one server (ARBITER_STACK_SERVERS). */
-async function script(file: string, args: readonly string[], timeoutMs: number, only?: Server): Promise<{ ok: boolean; output: string }> {
-  try {
-    const env = only === undefined ? process.env : { ...process.env, ARBITER_STACK_SERVERS: only };
-    const { stdout, stderr } = await exec('bash', [join(ROOT, 'deploy', 'local', file), ...args], { cwd: ROOT, env, timeout: timeoutMs, maxBuffer: 8 << 20 });
-    return { ok: true, output: `${stdout}${stderr}`.trim() };
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    return { ok: false, output: `${err.stdout ?? ''}${err.stderr ?? ''}`.trim() || err.message };
-  }
+function script(file: string, args: readonly string[], timeoutMs: number, only?: Server): Promise<ScriptResult> {
+  return runLocalScript(file, args, timeoutMs, only === undefined ? process.env : { ...process.env, ARBITER_STACK_SERVERS: only });
 }
 
 export async function ensureStack(say: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<DemoStack> {

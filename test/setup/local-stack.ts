@@ -2,24 +2,16 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { LOCAL_DIR, runLocalScript, type ScriptResult } from '../../processors/core/local-stack.ts';
+
+export { LOCAL_DIR, type ScriptResult };
 
 const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..', '..');
-export const LOCAL_DIR = join(ROOT, 'deploy', 'local');
 
 export type LocalServer = 'kafka' | 'registry';
 
-export interface ScriptResult { readonly ok: boolean; readonly output: string }
-
-async function script(name: string, arg: string, timeoutMs: number): Promise<ScriptResult> {
-  try {
-    const { stdout, stderr } = await run('bash', [join(LOCAL_DIR, name), arg], { cwd: ROOT, timeout: timeoutMs, maxBuffer: 4 << 20 });
-    return { ok: true, output: `${stdout}${stderr}`.trim() };
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    return { ok: false, output: `${err.stdout ?? ''}${err.stderr ?? ''}`.trim() || err.message };
-  }
-}
+const script = (name: string, arg: string, timeoutMs: number): Promise<ScriptResult> =>
+  runLocalScript(name, arg === '' ? [] : [arg], timeoutMs);
 
 /** True when a server already answers on its port (started by anyone): the harness will reuse it and not stop it. */
 export async function isRunning(server: LocalServer): Promise<boolean> {
