@@ -1,6 +1,6 @@
 // The batching core of a ClickHouse table sink, transport-agnostic. Records arrive in per-partition batches;
-// each is decoded (injected), encoded to one JSON line right away (so a flush only joins strings and the event
-// loop never runs one long encode), and buffered. A flush inserts the oldest ≤ maxBatchRows lines when
+// each is decoded (injected) and encoded right away into one buffer per accepted batch (so a flush only gathers
+// byte ranges and the event loop never runs one long encode), and buffered. A flush inserts the oldest ≤ maxBatchRows lines when
 // ≥ minBatchRows are buffered or lingerMs passed since the oldest buffered line, then commits, per partition,
 // the offset after the last inserted record. Flushes are sequential and FIFO, so a committed offset never passes
 // a row that is not yet in ClickHouse. accept() returns once the batch is buffered, waiting only while more than
@@ -8,7 +8,8 @@
 // Redelivery after a crash re-inserts rows already stored; the table engine (ReplacingMergeTree) collapses them.
 import { ArbiterError } from '../../core/errors.ts';
 import type { Batch, InRecord, TopicPartitionOffset } from '../../runtime/transport/transport.ts';
-import type { InsertLines } from './insert.ts';
+import type { InsertRows } from './insert.ts';
+import { RowBinaryWriter } from './row-binary.ts';
 
 export interface BatchingOptions {
   /** Flush as soon as this many rows are buffered. */
@@ -38,8 +39,9 @@ export interface SinkDeps<R> {
   readonly table: string;
   /** Injected decoder (e.g. the registry serde); throw an ArbiterError with the record's location on failure. */
   readonly decode: (record: InRecord) => Promise<R> | R;
-  readonly encode: (record: R) => string;
-  readonly insert: InsertLines;
+  /** Appends one row in the insert format; may throw (the row is then dropped and reported like a decode error). */
+  readonly write: (writer: RowBinaryWriter, record: R) => void;
+  readonly insert: InsertRows;
   readonly commit: (offsets: readonly TopicPartitionOffset[]) => Promise<void>;
   /** A record that cannot be decoded is skipped (its offset still advances) and reported here. */
   readonly onDecodeError: (error: ArbiterError, value: Buffer | null) => void;
@@ -75,7 +77,10 @@ export interface BatchingSink {
 }
 
 interface Pending {
-  readonly line: string | null; // null: undecodable record, only its offset moves
+  /** The accepted batch's encoded rows; null: undecodable record, only its offset moves. */
+  readonly chunk: Buffer | null;
+  readonly start: number;
+  readonly end: number;
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
@@ -112,10 +117,10 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
     for (const w of waiters.splice(0)) w.reject(e);
   }
 
-  async function insertWithRetry(lines: string[], token: string): Promise<void> {
+  async function insertWithRetry(parts: Buffer[], rows: number, token: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await deps.insert(lines, token);
+        await deps.insert(parts, rows, token);
         return;
       } catch (e) {
         if (attempt >= o.insertAttempts) throw e;
@@ -128,25 +133,36 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
   async function flushOnce(): Promise<void> {
     const take = Math.min(bufferedCount(), o.maxBatchRows);
     const slice = buffer.slice(head, head + take);
-    const lines: string[] = [];
+    // Adjacent rows of one chunk become one zero-copy view.
+    const parts: Buffer[] = [];
+    let rows = 0;
+    let open: { chunk: Buffer; start: number; end: number } | undefined;
     const last = new Map<string, TopicPartitionOffset>();
     for (const p of slice) {
-      if (p.line !== null) lines.push(p.line);
+      if (p.chunk !== null) {
+        rows++;
+        if (open && open.chunk === p.chunk && open.end === p.start) open.end = p.end;
+        else {
+          if (open) parts.push(open.chunk.subarray(open.start, open.end));
+          open = { chunk: p.chunk, start: p.start, end: p.end };
+        }
+      }
       last.set(`${p.topic}\u0000${p.partition}`, { topic: p.topic, partition: p.partition, offset: (BigInt(p.offset) + 1n).toString() });
     }
+    if (open) parts.push(open.chunk.subarray(open.start, open.end));
     const first = slice[0];
     const end = slice[slice.length - 1];
-    const token = `${deps.table}:${first?.topic}/${first?.partition}@${first?.offset}..${end?.topic}/${end?.partition}@${end?.offset}:${lines.length}`;
+    const token = `${deps.table}:${first?.topic}/${first?.partition}@${first?.offset}..${end?.topic}/${end?.partition}@${end?.offset}:${rows}`;
     const t0 = performance.now();
-    await insertWithRetry(lines, token);
+    await insertWithRetry(parts, rows, token);
     const insertMs = performance.now() - t0;
-    stats.rowsInserted += lines.length;
+    stats.rowsInserted += rows;
     stats.batchesInserted++;
     stats.maxInsertMs = Math.max(stats.maxInsertMs, insertMs);
     const offsets = [...last.values()];
-    deps.observe?.({ phase: 'inserted', rows: lines.length, insertMs, offsets });
+    deps.observe?.({ phase: 'inserted', rows, insertMs, offsets });
     await deps.commit(offsets);
-    deps.observe?.({ phase: 'committed', rows: lines.length, insertMs, offsets });
+    deps.observe?.({ phase: 'committed', rows, insertMs, offsets });
     head += take;
     durable += take;
     if (head > 200_000 && head * 2 > buffer.length) {
@@ -200,19 +216,29 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
     async accept(batch) {
       if (failed) throw failed;
       const at = Date.now();
+      // A writer per call: accept() awaits each decode, so calls may interleave.
+      const writer = new RowBinaryWriter(batch.records.length * 512);
+      const bounds: number[] = []; // start, end per record; -1, -1 for a dropped one
       for (const rec of batch.records) {
-        let line: string | null = null;
+        const start = writer.length;
         try {
           if (rec.value === null) throw new Error('record has no value (tombstone)');
-          line = deps.encode(await deps.decode(rec));
+          deps.write(writer, await deps.decode(rec));
+          bounds.push(start, writer.length);
         } catch (e) {
+          writer.truncate(start);
+          bounds.push(-1, -1);
           stats.decodeErrors++;
           const err = e instanceof ArbiterError ? e : new ArbiterError('ARB_CH_DECODE_FAILED', (e as Error).message, { topic: rec.topic, partition: rec.partition, offset: rec.offset });
           deps.onDecodeError(err, rec.value);
         }
-        buffer.push({ line, topic: rec.topic, partition: rec.partition, offset: rec.offset, at });
-        accepted++;
       }
+      const chunk = writer.bytes();
+      batch.records.forEach((rec, i) => {
+        const start = bounds[2 * i] ?? -1;
+        buffer.push({ chunk: start < 0 ? null : chunk, start, end: bounds[2 * i + 1] ?? -1, topic: rec.topic, partition: rec.partition, offset: rec.offset, at });
+      });
+      accepted += batch.records.length;
       void schedule();
       if (bufferedCount() <= o.maxBufferedRows) return;
       await waitDurable(accepted - o.maxBufferedRows);

@@ -1,6 +1,7 @@
 // DecisionRecord <-> decisions table row. Lossless both ways: `arbiter verify` rebuilds the record from the row
 // and recomputes its hash, so every field the hash covers must round-trip exactly.
 import type { DecisionRecord, Effect, Modification, RuleMode, ShadowOutcome } from '../../core/types.ts';
+import type { RowBinaryWriter } from './row-binary.ts';
 
 /** The row as inserted (JSONEachRow). decided_at and inserted_at are computed by ClickHouse. */
 export interface DecisionRow {
@@ -91,6 +92,53 @@ export function encodeDecisionRow(r: DecisionRecord): string {
   ]);
 }
 const EMPTY: readonly never[] = [];
+
+/**
+ * One RowBinary row in DECISION_ROW_COLUMNS order, types as in migration 0001 (LowCardinality(String) is written as
+ * String). What the sink inserts: chDB parses it about 1.5x faster than JSONCompactEachRow (docs/benchmarks.md).
+ */
+export function writeDecisionRow(w: RowBinaryWriter, r: DecisionRecord): void {
+  w.string(r.decisionId);
+  w.string(r.proposalId);
+  w.string(r.sessionId);
+  w.string(r.agentId);
+  w.string(r.userId);
+  w.string(r.tenantId);
+  w.string(r.agentRole);
+  w.string(r.environment);
+  w.string(r.tool);
+  w.string(r.intent);
+  w.string(r.effect);
+  w.strings(r.ruleIds);
+  w.strings(r.reasons);
+  w.uvarint(r.modifications.length);
+  for (const m of r.modifications) {
+    w.string(m.kind);
+    w.string(m.path);
+    w.string(m.ruleId);
+    w.string(m.detail);
+  }
+  w.uvarint(r.shadow.length);
+  for (const x of r.shadow) {
+    w.string(x.ruleId);
+    w.string(x.mode);
+    w.string(x.effect);
+    w.string(x.reason);
+  }
+  w.string(r.bundleRevision);
+  w.stringMap(r.argsMinimised);
+  w.strings(r.dataLabels);
+  w.strings(r.destinations);
+  w.stringMap(r.factsUsed);
+  w.string(r.approvalId);
+  w.string(r.errorCode);
+  w.int64(r.decidedAtMs);
+  w.uint32(r.latencyUs);
+  w.uint32(r.chainPartition);
+  w.int64(r.chainSeq);
+  w.string(r.prevHash);
+  w.string(r.hash);
+}
 
 /** Rebuilds the record from a row read back as JSONEachRow (64-bit integers may arrive quoted). */
 export function fromDecisionRow(row: DecisionRow): DecisionRecord {

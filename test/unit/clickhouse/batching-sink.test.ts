@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createBatchingSink, type BatchingOptions } from '../../../processors/sinks/clickhouse/batching-sink.ts';
 import type { ArbiterError } from '../../../processors/core/errors.ts';
+import type { RowBinaryWriter } from '../../../processors/sinks/clickhouse/row-binary.ts';
 import type { Batch, TopicPartitionOffset } from '../../../processors/runtime/transport/transport.ts';
 
 const opts = (o: Partial<BatchingOptions> = {}): BatchingOptions => ({
@@ -16,6 +17,10 @@ function batch(partition: number, from: number, n: number, topic = 'arbiter.deci
   };
 }
 
+/** One text line per row: what the sink hands the insert must split back into exactly the accepted rows. */
+const line = (w: RowBinaryWriter, s: string): void => w.text(`${s}\n`);
+const linesOf = (parts: readonly Uint8Array[]): string[] => Buffer.concat(parts).toString('utf8').split('\n').slice(0, -1);
+
 function harness(o: BatchingOptions, failTimes = 0) {
   const log: string[] = [];
   const inserts: { lines: readonly string[]; token: string }[] = [];
@@ -29,8 +34,16 @@ function harness(o: BatchingOptions, failTimes = 0) {
       if (s.endsWith(':13')) throw new Error('bad record');
       return s;
     },
-    encode: (s) => JSON.stringify({ v: s }),
-    insert: async (lines, token) => {
+    write: (w, s) => {
+      if (s.endsWith(':17')) {
+        w.text('half a row');
+        throw new Error('not encodable');
+      }
+      line(w, JSON.stringify({ v: s }));
+    },
+    insert: async (parts, rows, token) => {
+      const lines = linesOf(parts);
+      if (lines.length !== rows) throw new Error(`insert of ${rows} rows got ${lines.length} lines`);
       log.push(`insert ${lines.length}`);
       if (failures-- > 0) throw new Error('server unavailable');
       inserts.push({ lines, token });
@@ -66,7 +79,7 @@ describe('batching sink', () => {
     const starts: number[] = [];
     const t0 = Date.now();
     const sink = createBatchingSink<string>({
-      table: 't', decode: (r) => String(r.value), encode: (s) => s, onDecodeError: () => undefined, commit: async () => undefined,
+      table: 't', decode: (r) => String(r.value), write: line, onDecodeError: () => undefined, commit: async () => undefined,
       insert: async () => {
         starts.push(Date.now() - t0);
         await new Promise((r) => setTimeout(r, 300));
@@ -92,8 +105,8 @@ describe('batching sink', () => {
   it('retries with the same dedup token so a retried insert is idempotent on the server', async () => {
     const tokens: string[] = [];
     const sink = createBatchingSink<string>({
-      table: 't', decode: (r) => String(r.value), encode: (s) => s, onDecodeError: () => undefined, commit: async () => undefined,
-      insert: async (_lines, token) => {
+      table: 't', decode: (r) => String(r.value), write: line, onDecodeError: () => undefined, commit: async () => undefined,
+      insert: async (_parts, _rows, token) => {
         tokens.push(token);
         if (tokens.length < 3) throw new Error('timeout');
       },
@@ -121,11 +134,21 @@ describe('batching sink', () => {
     expect(h.commits.at(-1)).toEqual([{ topic: 'arbiter.decisions', partition: 3, offset: '15' }]);
   });
 
+  it('drops a row whose encoding failed halfway without leaving its bytes between its neighbours', async () => {
+    const h = harness(opts());
+    await h.sink.accept(batch(4, 15, 3)); // offsets 15..17: 17 fails after writing part of its row
+    await h.sink.accept(batch(4, 18, 2));
+    await h.sink.flush();
+    expect(h.decodeErrors.map((e) => [e.code, e.location?.offset])).toEqual([['ARB_CH_DECODE_FAILED', '17']]);
+    expect(h.inserts.flatMap((i) => i.lines).map((l) => JSON.parse(l).v)).toEqual(['v4:15', 'v4:16', 'v4:18', 'v4:19']);
+    expect(h.commits.at(-1)).toEqual([{ topic: 'arbiter.decisions', partition: 4, offset: '20' }]);
+  });
+
   it('makes accept wait while more than maxBufferedRows are not yet durable', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
     const sink = createBatchingSink<string>({
-      table: 't', decode: (r) => String(r.value), encode: (s) => s, onDecodeError: () => undefined, commit: async () => undefined,
+      table: 't', decode: (r) => String(r.value), write: line, onDecodeError: () => undefined, commit: async () => undefined,
       insert: () => gate,
     }, opts({ minBatchRows: 5, maxBatchRows: 5, maxBufferedRows: 8 }));
     let accepted = false;
