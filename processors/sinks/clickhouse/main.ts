@@ -4,6 +4,8 @@
 // the stack settings of processors/core/config.ts. Exits non-zero when a consumer stops on an error (a supervisor
 // restarts it; uncommitted rows are redelivered and collapse in ReplacingMergeTree). Health and metrics:
 // processors/core/health-server.ts (ARBITER_HEALTH_PORT; ready = migrations applied, consumers assigned).
+// ARBITER_CH_SCRAPE_TARGETS="verdict-0=http://verdict:9464/metrics,siem-0=http://siem:9464/metrics": the other
+// deployables' /metrics, sampled every ARBITER_CH_METRICS_INTERVAL_MS into pipeline_metrics (metrics-scrape.ts).
 //   node processors/sinks/clickhouse/main.ts
 import { existsSync, readFileSync } from 'node:fs';
 import { mergeEnv, parseStackEnv } from '../../core/config.ts';
@@ -16,6 +18,7 @@ import { ensureArbiterTopics } from '../../runtime/topics.ts';
 import { createTransport } from '../../runtime/transport/index.ts';
 import { sinkServiceConfig } from './config.ts';
 import { applyMigrations } from './migrations.ts';
+import { parseScrapeTargets, startMetricsScraper } from './metrics-scrape.ts';
 import type { FlushEvent } from './batching-sink.ts';
 import { startKafkaDecisionsSink, startKafkaTableSink, type RunningSink } from './kafka-table-sink.ts';
 import { ALERTS_TABLE, APPROVAL_EVENTS_TABLE } from './table-sink.ts';
@@ -24,6 +27,7 @@ await runDeployable('clickhouse-sink', async ({ log, readiness }) => {
   const stackFile = '.run/stack.env';
   const env = mergeEnv(existsSync(stackFile) ? parseStackEnv(readFileSync(stackFile, 'utf8'), stackFile) : {}, process.env);
   const config = sinkServiceConfig(env);
+  const scrapeTargets = parseScrapeTargets(env['ARBITER_CH_SCRAPE_TARGETS']);
   readiness.require('migrations', 'ClickHouse migrations not applied yet');
   const client = createClickHouse(config.stack.clickhouse);
   const migrated = await applyMigrations(client, config.schema);
@@ -47,11 +51,16 @@ await runDeployable('clickhouse-sink', async ({ log, readiness }) => {
     await startKafkaTableSink({ ...common, topic: config.topics.alerts, table: ALERTS_TABLE, observe: committed(ALERTS_TABLE.table) }),
     await startKafkaTableSink({ ...common, topic: config.topics.approvals, table: APPROVAL_EVENTS_TABLE, observe: committed(APPROVAL_EVENTS_TABLE.table) }),
   ];
+  const scraper = startMetricsScraper({
+    client, targets: scrapeTargets, topics: config.topics, intervalMs: config.metricsIntervalMs,
+    onError: (target, error) => log('scrape-failed', { instance: target.instance, url: target.url, error: error.message }),
+  });
   log('started', { clickhouse: config.stack.clickhouse.kind, transport: transport.name, topics: [config.topics.decisions.topic, config.topics.alerts.topic, config.topics.approvals.topic] });
   return {
     stopped: Promise.all(sinks.map((s) => s.done)),
     async close() {
       await Promise.all(sinks.map((s) => s.stop()));
+      await scraper.stop();
       await client.close();
     },
   };
