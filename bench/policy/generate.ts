@@ -2,19 +2,9 @@
 // A policy of N rules = a few global rules (every tool) + per-tool rules spread evenly over about N/5 tools, so the
 // 20- and 200-rule policies have the same mix of rule kinds and differ only in size.
 
+import { seededRandom } from '../seeded-random.ts';
 import type { BenchCase, CaseFacts, Check, Condition, PolicySpec, RuleSpec, ToolSpec } from './spec.ts';
 
-/** mulberry32: a small seeded PRNG, so a seed always yields the same policy and proposals. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Default density: about five rules per tool, a typical hand-written policy. */
 export const DEFAULT_RULES_PER_TOOL = 5;

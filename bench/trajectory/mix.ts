@@ -3,18 +3,10 @@
 // Each call is a proposal, a decision (90 % allow, 7 % deny, 3 % escalate → approval) and, unless denied, a
 // result (labels read, untrusted sources from inbox/web tools, destinations seen, a small cost).
 
+import { seededRandom } from '../seeded-random.ts';
 import type { Args, Effect, ToolCallProposal, ToolCallResult, Verb } from '../../processors/core/types.ts';
 import type { SessionEvent, ToolInfo } from '../../processors/trajectory/index.ts';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ToolSpec extends ToolInfo {
   readonly name: string;
@@ -58,7 +50,7 @@ const T0 = Date.UTC(2026, 2, 10, 8);
 
 /** The events of session number `n` of the mix, in order. */
 export function sessionEvents(n: number): SessionEvent[] {
-  const r = rng(n * 2654435761);
+  const r = seededRandom(n * 2654435761);
   const kind = r();
   const calls = kind < 0.6 ? 1 + Math.floor(r() * 5) : kind < 0.9 ? 6 + Math.floor(r() * 15) : 21 + Math.floor(r() * 40);
   const ids = { sessionId: `s${n}`, agentId: `agent-${n % 1000}`, userId: `user-${n % 50_000}`, tenantId: `tenant-${n % 20}` };

@@ -9,6 +9,7 @@
 // in decide.ts); for each result, ResultReported.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
+import { seededRandom } from '../../bench/seeded-random.ts';
 import type { DecisionRecord, ToolCallProposal, ToolCallResult } from '../../processors/core/types.ts';
 import type { InRecord } from '../../processors/runtime/transport/index.ts';
 import { proposalFromWire, resultFromWire } from '../../processors/runtime/serde/records.ts';
@@ -28,17 +29,6 @@ const KILLS = 5;
 const SEED = Number(process.env['RECOVERY_SEED'] ?? Date.now() % 1_000_000);
 /** Denies decide.ts makes without folding the proposal into the trajectory. */
 const UNFOLDED = new Set(['ARB_VERDICT_DEADLINE_PASSED', 'ARB_VERDICT_NO_POLICY', 'ARB_VERDICT_EVALUATE_FAILED']);
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const sessionId = (s: number) => `rec-s${s}`;
 
@@ -75,7 +65,7 @@ describe('session state after random SIGKILLs equals a fresh fold of the input t
   });
 
   it('restores every session byte for byte after 100,000 events and five kills', async () => {
-    const random = rng(SEED);
+    const random = seededRandom(SEED);
     const killRounds = new Map<number, { phase: 'proposals' | 'results'; delayMs: number }>();
     while (killRounds.size < KILLS) {
       killRounds.set(1 + Math.floor(random() * (ROUNDS - 2)), { phase: random() < 0.5 ? 'proposals' : 'results', delayMs: Math.floor(random() * 400) });

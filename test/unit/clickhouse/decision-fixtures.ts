@@ -2,7 +2,7 @@
 // observe-mode shadow outcomes, approvals, data labels and facts. Same seed -> same records.
 import { chainNext, genesisHead, type ChainHead, type UnchainedDecision } from '../../../processors/core/chain.ts';
 import type { DecisionRecord, Effect } from '../../../processors/core/types.ts';
-import { seededRandom } from '../../../bench/policy/generate.ts';
+import { seededRandom } from '../../../bench/seeded-random.ts';
 
 const TOOLS = ['email.send', 'crm.read', 'files.write', 'shell.exec', 'payments.transfer', 'web.fetch'] as const;
 const LABELS = ['pii', 'financial', 'credentials', 'public'] as const;
