@@ -1,7 +1,8 @@
 // Pipeline health panels after real traffic: the verdict processor (processors/bin/verdict.ts as a child process)
 // and a SIEM forwarder (the SIEM service in this process) run on the real broker and registry and serve /metrics;
 // the sink's scraper (processors/sinks/clickhouse/metrics-scrape.ts) writes their counters to pipeline_metrics in
-// chDB; the Pipeline health dashboard's own SQL then shows exactly the dead letters and retries that happened.
+// chDB, with the consumer lag of their groups read from the broker; the Pipeline health dashboard's own SQL then
+// shows exactly the dead letters, retries and lag that happened.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { createClickHouse } from '../../processors/runtime/clickhouse-client.ts'
 import { parseBrokers } from '../../processors/runtime/transport/brokers.ts';
 import { applyMigrations, DEFAULT_TTL_DAYS } from '../../processors/sinks/clickhouse/migrations.ts';
 import { parsePrometheusText, startMetricsScraper, type MetricsScraper } from '../../processors/sinks/clickhouse/metrics-scrape.ts';
+import { startConsumerLagSampler } from '../../processors/sinks/clickhouse/consumer-lag.ts';
 import { dlqTopicFor } from '../../processors/sinks/siem/config.ts';
 import { runSiemService, siemServiceConfig, type RunningSiemService } from '../../processors/sinks/siem/main.ts';
 import { decision } from '../unit/siem/fixtures.ts';
@@ -36,6 +38,7 @@ let siemHealth: HealthServer;
 let dir: string;
 let ch: ClickHouseClient;
 let scraper: MetricsScraper;
+let siemGroup: string;
 const startedMs = Date.now();
 
 async function counters(url: string): Promise<Map<string, number>> {
@@ -71,14 +74,16 @@ forwarders:
   - { format: hec, peer: { url: "${hec.url}", token: "env:HEC_TOKEN" }, delivery: { baseBackoffMs: 20, maxBackoffMs: 100 } }
 `);
   const readiness = new Readiness();
+  siemGroup = config.forwarders[0]?.groupId ?? '';
   siem = await runSiemService(config, { readiness });
   siemHealth = await startHealthServer({ port: 0, host: '127.0.0.1', maxLoopDelayMs: 10_000 }, readiness, siem.metrics);
 
   dir = mkdtempSync(join(tmpdir(), 'arbiter-pipeline-metrics-'));
   ch = createClickHouse({ kind: 'chdb', path: join(dir, 'chdb') });
   await applyMigrations(ch, { database: 'default', ttlDays: DEFAULT_TTL_DAYS });
+  const lag = await startConsumerLagSampler({ brokers, groups: [harness.groupId, siemGroup], topics: harness.topics, instance: 'sink-0' });
   scraper = startMetricsScraper({
-    client: ch, topics: harness.topics, intervalMs: 0,
+    client: ch, topics: harness.topics, intervalMs: 0, lag,
     targets: [{ instance: 'verdict-0', url: verdictMetricsUrl }, { instance: 'siem-0', url: `http://127.0.0.1:${siemHealth.port}/metrics` }],
     onError: (t, e) => { throw new Error(`scrape of ${t.instance} failed: ${e.message}`); },
   });
@@ -137,4 +142,20 @@ describe('Pipeline health panels from the deployables\' own counters', () => {
     const again = await panel('DLQ records');
     expect(again.reduce((a, r) => a + Number(r['increase']), 0)).toBe(GARBAGE_PROPOSALS + GARBAGE_DECISIONS);
   }, 240_000);
+
+  it('shows each group\'s consumer lag: none once consumed, the records produced while a forwarder is stopped', async () => {
+    const t = harness.topics;
+    await waitUntil('verdict group consumed the proposals', () => harness.consumedAll(t.proposals.topic), 60_000);
+    await siem.close(); // its group's offsets stay where it committed them
+    const LATER = 5;
+    const producer = await harness.transport.producer({ idempotent: true });
+    await producer.send(Array.from({ length: LATER }, (_, i) => ({
+      topic: t.decisions.topic, key: `late-${i}`, value: harness.serde.encode(t.decisions, decision({ decisionId: `pm-late-${randomUUID()}` })),
+    })));
+    await producer.close();
+    await scraper.scrapeOnce();
+    const lag = new Map((await panel('Consumer lag')).map((r) => [String(r['consumer']), Number(r['lag'])]));
+    expect(lag.get(`${siemGroup} / ${t.decisions.topic}`)).toBe(LATER);
+    expect(lag.get(`${harness.groupId} / ${t.proposals.topic}`)).toBe(0);
+  }, 120_000);
 });

@@ -5,7 +5,8 @@
 // restarts it; uncommitted rows are redelivered and collapse in ReplacingMergeTree). Health and metrics:
 // processors/core/health-server.ts (ARBITER_HEALTH_PORT; ready = migrations applied, consumers assigned).
 // ARBITER_CH_SCRAPE_TARGETS="verdict-0=http://verdict:9464/metrics,siem-0=http://siem:9464/metrics": the other
-// deployables' /metrics, sampled every ARBITER_CH_METRICS_INTERVAL_MS into pipeline_metrics (metrics-scrape.ts).
+// deployables' /metrics, sampled every ARBITER_CH_METRICS_INTERVAL_MS into pipeline_metrics (metrics-scrape.ts), with
+// the consumer lag of ARBITER_CH_LAG_GROUPS (default: verdict, aggregator and SIEM groups; consumer-lag.ts).
 //   node processors/sinks/clickhouse/main.ts
 import { existsSync, readFileSync } from 'node:fs';
 import { mergeEnv, parseStackEnv } from '../../core/config.ts';
@@ -19,6 +20,7 @@ import { createTransport } from '../../runtime/transport/index.ts';
 import { sinkServiceConfig } from './config.ts';
 import { applyMigrations } from './migrations.ts';
 import { parseScrapeTargets, startMetricsScraper } from './metrics-scrape.ts';
+import { lagGroups, startConsumerLagSampler } from './consumer-lag.ts';
 import type { FlushEvent } from './batching-sink.ts';
 import { startKafkaDecisionsSink, startKafkaTableSink, type RunningSink } from './kafka-table-sink.ts';
 import { ALERTS_TABLE, APPROVAL_EVENTS_TABLE } from './table-sink.ts';
@@ -53,6 +55,8 @@ await runDeployable('clickhouse-sink', async ({ log, readiness }) => {
   ];
   const scraper = startMetricsScraper({
     client, targets: scrapeTargets, topics: config.topics, intervalMs: config.metricsIntervalMs,
+    ...(config.metricsIntervalMs > 0 ? { lag: await startConsumerLagSampler({ brokers: config.stack.kafka.brokers, topics: config.topics,
+      groups: lagGroups(env['ARBITER_CH_LAG_GROUPS'], env['ARBITER_TOPIC_PREFIX'] || 'arbiter'), instance: config.stack.kafka.clientId }) } : {}),
     onError: (target, error) => log('scrape-failed', { instance: target.instance, url: target.url, error: error.message }),
   });
   log('started', { clickhouse: config.stack.clickhouse.kind, transport: transport.name, topics: [config.topics.decisions.topic, config.topics.alerts.topic, config.topics.approvals.topic] });

@@ -9,10 +9,12 @@
 // A counter absent from a target's previous scrape and present now was 0 before (Prometheus convention): a 0 sample
 // is written just before the first value, so the dashboard's sample-to-sample increase counts it. On a target's very
 // first scrape nothing is synthesised (its history before the sink started is unknown).
+// Each round also writes the consumer lag of the other deployables' groups when a lag sampler is given.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ArbiterError, type Problem } from '../../core/errors.ts';
 import { dlqFor, type TopicMap } from '../../runtime/topics.ts';
 import { dlqTopicFor } from '../siem/config.ts';
+import type { ConsumerLagSampler } from './consumer-lag.ts';
 import { PIPELINE_METRICS, writePipelineMetrics, type PipelineSample } from './pipeline-metrics.ts';
 
 export interface ScrapeTarget {
@@ -110,6 +112,8 @@ export interface MetricsScraperOptions {
   readonly topics: TopicMap;
   /** 0 = no timer (call scrapeOnce()). */
   readonly intervalMs: number;
+  /** Also written each round: the other groups' consumer lag, read from the broker (consumer-lag.ts). */
+  readonly lag?: ConsumerLagSampler;
   /** A target that does not answer is reported and retried next interval; the others are still written. */
   readonly onError?: (target: ScrapeTarget, error: Error) => void;
   readonly timeoutMs?: number;
@@ -145,13 +149,20 @@ export function startMetricsScraper(o: MetricsScraperOptions): MetricsScraper {
       if (r.status === 'fulfilled') rows.push(...r.value);
       else o.onError?.(o.targets[i] as ScrapeTarget, r.reason as Error);
     }
+    if (o.lag) {
+      try {
+        rows.push(...(await o.lag.sample(atMs)));
+      } catch (e) {
+        o.onError?.({ instance: 'consumer-lag', url: '' }, e as Error);
+      }
+    }
     await writePipelineMetrics(o.client, rows);
     return rows.length;
   }
 
   // Rounds never overlap: a slow target delays the next round instead of stacking requests.
   const next = (): Promise<number> => (round = round.then(once, once));
-  const timer = o.intervalMs > 0 && o.targets.length > 0
+  const timer = o.intervalMs > 0 && (o.targets.length > 0 || o.lag !== undefined)
     ? setInterval(() => void next().catch((e: unknown) => o.onError?.({ instance: '*', url: '' }, e as Error)), o.intervalMs)
     : undefined;
   return {
@@ -159,6 +170,7 @@ export function startMetricsScraper(o: MetricsScraperOptions): MetricsScraper {
     async stop() {
       if (timer) clearInterval(timer);
       await round.catch(() => 0);
+      await o.lag?.close();
     },
   };
 }
