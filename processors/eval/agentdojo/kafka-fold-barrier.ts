@@ -1,10 +1,10 @@
-// "Has the verdict processor folded what I just produced?" Results and approval resolutions travel on their own
-// topics, so a proposal produced right after them may be decided first (docs/decisions.md, "Known gap: results and
-// proposals are separate topics"). The in-process replay folds every result before the next call; to score the same
-// trajectories the same way, the Kafka evaluation waits, after each reported result, until the processor's group has
-// committed offsets at or past the high-water marks those topics had once the result was acknowledged. The verdict
-// processor commits its input offsets in the transaction that carries the folded state, so a committed offset means
-// folded. Waiters that arrive while a round has not yet read the high-water marks share that round.
+// "Has the verdict processor folded what was just produced?" An approval resolution travels on the approvals topic
+// only (results ride on the session's next proposal, the SDK's outbox), so the processor may fold it after the next
+// call or the call's result. The in-process replay folds it first; to keep that order, the Kafka evaluation waits
+// until the processor's group has committed offsets at or past the high-water marks the topics had once the
+// resolution was acknowledged. The verdict processor commits its input offsets in the transaction that carries the
+// folded state, so a committed offset means folded. Waiters that arrive while a round has not yet read the
+// high-water marks share that round.
 // Uses the kafkajs admin (the transport interface has no group-offset call).
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 
@@ -12,7 +12,7 @@ export interface FoldBarrierOptions {
   readonly brokers: readonly string[];
   /** Consumer group of the verdict processor. */
   readonly groupId: string;
-  /** Topics whose records must be folded (results, approvals). */
+  /** Topics whose records must be folded (the approvals topic). */
   readonly topics: readonly string[];
   /** Pause between two reads of the committed offsets, ms (default 10). */
   readonly pollMs?: number;

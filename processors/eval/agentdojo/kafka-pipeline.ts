@@ -79,7 +79,7 @@ export async function startLane(suite: string, o: KafkaLaneOptions): Promise<Kaf
     const approver = await EvalApprover.start({ ...conn, groupPrefix: `${prefix}-approver`,
       onError: (proposalId, error) => o.log(suite, 'approval-write-failed', { proposalId, error: String(error) }) });
     closers.push(() => approver.close());
-    const barrier = await FoldBarrier.connect({ brokers: o.brokers, groupId, topics: [conn.topics.results.topic, conn.topics.approvals.topic] });
+    const barrier = await FoldBarrier.connect({ brokers: o.brokers, groupId, topics: [conn.topics.approvals.topic] });
     closers.push(() => barrier.close());
     const client = await ArbiterClient.connect({ brokers: o.brokers, registryUrl: o.registryUrl, kafkaClient: o.kafkaClient,
       topicPrefix: prefix, defaultDeadlineMs: o.deadlineMs, remember: 100_000 });

@@ -3,10 +3,14 @@
 // proposals topic, the verdict processor decides it with the session state it keeps (changelog-backed), escalations
 // are answered on the approvals topic by the evaluation's approver (approve benign, reject attack calls), and the
 // agent reports each call's result (volumes per label, untrusted sources, output text with the destinations the
-// output showed). Like the in-process mode, every recorded call is proposed and its result reported even when it
-// was blocked, so later calls are still judged. Sessions run in parallel; within one, a call is proposed only once
-// the processor has folded the previous result (kafka-fold-barrier.ts). Each call's decision is then compared with
-// the in-process replay of the same steps, and every difference is reported.
+// output showed). The user's prompt is declared as trusted context (session.declareTrusted: the destinations the
+// in-process replay trusts). Like the in-process mode, every recorded call is proposed and its result reported even
+// when it was blocked, so later calls are still judged. Sessions run in parallel. Order within a session is the
+// in-process one: each proposal carries the session's unacknowledged results and trusted context (the SDK's outbox),
+// so the processor folds them before deciding it; an approval resolution travels on the approvals topic alone, so
+// after an escalation the driver waits until the processor has folded it (kafka-fold-barrier.ts) before reporting
+// the call's result. Each call's decision is then compared with the in-process replay of the same steps, and every
+// difference is reported.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Decision } from '../../core/types.ts';
@@ -65,7 +69,7 @@ export interface KafkaEvalReport {
   readonly escalations: number;
   /** From the first proposal to the last result folded, ms. */
   readonly elapsedMs: number;
-  /** Fold-barrier rounds (one per reported result, coalesced across sessions) and their mean wait. */
+  /** Fold-barrier rounds (one per escalation, coalesced across sessions) and their mean wait. */
   readonly foldRounds: number;
   readonly foldMeanMs: number;
 }
@@ -74,6 +78,7 @@ interface Item {
   readonly set: string;
   readonly t: Trajectory;
   readonly steps: readonly ReplayStep[];
+  readonly trustedDestinations: readonly string[];
   readonly inProcess: readonly Decision[];
 }
 
@@ -113,6 +118,7 @@ async function drive(lane: KafkaLane, item: Item, sessionId: string, waitMs: num
   if (first === undefined) return { decisions, problems, escalations };
   const session = lane.client.session({ sessionId, agentId: first.agentId, userId: first.userId, tenantId: first.tenantId,
     agentRole: first.agentRole, environment: first.environment, intent: first.intent });
+  session.declareTrusted({ destinations: item.trustedDestinations });
   for (const [i, step] of item.steps.entries()) {
     let v = await session.propose({ tool: step.proposal.tool, args: step.proposal.args }, { approvalWaitMs: 0 });
     if (v.source !== 'processor') problems.push(`call ${i}: no verdict from the processor (${v.errorCode}: ${v.reasons.join('; ')})`);
@@ -124,12 +130,12 @@ async function drive(lane: KafkaLane, item: Item, sessionId: string, waitMs: num
       v = await session.awaitApproval(v, waitMs);
       const want = approve ? 'approved' : 'rejected';
       if (v.approval?.status !== want) problems.push(`call ${i}: approval ${v.approval?.approvalId ?? '?'} is ${v.approval?.status ?? 'missing'}, not ${want}`);
+      await lane.barrier.passed(); // the resolution folded before this call's result and the next call (in-process order)
     }
     const r = step.result;
     if (r === undefined) continue;
     await session.reportResult(v, { outcome: 'success', recordsRead: r.recordsRead, bytesRead: r.bytesRead, untrustedSources: r.untrustedSources,
       outputText: r.destinationsSeen.join('\n') });
-    await lane.barrier.passed();
   }
   return { decisions, problems, escalations };
 }
@@ -166,7 +172,7 @@ export async function evaluateAgentDojoOverKafka(dataDir: string, policyDir: str
         if (bundle === undefined) throw new Error(`unknown suite "${t.suite}" in ${t.id}`);
         const { steps, trustedDestinations } = stepsOf(t, declare(t.prompt), (tool) => bundle.tools.get(tool), model);
         const inProcess = replay(bundle, steps, { trustedDestinations, applyBlockedResults: true }).steps.map((s) => s.decision);
-        items.push({ set: setKey, t, steps, inProcess });
+        items.push({ set: setKey, t, steps, trustedDestinations, inProcess });
       }
     }
   }
