@@ -6,6 +6,8 @@ import { defineTopics, type TopicMap } from '../../runtime/topics.ts';
 import { parseKafkaClient, type KafkaClientName } from '../../runtime/transport/index.ts';
 import { DEFAULT_BATCHING, type BatchingOptions } from './batching-sink.ts';
 import { DEFAULT_TTL_DAYS, type SchemaOptions, type TtlTable } from './migrations.ts';
+import { parseScrapeTargets, type ScrapeTarget } from './metrics-scrape.ts';
+import { lagGroups } from './consumer-lag.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -15,6 +17,8 @@ export const SINK_SETTINGS = {
   ARBITER_CH_MAX_BATCH_ROWS: `never more rows per insert (default ${DEFAULT_BATCHING.maxBatchRows}; >= min)`,
   ARBITER_CH_LINGER_MS: `insert a smaller batch once its oldest row waited this long (default ${DEFAULT_BATCHING.lingerMs}; 1..60,000)`,
   ARBITER_CH_METRICS_INTERVAL_MS: 'how often lag and rows go to pipeline_metrics (default 5000; 0 = never)',
+  ARBITER_CH_SCRAPE_TARGETS: 'other deployables\' /metrics written to pipeline_metrics each interval: instance=url,... (default none)',
+  ARBITER_CH_LAG_GROUPS: 'consumer groups whose lag goes to pipeline_metrics: a,b,... (default verdict, aggregator, SIEM groups)',
   ARBITER_CH_TTL_DAYS_DECISIONS: `retention of decisions in days (default ${DEFAULT_TTL_DAYS.decisions})`,
   ARBITER_CH_TTL_DAYS_SESSION_SUMMARIES: `retention of session summaries (default ${DEFAULT_TTL_DAYS.session_summaries})`,
   ARBITER_CH_TTL_DAYS_ALERTS: `retention of alerts (default ${DEFAULT_TTL_DAYS.alerts})`,
@@ -32,6 +36,10 @@ export interface SinkServiceConfig {
   readonly schema: SchemaOptions;
   readonly batching: BatchingOptions;
   readonly metricsIntervalMs: number;
+  /** ARBITER_CH_SCRAPE_TARGETS, parsed. */
+  readonly scrapeTargets: readonly ScrapeTarget[];
+  /** ARBITER_CH_LAG_GROUPS, or the default groups under the topic prefix. */
+  readonly lagGroups: readonly string[];
 }
 
 export function sinkServiceConfig(env: Env): SinkServiceConfig {
@@ -71,7 +79,9 @@ export function sinkServiceConfig(env: Env): SinkServiceConfig {
   };
   let stack: StackConfig | undefined;
   let kafkaClient: KafkaClientName = 'platformatic';
-  for (const load of [() => (stack = loadStackConfig(env)), () => (kafkaClient = parseKafkaClient(env['ARBITER_KAFKA_CLIENT']))]) {
+  let scrapeTargets: ScrapeTarget[] = [];
+  for (const load of [() => (stack = loadStackConfig(env)), () => (kafkaClient = parseKafkaClient(env['ARBITER_KAFKA_CLIENT'])),
+    () => (scrapeTargets = parseScrapeTargets(env['ARBITER_CH_SCRAPE_TARGETS']))]) {
     try {
       load();
     } catch (e) {
@@ -92,5 +102,7 @@ export function sinkServiceConfig(env: Env): SinkServiceConfig {
     schema: { database, ttlDays, ...(cluster ? { cluster } : {}) },
     batching,
     metricsIntervalMs,
+    scrapeTargets,
+    lagGroups: lagGroups(env['ARBITER_CH_LAG_GROUPS'], topicSettings.prefix),
   };
 }

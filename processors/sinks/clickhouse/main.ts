@@ -19,8 +19,8 @@ import { ensureArbiterTopics } from '../../runtime/topics.ts';
 import { createTransport } from '../../runtime/transport/index.ts';
 import { sinkServiceConfig } from './config.ts';
 import { applyMigrations } from './migrations.ts';
-import { parseScrapeTargets, startMetricsScraper } from './metrics-scrape.ts';
-import { lagGroups, startConsumerLagSampler } from './consumer-lag.ts';
+import { startMetricsScraper } from './metrics-scrape.ts';
+import { startConsumerLagSampler } from './consumer-lag.ts';
 import type { FlushEvent } from './batching-sink.ts';
 import { startKafkaDecisionsSink, startKafkaTableSink, type RunningSink } from './kafka-table-sink.ts';
 import { ALERTS_TABLE, APPROVAL_EVENTS_TABLE } from './table-sink.ts';
@@ -29,7 +29,6 @@ await runDeployable('clickhouse-sink', async ({ log, readiness }) => {
   const stackFile = '.run/stack.env';
   const env = mergeEnv(existsSync(stackFile) ? parseStackEnv(readFileSync(stackFile, 'utf8'), stackFile) : {}, process.env);
   const config = sinkServiceConfig(env);
-  const scrapeTargets = parseScrapeTargets(env['ARBITER_CH_SCRAPE_TARGETS']);
   readiness.require('migrations', 'ClickHouse migrations not applied yet');
   const client = createClickHouse(config.stack.clickhouse);
   const migrated = await applyMigrations(client, config.schema);
@@ -54,9 +53,9 @@ await runDeployable('clickhouse-sink', async ({ log, readiness }) => {
     await startKafkaTableSink({ ...common, topic: config.topics.approvals, table: APPROVAL_EVENTS_TABLE, observe: committed(APPROVAL_EVENTS_TABLE.table) }),
   ];
   const scraper = startMetricsScraper({
-    client, targets: scrapeTargets, topics: config.topics, intervalMs: config.metricsIntervalMs,
+    client, targets: config.scrapeTargets, topics: config.topics, intervalMs: config.metricsIntervalMs,
     ...(config.metricsIntervalMs > 0 ? { lag: await startConsumerLagSampler({ brokers: config.stack.kafka.brokers, topics: config.topics,
-      groups: lagGroups(env['ARBITER_CH_LAG_GROUPS'], env['ARBITER_TOPIC_PREFIX'] || 'arbiter'), instance: config.stack.kafka.clientId }) } : {}),
+      groups: config.lagGroups, instance: config.stack.kafka.clientId }) } : {}),
     onError: (target, error) => log('scrape-failed', { instance: target.instance, url: target.url, error: error.message }),
   });
   log('started', { clickhouse: config.stack.clickhouse.kind, transport: transport.name, topics: [config.topics.decisions.topic, config.topics.alerts.topic, config.topics.approvals.topic] });

@@ -32,4 +32,13 @@ describe('ClickHouse sink settings', () => {
     expect(message).toContain('ARBITER_CH_TTL_DAYS_ALERTS="0" must be an integer in 1..36500');
     expect(message).toContain('ARBITER_CH_CLUSTER="a b"');
   });
+
+  it('take scrape targets and lag groups, and report a bad target with the other problems', () => {
+    const c = sinkServiceConfig({ ARBITER_CH_SCRAPE_TARGETS: 'verdict-0=http://verdict:9464/metrics', ARBITER_TOPIC_PREFIX: 'acme' });
+    expect(c.scrapeTargets).toEqual([{ instance: 'verdict-0', url: 'http://verdict:9464/metrics' }]);
+    expect(c.lagGroups).toContain('acme-siem-hec');
+    expect(sinkServiceConfig({}).scrapeTargets).toEqual([]);
+    expect(() => sinkServiceConfig({ ARBITER_CH_SCRAPE_TARGETS: 'verdict', ARBITER_CH_LINGER_MS: '0' }))
+      .toThrow(/ARB_CONFIG_INVALID: 2 invalid setting\(s\):.*ARBITER_CH_LINGER_MS.*"verdict" is not instance=/);
+  });
 });
