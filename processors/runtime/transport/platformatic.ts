@@ -4,7 +4,7 @@
 // so consumers are registered by group id in the transport that created them.
 // Batches: what the message stream has buffered is drained at once and split into per-partition runs.
 // Rebalance hooks come from 'consumer:group:join' (after the rejoin; see assignment-sequencer.ts).
-import { Admin, Consumer, FetchIsolationLevels, ProduceAcks, Producer, findErrorBy } from '@platformatic/kafka';
+import { Admin, ConnectionPool, Consumer, FetchIsolationLevels, ProduceAcks, Producer, findErrorBy, txnOffsetCommitV4 } from '@platformatic/kafka';
 import type { Message, MessagesStream } from '@platformatic/kafka';
 import { ArbiterError } from '../../core/errors.ts';
 import { awaitTopicsReady } from './await-topics.ts';
@@ -127,9 +127,13 @@ class PlatformaticAdmin implements TransportAdmin {
 class PlatformaticTransaction implements TransportTransaction {
   readonly #txn: Transaction;
   readonly #groups: Groups;
-  constructor(txn: Transaction, groups: Groups) {
+  readonly #producer: Producer;
+  readonly #pool: ConnectionPool;
+  constructor(txn: Transaction, groups: Groups, producer: Producer, pool: ConnectionPool) {
     this.#txn = txn;
     this.#groups = groups;
+    this.#producer = producer;
+    this.#pool = pool;
   }
 
   async send(records: readonly OutRecord[]): Promise<void> {
@@ -142,6 +146,7 @@ class PlatformaticTransaction implements TransportTransaction {
       throw new ArbiterError('ARB_TRANSPORT_NO_GROUP_CONSUMER', `@platformatic/kafka: no running consumer for group ${groupId}`, { key: groupId });
     }
     await this.#txn.addConsumer(consumer);
+    if (offsets.length > 1 && await this.#commitAllAtOnce(consumer, offsets)) return;
     const member = {
       groupId,
       generationId: consumer.generationId,
@@ -157,6 +162,38 @@ class PlatformaticTransaction implements TransportTransaction {
     }
   }
 
+  /**
+   * Every partition's offset in one TxnOffsetCommit (the client sends one request per partition, one after another:
+   * 3-4 round trips per commit of a 4-partition input, measured with bench/verdict --trace-api). The same request the
+   * client would build, batched; false on any failure, and the caller then commits partition by partition through
+   * the client (with its retries). Re-committing an offset inside the transaction is harmless.
+   */
+  async #commitAllAtOnce(consumer: Consumer, offsets: readonly TopicPartitionOffset[]): Promise<boolean> {
+    const producerId = this.#producer.producerId;
+    const producerEpoch = this.#producer.producerEpoch;
+    const coordinator = consumer.coordinatorId;
+    const memberId = consumer.memberId;
+    if (producerId === undefined || producerEpoch === undefined || coordinator === null || memberId === null) return false;
+    try {
+      const topics = new Map<string, { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: null }[]>();
+      for (const o of offsets) {
+        const list = topics.get(o.topic) ?? [];
+        // Leader epoch -1: unknown (the broker skips the check).
+        list.push({ partitionIndex: o.partition, committedOffset: BigInt(o.offset), committedLeaderEpoch: -1, committedMetadata: null });
+        topics.set(o.topic, list);
+      }
+      const metadata = await this.#producer.metadata({ topics: [...topics.keys()] });
+      const broker = metadata.brokers.get(coordinator);
+      if (broker === undefined) return false;
+      const connection = await this.#pool.get(broker);
+      await txnOffsetCommitV4.api.async(connection, this.#txn.id, consumer.groupId, producerId, producerEpoch, consumer.generationId,
+        memberId, null, [...topics].map(([name, partitions]) => ({ name, partitions })));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   commit(): Promise<void> {
     return this.#txn.commit();
   }
@@ -167,19 +204,25 @@ class PlatformaticTransaction implements TransportTransaction {
 
 class PlatformaticProducer implements TransportProducer {
   readonly #producer: Producer;
+  /** Connections of the batched TxnOffsetCommit (the client's own pool is private). */
+  readonly #pool: ConnectionPool;
   readonly transaction?: () => Promise<TransportTransaction>;
 
-  constructor(producer: Producer, transactional: boolean, groups: Groups) {
+  constructor(producer: Producer, transactional: boolean, groups: Groups, clientId: string) {
     this.#producer = producer;
-    if (transactional) this.transaction = async () => new PlatformaticTransaction(await this.#producer.beginTransaction(), groups);
+    this.#pool = new ConnectionPool(clientId);
+    if (transactional) {
+      this.transaction = async () => new PlatformaticTransaction(await this.#producer.beginTransaction(), groups, this.#producer, this.#pool);
+    }
   }
 
   async send(records: readonly OutRecord[]): Promise<void> {
     for (const chunk of chunkBySize(records, MAX_PARTITION_BYTES)) await this.#producer.send({ messages: toMessages(chunk) });
   }
 
-  close(): Promise<void> {
-    return this.#producer.close();
+  async close(): Promise<void> {
+    await this.#pool.close();
+    await this.#producer.close();
   }
 }
 
@@ -326,7 +369,7 @@ export class PlatformaticTransport implements KafkaTransport {
       // -1/-1 is the protocol's "new producer" value.
       ...(idempotent ? { producerId: -1n, producerEpoch: -1 } : {}),
     });
-    return new PlatformaticProducer(producer, transactional, this.#groups);
+    return new PlatformaticProducer(producer, transactional, this.#groups, this.#config.clientId);
   }
 
   async consumer(options: ConsumerOptions): Promise<TransportConsumer> {
