@@ -1,21 +1,24 @@
 // Sink throughput and verdict-to-queryable lag into chDB, against a raw chDB insert of the same rows, same run.
 //   node bench/clickhouse-sink/run.ts [--rows 200000] [--rounds 3] [--lag-rate 5000] [--lag-seconds 10]
-// raw:  pre-encoded JSONCompactEachRow bodies straight into chDB's native session (no client, no decode/encode),
-//       in 10,000- and 100,000-row batches; the faster of the two is the baseline.
+// raw:  the same rows into the same table through chDB's session with no decode, encode or file write: pre-encoded
+//       RowBinary files (what the sink inserts) loaded with the sink's statement (FROM INFILE, optimize_on_insert=0),
+//       in 10,000- and 100,000-row batches; the faster is the baseline. For reference, same run: the previous raw
+//       (inline JSONCompactEachRow via queryAsync, default settings) and Native files rendered by chDB (the cheapest
+//       format chDB parses; encoding it in Node was not tried).
 // sink: the decisions sink end to end minus Kafka: transport-shaped batches of 500 records whose values are Avro
-//       DecisionRecords (schemas/, without the 5-byte registry frame) -> Avro decode -> encode -> batch (10k..100k
-//       rows, 250 ms linger) -> @clickhouse/client over chDB -> commit.
+//       DecisionRecords (schemas/, without the 5-byte registry frame) -> Avro decode -> RowBinary -> batch (10k..100k
+//       rows, 250 ms linger) -> spool file -> chDB INSERT FROM INFILE -> commit.
 // lag:  decisions offered at a fixed rate; lag = insert acknowledged (rows queryable) - accepted.
 // Prints medians and ratios; the machine is shared, so only same-run ratios are meaningful.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import { chdbSessionOf, createClickHouse } from '../../processors/runtime/clickhouse-client.ts';
 import { applyMigrations, DEFAULT_TTL_DAYS } from '../../processors/sinks/clickhouse/migrations.ts';
 import { createDecisionsSink } from '../../processors/sinks/clickhouse/table-sink.ts';
-import { DECISION_ROW_COLUMNS, encodeDecisionRow } from '../../processors/sinks/clickhouse/decision-row.ts';
+import { DECISION_ROW_COLUMNS, encodeDecisionRow, writeDecisionRow } from '../../processors/sinks/clickhouse/decision-row.ts';
+import { RowBinaryWriter } from '../../processors/sinks/clickhouse/row-binary.ts';
 import { DEFAULT_BATCHING } from '../../processors/sinks/clickhouse/batching-sink.ts';
 import type { DecisionRecord } from '../../processors/core/types.ts';
 import type { Batch } from '../../processors/runtime/transport/transport.ts';
@@ -41,8 +44,9 @@ const pct = (xs: number[], p: number): number => {
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'arbiter-bench-ch-'));
-const conn = createChdbConnection({ path: join(dir, 'chdb') });
-const client = createClient({ connection: conn as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'] });
+const client = createClickHouse({ kind: 'chdb', path: join(dir, 'chdb') });
+const chdb = chdbSessionOf(client);
+if (!chdb) throw new Error('not a chDB client');
 await applyMigrations(client, { database: 'default', ttlDays: DEFAULT_TTL_DAYS });
 
 const avro = avroType('DecisionRecord');
@@ -63,19 +67,52 @@ const toBatches = (ds: readonly DecisionRecord[], size: number): Batch[] => {
   return out;
 };
 const batches = toBatches(decisions, 500);
-const insertSql = `INSERT INTO decisions (${DECISION_ROW_COLUMNS.join(', ')}) FORMAT JSONCompactEachRow\n`;
+const into = `INSERT INTO decisions (${DECISION_ROW_COLUMNS.join(', ')})`;
+
+/** Per batch size, pre-written files of the rows in RowBinary (Node's encoder) and Native (chDB's own writer). */
+const files = new Map<string, string[]>();
+for (const size of [10_000, 100_000]) {
+  const rb: string[] = [];
+  for (let i = 0; i < ROWS; i += size) {
+    const w = new RowBinaryWriter();
+    for (const d of decisions.slice(i, i + size)) writeDecisionRow(w, d);
+    const f = join(dir, `rb-${size}-${i}`);
+    writeFileSync(f, w.bytes());
+    rb.push(f);
+  }
+  files.set(`RowBinary/${size}`, rb);
+}
+await client.command({ query: 'CREATE TABLE native_source AS decisions' });
+for (const f of files.get('RowBinary/100000') ?? []) await chdb.queryAsync(`INSERT INTO native_source (${DECISION_ROW_COLUMNS.join(', ')}) FROM INFILE '${f}' FORMAT RowBinary`);
+const native: string[] = [];
+for (let i = 0; i < ROWS; i += 100_000) {
+  const f = join(dir, `native-${i}`);
+  await chdb.queryAsync(`SELECT ${DECISION_ROW_COLUMNS.join(', ')} FROM native_source ORDER BY chain_partition, chain_seq LIMIT 100000 OFFSET ${i} INTO OUTFILE '${f}' FORMAT Native`);
+  native.push(f);
+}
+files.set('Native/100000', native);
 
 async function truncate(): Promise<void> {
   await client.command({ query: 'TRUNCATE TABLE decisions' });
   await client.command({ query: 'TRUNCATE TABLE session_summaries' });
 }
 
-async function raw(batchRows: number): Promise<number> {
+/** The sink's own statement on pre-written files. */
+async function rawFiles(key: string): Promise<number> {
+  await truncate();
+  const format = key.split('/')[0];
+  const t0 = performance.now();
+  for (const f of files.get(key) ?? []) await chdb!.queryAsync(`${into} FROM INFILE '${f}' SETTINGS optimize_on_insert = 0 FORMAT ${format}`);
+  return ROWS / ((performance.now() - t0) / 1000);
+}
+
+/** The previous baseline: inline JSONCompactEachRow text, default settings, 10,000-row statements. */
+async function rawJson(): Promise<number> {
   await truncate();
   const bodies: string[] = [];
-  for (let i = 0; i < lines.length; i += batchRows) bodies.push(insertSql + lines.slice(i, i + batchRows).join('\n'));
+  for (let i = 0; i < lines.length; i += 10_000) bodies.push(`${into} FORMAT JSONCompactEachRow\n${lines.slice(i, i + 10_000).join('\n')}`);
   const t0 = performance.now();
-  for (const b of bodies) await conn.chdb.queryAsync(b);
+  for (const b of bodies) await chdb!.queryAsync(b);
   return ROWS / ((performance.now() - t0) / 1000);
 }
 
@@ -95,15 +132,24 @@ async function sink(): Promise<number> {
   return rate;
 }
 
-const results = { raw10k: [] as number[], raw100k: [] as number[], sink: [] as number[] };
+const runs = {
+  'raw RowBinary 10k': () => rawFiles('RowBinary/10000'),
+  'raw RowBinary 100k': () => rawFiles('RowBinary/100000'),
+  'raw Native 100k': () => rawFiles('Native/100000'),
+  'raw JSON 10k (old)': rawJson,
+  sink,
+} as const;
+type RunName = keyof typeof runs;
+const names = Object.keys(runs) as RunName[];
+const results = new Map<RunName, number[]>(names.map((n) => [n, []]));
 for (let r = 0; r < ROUNDS; r++) {
-  const order = r % 2 === 0 ? (['raw10k', 'raw100k', 'sink'] as const) : (['sink', 'raw100k', 'raw10k'] as const);
-  for (const k of order) results[k].push(k === 'sink' ? await sink() : await raw(k === 'raw10k' ? 10_000 : 100_000));
-  console.log(`round ${r + 1}: raw10k ${results.raw10k.at(-1)?.toFixed(0)} raw100k ${results.raw100k.at(-1)?.toFixed(0)} sink ${results.sink.at(-1)?.toFixed(0)} rows/s`);
+  for (const k of r % 2 === 0 ? names : [...names].reverse()) results.get(k)?.push(await runs[k]());
+  console.log(`round ${r + 1}: ${names.map((n) => `${n} ${results.get(n)?.at(-1)?.toFixed(0)}`).join(', ')} rows/s`);
 }
-const rawBest = Math.max(median(results.raw10k), median(results.raw100k));
-console.log(`median rows/s over ${ROUNDS} rounds of ${ROWS}: raw chDB 10k-batches ${median(results.raw10k).toFixed(0)}, raw chDB 100k-batches ${median(results.raw100k).toFixed(0)}, sink ${median(results.sink).toFixed(0)}`);
-console.log(`sink / best raw = ${(median(results.sink) / rawBest).toFixed(2)}`);
+const med = (n: RunName): number => median(results.get(n) ?? []);
+console.log(`median rows/s over ${ROUNDS} rounds of ${ROWS}: ${names.map((n) => `${n} ${med(n).toFixed(0)}`).join(', ')}`);
+const rawSame = Math.max(med('raw RowBinary 10k'), med('raw RowBinary 100k'));
+console.log(`sink / raw same format (RowBinary) = ${(med('sink') / rawSame).toFixed(2)}; sink / raw Native = ${(med('sink') / med('raw Native 100k')).toFixed(2)}; sink / old raw JSON = ${(med('sink') / med('raw JSON 10k (old)')).toFixed(2)}`);
 
 // Lag: accept at a fixed rate with the default batching. A row is queryable once the insert holding it is
 // acknowledged (chDB inserts synchronously); the sink reports the next offset after each acknowledged insert.
