@@ -4,7 +4,10 @@
 //   deny by the policy's session.quarantined rule, while another agent is still allowed;
 // - a restarted verdict processor has replayed the quarantine before its first decision;
 // - a session tainted by untrusted e-mail writes shared memory; another session reads it → memory-taint alert and a
-//   taint result into the reader's session → the reader's e-mail is denied by session.tainted.
+//   taint result into the reader's session → the reader's e-mail is denied by session.tainted;
+// - an agent spread over many sessions (each on its own, slow) exceeds its calls per minute → the aggregator's rate
+//   signal reaches the verdict processor → its next proposal, in yet another session, is escalated by a rule on
+//   session.rate.agent (a fact no single verdict partition can count).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
@@ -46,6 +49,12 @@ rules:
     tools: "*"
     when: { session.quarantined: true }
     effect: deny
+  - id: agent-too-fast
+    tools: "*"
+    scope: { tenants: busy-corp }
+    when: { session.rate.agent: { gt: 3 } }
+    effect: escalate
+    escalate: { approvers: [secops], timeout: 10m, on_timeout: deny }
 `;
 
 const run = randomUUID().slice(0, 8);
@@ -60,7 +69,7 @@ const aggregatorConfig: AggregatorConfig = {
   brokers: verdictConfig.brokers, registryUrl: verdictConfig.registryUrl, kafkaClient, topicPrefix: verdictConfig.topicPrefix,
   partitions: 2, replicationFactor: 1, groupId: `itagg-${run}-aggregator`, instanceId: 'one', exactlyOnce: true, restoreTimeoutMs: 60_000,
   thresholds: thresholdsFromEnv({
-    ARBITER_AGG_AGENT_CALLS_PER_MINUTE: '5', ARBITER_AGG_QUARANTINE_ON: 'agent-rate', ARBITER_AGG_QUARANTINE_MS: '600000',
+    ARBITER_AGG_AGENT_CALLS_PER_MINUTE: '5', ARBITER_AGG_QUARANTINE_ON: 'agent-rate', ARBITER_AGG_QUARANTINE_MS: '600000', ARBITER_AGG_RATE_SIGNAL_MS: '1',
     ARBITER_AGG_MEMORY_TOOLS: JSON.stringify({ remember: { op: 'write', keyArgs: ['namespace', 'key'] }, recall: { op: 'read', keyArgs: ['namespace', 'key'] } }),
   }),
 };
@@ -195,5 +204,17 @@ describe('aggregator → quarantine and memory taint → inline verdicts, on the
     // A session that never touched the memory is still clean.
     expect(await decided({ agentId: 'ops-agent', tool: 'send_email', args: { to: ['bob@example.com'], subject: 's', body: 'b' } }))
       .toMatchObject({ effect: 'allow' });
+  });
+
+  it('an agent spread over many sessions exceeds its rate: its next proposal, in a new session, is escalated by a rule on session.rate.agent', async () => {
+    const call = (i: number) => decided({ agentId: 'spread-bot', tenantId: 'busy-corp', sessionId: `spread-${run}-${i}`, createdAtMs: Date.now() + i });
+    for (let i = 0; i < 4; i++) expect(await call(i)).toMatchObject({ effect: 'allow', ruleIds: ['calls-ok'] });
+    // Each session made one call: only the aggregator sees the agent's four.
+    await waitFor('the agent\'s rate at the verdict processor', () =>
+      (verdict.rates.table.ratesFor('spread-bot', 'busy-corp', Date.now()).agentRatePerMinute >= 4 ? true : undefined));
+    expect(verdict.rates.table.ratesFor('spread-bot', 'busy-corp', Date.now())).toEqual({ agentRatePerMinute: 4, tenantRatePerMinute: 4 });
+    expect(await call(4)).toMatchObject({ effect: 'escalate', ruleIds: ['calls-ok', 'agent-too-fast'] });
+    // Another agent of the same tenant is under its own rate.
+    expect(await decided({ agentId: 'calm-bot', tenantId: 'busy-corp' })).toMatchObject({ effect: 'allow' });
   });
 });
