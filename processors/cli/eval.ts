@@ -45,7 +45,8 @@ export function renderKafka(r: KafkaEvalReport, examples: number): string {
   const lines = [
     `through Kafka: topics ${r.topicPrefix}-<suite>.*, bundle revisions ${[...r.bundles].map(([s, rev]) => `${s}=${rev.replace(/^sha256:/, '').slice(0, 12)}`).join(' ')}`,
     `${r.trajectories} trajectories, ${r.calls} calls (${r.escalations} escalations answered on the approvals topic) in ${secs.toFixed(1)} s: ` +
-      `${(r.calls / secs).toFixed(0)} calls/s, ${(r.trajectories / secs).toFixed(1)} trajectories/s; ${r.foldRounds} fold waits, mean ${r.foldMeanMs.toFixed(0)} ms`, '',
+      `${(r.calls / secs).toFixed(0)} calls/s, ${(r.trajectories / secs).toFixed(1)} trajectories/s; verdict p50 ${r.verdictMs.p50} ms, p99 ${r.verdictMs.p99} ms; ` +
+      `${r.foldRounds} fold waits after escalations, mean ${r.foldMeanMs.toFixed(0)} ms`, '',
   ];
   for (const set of r.sets) lines.push(renderSet(set, examples), '');
   const same = r.sets.every((s) => {

@@ -69,6 +69,8 @@ export interface KafkaEvalReport {
   readonly escalations: number;
   /** From the first proposal to the last result folded, ms. */
   readonly elapsedMs: number;
+  /** propose() to verdict, ms: median and 99th percentile over every call. */
+  readonly verdictMs: { readonly p50: number; readonly p99: number };
   /** Fold-barrier rounds (one per escalation, coalesced across sessions) and their mean wait. */
   readonly foldRounds: number;
   readonly foldMeanMs: number;
@@ -110,7 +112,7 @@ function sameDecision(a: Decision, b: Decision): boolean {
 }
 
 /** One trajectory through the SDK; returns the processor's decision per call and what went wrong on the way. */
-async function drive(lane: KafkaLane, item: Item, sessionId: string, waitMs: number): Promise<{ decisions: Decision[]; problems: string[]; escalations: number }> {
+async function drive(lane: KafkaLane, item: Item, sessionId: string, waitMs: number, latencies: number[]): Promise<{ decisions: Decision[]; problems: string[]; escalations: number }> {
   const first = item.steps[0]?.proposal;
   const decisions: Decision[] = [];
   const problems: string[] = [];
@@ -121,6 +123,7 @@ async function drive(lane: KafkaLane, item: Item, sessionId: string, waitMs: num
   session.declareTrusted({ destinations: item.trustedDestinations });
   for (const [i, step] of item.steps.entries()) {
     let v = await session.propose({ tool: step.proposal.tool, args: step.proposal.args }, { approvalWaitMs: 0 });
+    latencies.push(v.latencyMs);
     if (v.source !== 'processor') problems.push(`call ${i}: no verdict from the processor (${v.errorCode}: ${v.reasons.join('; ')})`);
     decisions.push(decisionOf(v));
     if (v.effect === 'escalate') {
@@ -183,6 +186,7 @@ export async function evaluateAgentDojoOverKafka(dataDir: string, policyDir: str
   const lanes = new Map<string, KafkaLane>();
   const kafkaDecisions = new Map<Item, readonly Decision[]>();
   const differences: CallDifference[] = [];
+  const latencies: number[] = [];
   let escalations = 0;
   let elapsedMs = 0;
   try {
@@ -200,7 +204,7 @@ export async function evaluateAgentDojoOverKafka(dataDir: string, policyDir: str
       for (let n = next++; n < items.length; n = next++) {
         const item = items[n] as Item;
         const lane = lanes.get(item.t.suite) as KafkaLane;
-        const out = await drive(lane, item, `${item.set}/${item.t.id}`, deadlineMs);
+        const out = await drive(lane, item, `${item.set}/${item.t.id}`, deadlineMs, latencies);
         kafkaDecisions.set(item, out.decisions);
         escalations += out.escalations;
         for (const problem of out.problems) differences.push({ set: item.set, trajectory: item.t.id, call: -1, tool: '', inProcess: '', kafka: problem });
@@ -232,13 +236,15 @@ export async function evaluateAgentDojoOverKafka(dataDir: string, policyDir: str
       }
     });
   }
+  latencies.sort((a, b) => a - b);
+  const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   const rounds = [...lanes.values()].reduce((n, l) => n + l.barrier.stats.rounds, 0);
   const waited = [...lanes.values()].reduce((n, l) => n + l.barrier.stats.waitedMs, 0);
   return {
     runId, topicPrefix, bundles: new Map([...lanes].map(([s, l]) => [s, l.revision])),
     sets: scoreSets(items, (item) => kafkaDecisions.get(item) ?? [], names),
     inProcessSets: scoreSets(items, (item) => item.inProcess, names),
-    differences, trajectories: items.length, calls, escalations, elapsedMs,
+    differences, trajectories: items.length, calls, escalations, elapsedMs, verdictMs: { p50: at(0.5), p99: at(0.99) },
     foldRounds: rounds, foldMeanMs: rounds === 0 ? 0 : waited / rounds,
   };
 }
