@@ -10,7 +10,7 @@ import { createClickHouse } from '../../processors/runtime/clickhouse-client.ts'
 import { applyMigrations, DEFAULT_TTL_DAYS, loadMigrations, MIGRATIONS_DIR } from '../../processors/sinks/clickhouse/migrations.ts';
 import { createDecisionsSink } from '../../processors/sinks/clickhouse/table-sink.ts';
 import { verifyChain } from '../../processors/sinks/clickhouse/verify-chain.ts';
-import { DECISION_ROW_COLUMNS, encodeDecisionRow } from '../../processors/sinks/clickhouse/decision-row.ts';
+import { DECISION_ROW_COLUMNS, encodeDecisionRow, fromDecisionRow } from '../../processors/sinks/clickhouse/decision-row.ts';
 import { Session } from 'chdb';
 import { main as verifyMain } from '../../processors/cli/verify.ts';
 import { computeHash } from '../../processors/core/chain.ts';
@@ -122,6 +122,25 @@ describe('decisions sink', () => {
     const report = await verifyChain(ch);
     expect(report.problems).toEqual([]);
     expect(report.partitions.reduce((n, p) => n + p.rows, 0)).toBe(3000);
+  });
+
+  it('reads back exactly the record it was given, for non-ASCII, long, empty and extreme values (RowBinary body)', async () => {
+    const [base] = makeDecisions({ count: 1, partitions: 1, seed: 9 });
+    if (!base) throw new Error('no fixture');
+    const odd: DecisionRecord = {
+      ...base,
+      sessionId: 'sess-zürich-€-😀', userId: 'ü'.repeat(300), intent: 'x'.repeat(5000), tool: 'файлы.записать',
+      reasons: ['', 'quote \' backslash \\ tab \t newline \n', '€'.repeat(42)],
+      ruleIds: ['r.1', 'r.ü'],
+      modifications: [{ kind: 'redact', path: 'body.ä', ruleId: 'r.1', detail: 'd'.repeat(200) }],
+      shadow: [{ ruleId: 'r.s', mode: 'observe', effect: 'deny', reason: 'ß' }],
+      argsMinimised: { 'ключ': 'знач', '': '', long: 'v'.repeat(1000) },
+      factsUsed: {}, destinations: [], dataLabels: ['pii', 'ü'],
+      decidedAtMs: 4_102_444_800_000, latencyUs: 4_294_967_295, chainSeq: 2 ** 53 - 1,
+    };
+    await sinkAll([odd], 1, 1);
+    const [row] = await rows<Parameters<typeof fromDecisionRow>[0]>(`SELECT ${DECISION_ROW_COLUMNS.join(', ')} FROM decisions`);
+    expect(row && fromDecisionRow(row)).toEqual(odd);
   });
 
   it('redelivering the same decisions never yields a second row per decision id (FINAL, and after merge)', async () => {
