@@ -14,6 +14,7 @@ import { createTransport, parseKafkaClient } from '../../processors/runtime/tran
 import { ArbiterClient, type AgentSession } from '../../processors/sdk/index.ts';
 import { startVerdictProcessor, type RunningVerdict, type VerdictConfig } from '../../processors/verdict/index.ts';
 import { activationOf } from '../../processors/verdict/policy-engine.ts';
+import { sdkTestProcessorConfig } from './helpers/sdk-processor.ts';
 
 const POLICY = `
 bundle: ordering-test
@@ -67,11 +68,7 @@ const keys = generateSigningKeys();
 const brokers = localBrokers();
 const registryUrl = localRegistryUrl();
 const kafkaClient = parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']);
-const config: VerdictConfig = {
-  brokers, registryUrl, kafkaClient, topicPrefix: prefix, partitions: 2, replicationFactor: 1, groupId: `${prefix}-verdict`,
-  instanceId: 'one', bundleName: 'ordering-test', trustedKeys: { k1: keys.publicKeyPem }, bundleWaitMs: 60_000, restoreTimeoutMs: 60_000,
-  maxValueBytes: 1_048_576, replyTopics: new Map(), exactlyOnce: process.env['ARBITER_EXACTLY_ONCE'] !== 'false',
-};
+const config: VerdictConfig = sdkTestProcessorConfig(prefix, 'ordering-test', keys.publicKeyPem);
 
 describe('session ordering, trusted context and approval timeouts through the SDK (real broker and registry)', () => {
   let processor: RunningVerdict;

@@ -18,6 +18,7 @@ import { ArbiterClient, type AgentSession, type SessionIdentity } from '../../pr
 import { TopicTail } from '../../processors/sdk/topic-tail.ts';
 import { startVerdictProcessor, type RunningVerdict, type VerdictConfig } from '../../processors/verdict/index.ts';
 import { activationOf } from '../../processors/verdict/policy-engine.ts';
+import { sdkTestProcessorConfig } from './helpers/sdk-processor.ts';
 
 const POLICY = `
 bundle: sdk-test
@@ -62,11 +63,7 @@ const keys = generateSigningKeys();
 const brokers = localBrokers();
 const registryUrl = localRegistryUrl();
 const kafkaClient = parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']);
-const config: VerdictConfig = {
-  brokers, registryUrl, kafkaClient, topicPrefix: prefix, partitions: 2, replicationFactor: 1, groupId: `${prefix}-verdict`,
-  instanceId: 'one', bundleName: 'sdk-test', trustedKeys: { k1: keys.publicKeyPem }, bundleWaitMs: 60_000, restoreTimeoutMs: 60_000,
-  maxValueBytes: 1_048_576, replyTopics: new Map(), exactlyOnce: process.env['ARBITER_EXACTLY_ONCE'] !== 'false',
-};
+const config: VerdictConfig = sdkTestProcessorConfig(prefix, 'sdk-test', keys.publicKeyPem);
 const cliEnv = { ...process.env, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, ARBITER_TOPIC_PREFIX: prefix, ARBITER_PARTITIONS: '2' };
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
