@@ -1,4 +1,4 @@
-// `arbiter policy check|test|explain|bench|sign|keygen`. Exit codes: 0 ok, 1 policy problems or failing cases,
+// `arbiter policy check|test|explain|bench|sign|publish|keygen`. Exit codes: 0 ok, 1 policy problems or failing cases,
 // 2 usage errors. Output is plain text; --json prints machine-readable results for check and test.
 
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { formatLocation, type Problem } from '../core/errors.ts';
 import { compileBundle, generateSigningKeys, signBundle, STAGES, type PolicyBundle, type PolicySource } from '../policy/index.ts';
 import { runGoldenFile, type GoldenReport } from '../policy/golden.ts';
 import { runBench, formatBench } from './policy-bench.ts';
+import { publishSignedBundle } from './policy-publish.ts';
 
 type Out = (s: string) => void;
 const stdout: Out = (s) => process.stdout.write(`${s}\n`);
@@ -20,6 +21,8 @@ export const POLICY_USAGE = `usage: arbiter policy <subcommand>
   bench [FILE... --tool NAME [--args JSON]] [--rules 200] [--iterations 200000]
                                       measure evaluate() cost (p50/p99); without files, a generated bundle of --rules rules
   sign FILE... --key PRIVATE.pem --key-id ID [--name NAME] --out SIGNED.json
+  publish SIGNED.json [--by NAME]     activate a signed bundle: its PolicyBundleActivated event on
+                                      <ARBITER_TOPIC_PREFIX>.policy-bundles (endpoints as for the processors)
   keygen --out PREFIX                 write PREFIX.key (Ed25519 private, PEM) and PREFIX.pub
   add --json to check and test for JSON output`;
 
@@ -131,7 +134,7 @@ export async function main(argv: readonly string[], out: Out = stdout): Promise<
       options: {
         json: { type: 'boolean' }, tool: { type: 'string' }, stages: { type: 'boolean' }, rules: { type: 'string' },
         iterations: { type: 'string' }, key: { type: 'string' }, 'key-id': { type: 'string' }, name: { type: 'string' },
-        out: { type: 'string' }, args: { type: 'string' }, help: { type: 'boolean' },
+        out: { type: 'string' }, args: { type: 'string' }, help: { type: 'boolean' }, by: { type: 'string' },
       },
     });
   } catch (e) {
@@ -192,6 +195,12 @@ export async function main(argv: readonly string[], out: Out = stdout): Promise<
         const signed = signBundle(v.name ?? bundle.name, sources, readFileSync(v.key, 'utf8'), v['key-id']);
         writeFileSync(v.out, JSON.stringify(signed, null, 2));
         out(`signed ${signed.name} revision ${bundle.revision} with key ${signed.keyId} -> ${v.out}`);
+        return 0;
+      }
+      case 'publish': {
+        if (files.length !== 1) break;
+        const p = await publishSignedBundle(files[0] as string, v.by ?? process.env['USER'] ?? 'arbiter policy publish', process.env);
+        out(`published ${p.name} revision ${p.revision} -> ${p.topic}`);
         return 0;
       }
       case 'keygen':
