@@ -1,7 +1,7 @@
 // The health and metrics endpoint every deployable serves (processors/bin/*), on ARBITER_HEALTH_PORT:
-//   GET /health/live   200 while the event loop is responsive (no tick of the loop watchdog later than
-//                      ARBITER_HEALTH_MAX_LOOP_DELAY_MS); 503 right after a longer stall. A blocked loop answers
-//                      nothing at all, which the probe's own timeout catches.
+//   GET /health/live   200 while the event loop is responsive; 503 for about a second after a stall longer than
+//                      ARBITER_HEALTH_MAX_LOOP_DELAY_MS (a probe queued during the stall gets it). A loop blocked
+//                      for good answers nothing, which the probe's own timeout catches.
 //   GET /health/ready  200 when every readiness condition holds, else 503; the body names each condition and, for
 //                      the ones that fail, why (e.g. "no policy bundle loaded", "restoring 3 partitions").
 //   GET /metrics       the deployable's MetricsRegistry in Prometheus text format, plus arbiter_ready,
@@ -84,26 +84,34 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-/** Watches the event loop: a timer that should tick every `tickMs`, and the max delay Node measured between ticks. */
+/** Watches the event loop: a timer due every `tickMs` measures how late it fires (a stall shows as the lateness of the
+ *  first tick after it, which runs before any request queued during the stall is answered); Node's delay histogram
+ *  gives the metric. */
 class LoopWatch {
   readonly #histogram = monitorEventLoopDelay({ resolution: 20 });
   readonly #timer: NodeJS.Timeout;
-  #lastTick = performance.now();
+  readonly #tickMs: number;
+  #due: number;
+  #lastLateMs = 0;
   #lastMaxMs = 0;
 
   constructor(tickMs: number) {
+    this.#tickMs = tickMs;
+    this.#due = performance.now() + tickMs;
     this.#histogram.enable();
     this.#timer = setInterval(() => {
-      this.#lastTick = performance.now();
+      const now = performance.now();
+      this.#lastLateMs = Math.max(0, now - this.#due);
+      this.#due = now + tickMs;
       this.#lastMaxMs = this.#histogram.max / 1e6;
       this.#histogram.reset();
     }, tickMs);
     this.#timer.unref();
   }
 
-  /** How long ago the watchdog last ticked, ms (large right after a stall, until the timer catches up). */
-  sinceTickMs(): number {
-    return performance.now() - this.#lastTick;
+  /** How late the loop is, ms: the last tick's lateness, or how overdue the next tick is. */
+  lateMs(): number {
+    return Math.max(this.#lastLateMs, performance.now() - this.#due);
   }
 
   maxDelaySeconds(): number {
@@ -127,7 +135,7 @@ export async function startHealthServer(config: HealthConfig & { readonly port: 
   const rss = metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.');
   const app: FastifyInstance = Fastify({ logger: false });
   app.get('/health/live', async (_req, reply) => {
-    const stalledMs = loop.sinceTickMs() - TICK_MS;
+    const stalledMs = loop.lateMs();
     const live = stalledMs <= config.maxLoopDelayMs;
     return reply.code(live ? 200 : 503).send({
       live, eventLoopDelayMaxMs: Math.round(loop.maxDelaySeconds() * 1000), ...(live ? {} : { stalledMs: Math.round(stalledMs) }),
