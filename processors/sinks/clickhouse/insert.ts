@@ -7,7 +7,7 @@
 // chDB: the client would hand chDB the body as a UTF-8 string, which a binary format does not survive, so the body is
 // spooled to a file and inserted with FROM INFILE on the session (off the event loop: file I/O on the libuv pool,
 // the insert on chDB's async API).
-import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ export interface InsertOptions {
   readonly format: InsertFormat;
   /** Server only: buffer small inserts server-side and acknowledge once flushed. */
   readonly asyncInsert: boolean;
-  /** chDB only: where insert bodies are spooled (default: the OS temp dir). */
+  /** chDB only: where insert bodies are spooled (default: arbiter-ch-spool in the OS temp dir). */
   readonly spoolDir?: string;
 }
 
@@ -36,7 +36,27 @@ export type InsertRows = (parts: readonly Uint8Array[], rows: number, dedupToken
 const literal = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 let spooled = 0;
-const spoolTag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+const swept = new Set<string>();
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Spool files are named <pid>-<n>.<format>; a killed sink leaves its last one behind, removed by the next sink. */
+function sweepSpool(dir: string): void {
+  if (swept.has(dir)) return;
+  swept.add(dir);
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(dir)) {
+    const pid = Number(f.split('-')[0]);
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(dir, f), { force: true });
+  }
+}
 
 export function makeInsertRows(client: ClickHouseClient, o: InsertOptions): InsertRows {
   const chdb = chdbSessionOf(client);
@@ -45,10 +65,11 @@ export function makeInsertRows(client: ClickHouseClient, o: InsertOptions): Inse
     new ArbiterError('ARB_CH_INSERT_FAILED', `insert of ${rows} rows into ${o.table} failed: ${(e as Error).message}`, { key: token });
 
   if (chdb) {
-    const dir = o.spoolDir ?? tmpdir();
+    const dir = o.spoolDir ?? join(tmpdir(), 'arbiter-ch-spool');
+    sweepSpool(dir);
     return async (parts, rows, token) => {
       if (rows === 0) return;
-      const path = join(dir, `arbiter-ch-${spoolTag}-${++spooled}.${o.format}`);
+      const path = join(dir, `${process.pid}-${++spooled}.${o.format}`);
       try {
         const file = await open(path, 'w');
         try {
