@@ -163,6 +163,7 @@ export class AggregatorTask implements StreamTask {
         this.#o.log?.('restore-skipped', { code: 'ARB_AGG_STATE_INVALID', offset: r.offset, error: String(error) });
       }
     }
+    this.correlator.state.restoreDone();
     this.#restored = true;
     this.#o.log?.('restored', { records: records.length, skipped: this.counts.restoreSkipped, ms: Math.round(performance.now() - started), ...this.correlator.stats });
   }

@@ -137,7 +137,7 @@ export class Correlator {
     const s = this.state;
     return {
       agents: s.agentCalls.size, tenants: s.tenantRecords.size, sources: s.sources.size,
-      taintedSessions: s.tainted.size, memoryEntries: s.memory.size, pending: s.pending.size,
+      taintedSessions: s.tainted.size, memoryEntries: s.memory.size, pending: s.pendingCount,
     };
   }
 
@@ -179,10 +179,7 @@ export class Correlator {
     const spec = this.#memoryTools.get(p.tool);
     if (spec !== undefined && args !== undefined) {
       const key = memoryKey(spec, args);
-      if (key !== undefined) {
-        this.state.touch('p', p.proposalId, this.state.pending.has(p.proposalId));
-        this.state.pending.set(p.proposalId, { op: spec.op, key, atMs: at });
-      }
+      if (key !== undefined) this.state.addPending(p.proposalId, { op: spec.op, key, atMs: at });
     }
   }
 
@@ -190,11 +187,7 @@ export class Correlator {
     const at = r.completedAtMs;
     if (at > this.state.now) this.state.now = at;
     // Only a memory tool's result can settle a pending call (checked first: cheaper than hashing the proposal id).
-    const pending = this.state.pending.size === 0 || !this.#memoryTools.has(r.tool) ? undefined : this.state.pending.get(r.proposalId);
-    if (pending !== undefined) {
-      this.state.pending.delete(r.proposalId);
-      this.state.removed('p', r.proposalId);
-    }
+    const pending = this.state.pendingCount === 0 || !this.#memoryTools.has(r.tool) ? undefined : this.state.takePending(r.proposalId);
     if (r.outcome !== 'success') return;
     if (this.#t.tenantRecordsPerHour > 0) this.#tenantExport(r, at);
     if (r.untrustedSources.length > 0) this.#taintedBy(r, r.untrustedSources, at);
@@ -324,7 +317,7 @@ export class Correlator {
     drop(s.sources, 's', (reach) => reach.sessions.size === 0 && reach.quietUntil <= now);
     drop(s.tainted, 'x', (t) => t.atMs <= now - this.#t.memoryTtlMs);
     drop(s.memory, 'm', (m) => m.atMs <= now - this.#t.memoryTtlMs);
-    drop(s.pending, 'p', (p) => p.atMs <= now - PENDING_TTL_MS);
+    s.expirePending(now - PENDING_TTL_MS);
   }
 }
 

@@ -5,6 +5,12 @@
 // path); an entry created and deleted between two commits writes nothing.
 // Changelog record: key "<category>:<id>" (category one letter), value JSON (this topic is private to the
 // aggregator: no registry subject; CHANGELOG_FORMAT in the clock entry guards the layout), null = deleted.
+// Memory calls waiting for their result are many and short-lived, and a proposal and its result are often read in
+// different commits (the two topics are fetched independently), so they are not written one record each: the calls
+// still waiting at a commit go out together as one "generation" (key "P:<gen>.<chunk>", up to PENDING_CHUNK calls per
+// record), which gets its tombstones once every call in it was settled or expired. A restore may therefore bring back
+// calls that were already settled when their generation was still open: their results were consumed before the
+// committed offsets and never come again, so they only wait for the sweep (PENDING_TTL_MS) and change no output.
 import { ArbiterError } from '../core/errors.ts';
 import type { MemoryToolSpec } from './thresholds.ts';
 import { BucketWindow, type WindowSnapshot } from './window.ts';
@@ -42,11 +48,18 @@ export interface PendingMemoryCall {
   readonly key: string;
   readonly atMs: number;
 }
+/** A pending call and the changelog generation it was written in (-1: not yet written). */
+interface Pending extends PendingMemoryCall {
+  gen: number;
+}
+/** Pending calls per changelog record. */
+const PENDING_CHUNK = 2_000;
 
 /** Categories of changelog entries: a = agent calls/min, c = tenant calls/min, t = tenant records/h, s = source,
- *  r = (source, session) reach, x = tainted session, m = memory entry, p = pending memory call, n = clock. */
-export type Category = 'a' | 'c' | 't' | 's' | 'r' | 'x' | 'm' | 'p';
-const CATEGORIES: readonly Category[] = ['a', 'c', 't', 's', 'r', 'x', 'm', 'p'];
+ *  r = (source, session) reach, x = tainted session, m = memory entry; P = a generation of pending memory calls,
+ *  n = clock. */
+export type Category = 'a' | 'c' | 't' | 's' | 'r' | 'x' | 'm';
+const CATEGORIES: readonly Category[] = ['a', 'c', 't', 's', 'r', 'x', 'm'];
 const CLOCK_KEY = 'n:';
 const PAIR = '\u0000';
 
@@ -63,7 +76,14 @@ export class CorrelatorState {
   readonly sources = new Map<string, Reach>();
   readonly tainted = new Map<string, TaintedSession>();
   readonly memory = new Map<string, MemoryEntry>();
-  readonly pending = new Map<string, PendingMemoryCall>();
+  readonly #pending = new Map<string, Pending>();
+  /** Proposal ids of the calls added since the last changes(). */
+  #newPending: string[] = [];
+  /** Per written generation: calls in it not settled yet, and how many records it was written as. */
+  readonly #generations = new Map<number, { open: number; chunks: number }>();
+  #nextGeneration = 0;
+  /** Generations whose calls were all settled since the last changes(): their records get tombstones. */
+  #closed: number[] = [];
   /** Newest event time seen, and the event time of the last sweep. */
   now = 0;
   lastSweep = 0;
@@ -71,8 +91,43 @@ export class CorrelatorState {
   readonly #changed: Record<Category, Map<string, boolean>> | undefined;
 
   constructor(trackChanges: boolean) {
-    this.#changed = trackChanges ? { a: new Map(), c: new Map(), t: new Map(), s: new Map(), r: new Map(), x: new Map(), m: new Map(), p: new Map() } : undefined;
+    this.#changed = trackChanges ? { a: new Map(), c: new Map(), t: new Map(), s: new Map(), r: new Map(), x: new Map(), m: new Map() } : undefined;
   }
+
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** A memory call waits for its result. */
+  addPending(proposalId: string, call: PendingMemoryCall): void {
+    this.takePending(proposalId); // a repeated proposal replaces the call
+    this.#pending.set(proposalId, { ...call, gen: -1 });
+    if (this.#changed !== undefined) this.#newPending.push(proposalId);
+  }
+
+  /** The call waiting under this proposal id, removed; undefined when none. */
+  takePending(proposalId: string): PendingMemoryCall | undefined {
+    const p = this.#pending.get(proposalId);
+    if (p === undefined) return undefined;
+    this.#pending.delete(proposalId);
+    if (p.gen >= 0) {
+      const g = this.#generations.get(p.gen);
+      if (g !== undefined && --g.open === 0) {
+        this.#generations.delete(p.gen);
+        this.#closed.push(p.gen);
+        this.#chunksOf.set(p.gen, g.chunks);
+      }
+    }
+    return p;
+  }
+
+  /** Removes the calls waiting since before `cutoffMs` (their result is not coming). */
+  expirePending(cutoffMs: number): void {
+    for (const [id, p] of this.#pending) if (p.atMs <= cutoffMs) this.takePending(id);
+  }
+
+  /** Chunk counts of the generations closed since the last changes() (for their tombstones). */
+  readonly #chunksOf = new Map<number, number>();
 
   get tracking(): boolean {
     return this.#changed !== undefined;
@@ -108,8 +163,37 @@ export class CorrelatorState {
       for (const id of ids.keys()) out.push({ key: `${category}:${id}`, value: this.#encode(category, id) });
       ids.clear();
     }
-    if (out.length > 0) out.push({ key: CLOCK_KEY, value: JSON.stringify({ v: CHANGELOG_FORMAT, now: this.now, sweep: this.lastSweep }) });
+    this.#pendingChanges(out);
+    if (out.length > 0) {
+      out.push({ key: CLOCK_KEY, value: JSON.stringify({ v: CHANGELOG_FORMAT, now: this.now, sweep: this.lastSweep, gen: this.#nextGeneration }) });
+    }
     return out;
+  }
+
+  /** The calls added since the last commit and still waiting, as one new generation; tombstones of closed ones. */
+  #pendingChanges(out: ChangelogEntry[]): void {
+    for (const gen of this.#closed) {
+      for (let c = 0; c < (this.#chunksOf.get(gen) ?? 0); c++) out.push({ key: `P:${gen}.${c}`, value: null });
+      this.#chunksOf.delete(gen);
+    }
+    this.#closed = [];
+    if (this.#newPending.length === 0) return;
+    const gen = this.#nextGeneration++;
+    const rows: [string, string, string, number][] = [];
+    for (const id of this.#newPending) {
+      const p = this.#pending.get(id);
+      if (p === undefined || p.gen >= 0) continue; // settled meanwhile, or listed twice
+      p.gen = gen;
+      rows.push([id, p.op, p.key, p.atMs]);
+    }
+    this.#newPending = [];
+    if (rows.length === 0) {
+      this.#nextGeneration--;
+      return;
+    }
+    const chunks = Math.ceil(rows.length / PENDING_CHUNK);
+    this.#generations.set(gen, { open: rows.length, chunks });
+    for (let c = 0; c < chunks; c++) out.push({ key: `P:${gen}.${c}`, value: JSON.stringify(rows.slice(c * PENDING_CHUNK, (c + 1) * PENDING_CHUNK)) });
   }
 
   #encode(category: Category, id: string): string | null {
@@ -135,14 +219,11 @@ export class CorrelatorState {
         const m = this.memory.get(id);
         return m === undefined ? null : JSON.stringify({ w: m.writerSession, src: m.sources, at: m.atMs, r: [...m.readers] });
       }
-      case 'p': {
-        const p = this.pending.get(id);
-        return p === undefined ? null : JSON.stringify({ op: p.op, k: p.key, at: p.atMs });
-      }
     }
   }
 
-  /** Folds one changelog record in (restore; not tracked). Throws ARB_AGG_STATE_INVALID on a malformed entry. */
+  /** Folds one changelog record in (restore; not tracked; call restoreDone() after the last one). Throws
+   *  ARB_AGG_STATE_INVALID on a malformed entry. */
   restore(key: string, value: string | null): void {
     const cut = key.indexOf(':');
     const category = key.slice(0, cut);
@@ -173,7 +254,9 @@ export class CorrelatorState {
         if (v['v'] !== CHANGELOG_FORMAT) bad(`format ${String(v['v'])} is not ${CHANGELOG_FORMAT}`);
         this.now = Math.max(this.now, num(v['now'], 'now'));
         this.lastSweep = num(v['sweep'], 'sweep');
+        this.#nextGeneration = Math.max(this.#nextGeneration, num(v['gen'], 'gen'));
         return;
+      case 'P': return this.#restorePending(id, v === null ? null : (v as unknown), bad);
       case 'a': return void (v === null ? this.agentCalls.delete(id) : this.agentCalls.set(id, counted(MINUTE_MS)));
       case 'c': return void (v === null ? this.tenantCalls.delete(id) : this.tenantCalls.set(id, counted(MINUTE_MS)));
       case 't': return void (v === null ? this.tenantRecords.delete(id) : this.tenantRecords.set(id, counted(HOUR_MS)));
@@ -201,14 +284,51 @@ export class CorrelatorState {
         this.memory.set(id, { writerSession: v['w'], sources: strings(v['src'], 'src'), atMs: num(v['at'], 'at'), readers: new Set(strings(v['r'], 'readers')) });
         return;
       }
-      case 'p': {
-        if (v === null) return void this.pending.delete(id);
-        if ((v['op'] !== 'write' && v['op'] !== 'read') || typeof v['k'] !== 'string') return bad('op or key missing');
-        this.pending.set(id, { op: v['op'], key: v['k'], atMs: num(v['at'], 'at') });
-        return;
-      }
       default:
         bad(`unknown category ${JSON.stringify(category)}`);
     }
+  }
+
+  /** Per restored pending record: the ids it listed (a later tombstone of the record removes them again). */
+  readonly #restoredRecords = new Map<string, string[]>();
+
+  #restorePending(id: string, rows: unknown, bad: (why: string) => never): void {
+    const dot = id.indexOf('.');
+    const gen = Number(id.slice(0, dot));
+    if (dot < 0 || !Number.isSafeInteger(gen) || gen < 0) bad('pending record key is not <generation>.<chunk>');
+    this.#nextGeneration = Math.max(this.#nextGeneration, gen + 1);
+    if (rows === null) {
+      for (const pid of this.#restoredRecords.get(id) ?? []) {
+        const p = this.#pending.get(pid);
+        if (p !== undefined && p.gen === gen) this.#pending.delete(pid);
+      }
+      this.#restoredRecords.delete(id);
+      return;
+    }
+    if (!Array.isArray(rows)) bad('pending record is not a list');
+    const ids: string[] = [];
+    for (const row of rows as unknown[]) {
+      const [pid, op, key, at] = Array.isArray(row) ? row as unknown[] : [];
+      if (typeof pid !== 'string' || (op !== 'write' && op !== 'read') || typeof key !== 'string' || typeof at !== 'number') bad('pending row malformed');
+      this.#pending.set(pid as string, { op: op as 'write' | 'read', key: key as string, atMs: at as number, gen });
+      ids.push(pid as string);
+    }
+    this.#restoredRecords.set(id, ids);
+  }
+
+  /** After the last restore(): counts the open calls and records of each restored generation. */
+  restoreDone(): void {
+    this.#generations.clear();
+    for (const p of this.#pending.values()) {
+      const g = this.#generations.get(p.gen);
+      if (g === undefined) this.#generations.set(p.gen, { open: 1, chunks: 0 });
+      else g.open++;
+    }
+    for (const key of this.#restoredRecords.keys()) {
+      const dot = key.indexOf('.');
+      const g = this.#generations.get(Number(key.slice(0, dot)));
+      if (g !== undefined) g.chunks = Math.max(g.chunks, Number(key.slice(dot + 1)) + 1);
+    }
+    this.#restoredRecords.clear();
   }
 }

@@ -54,6 +54,7 @@ describe('aggregator changelog', () => {
       }
       const restored = new Correlator(ALL_ON, { trackChanges: true });
       for (const [key, value] of log) restored.state.restore(key, value);
+      restored.state.restoreDone();
       expect([...before, ...fold(restored, all.slice(cut))]).toEqual(expected);
     }
   });
@@ -63,17 +64,17 @@ describe('aggregator changelog', () => {
     const [p, r] = events(1).concat(events(2).slice(1)) as [Event, Event];
     c.observe({ ...p, proposal: { ...(p as { proposal: ToolCallProposal }).proposal, tool: 'recall' } } as Event);
     c.observe({ kind: 'result', result: { ...(r as { result: ToolCallResult }).result, proposalId: 'p0', tool: 'recall' } });
-    expect(c.state.changes().filter((e) => e.key.startsWith('p:'))).toEqual([]);
+    expect(c.state.changes().filter((e) => e.key.startsWith('P:'))).toEqual([]);
   });
 
-  it('given a pending call committed before its result, then the result writes its tombstone', () => {
+  it('given a pending call committed before its result, then the result writes the tombstone of its generation', () => {
     const c = new Correlator({ ...ALL_ON, agentCallsPerMinute: 0, rateSignalMs: 0 }, { trackChanges: true });
     const [p] = events(1) as [Event];
     c.observe({ kind: 'proposal', proposal: { ...(p as { proposal: ToolCallProposal }).proposal, tool: 'recall' } });
-    expect(c.state.changes().map((e) => e.key)).toContain('p:p0');
+    expect(c.state.changes().map((e) => e.key)).toContain('P:0.0');
     c.observe({ kind: 'result', result: { proposalId: 'p0', sessionId: 's', agentId: 'a', userId: 'u', tenantId: 't', tool: 'recall', outcome: 'error',
       recordsRead: {}, untrustedSources: [], completedAtMs: 1_000_001 } as unknown as ToolCallResult });
-    expect(c.state.changes()).toContainEqual({ key: 'p:p0', value: null });
+    expect(c.state.changes()).toContainEqual({ key: 'P:0.0', value: null });
   });
 
   it('without change tracking nothing is listed', () => {
@@ -98,5 +99,44 @@ describe('BucketWindow snapshot', () => {
     const r = BucketWindow.fromSnapshot(60_000, 12, JSON.parse(JSON.stringify(w.snapshot())));
     for (const at of [58_000, 61_000, 70_000, 95_000, 119_000, 200_000]) expect(r.sum(at)).toBe(w.sum(at));
     expect(BucketWindow.fromSnapshot(60_000, 12, new BucketWindow(60_000, 12).snapshot()).sum(5)).toBe(0);
+  });
+});
+
+describe('pending memory calls in the changelog', () => {
+  const t: Thresholds = { ...ALL_ON, agentCallsPerMinute: 0, rateSignalMs: 0 };
+  const propose = (c: Correlator, id: string) => c.observe({ kind: 'proposal', proposal: {
+    proposalId: id, sessionId: 's', agentId: 'a', userId: 'u', tenantId: 't', agentRole: 'r', environment: 'prod', tool: 'recall', args: { key: 'k' },
+    intent: '', replyTopic: 'v', replyPartition: 0, deadlineMs: 0, createdAtMs: 1_000 } });
+  const settle = (c: Correlator, id: string) => c.observe({ kind: 'result', result: {
+    proposalId: id, sessionId: 's', agentId: 'a', userId: 'u', tenantId: 't', tool: 'recall', outcome: 'success', recordsRead: {}, bytesRead: {},
+    untrustedSources: [], destinationsSeen: [], modificationApplied: false, cost: 0, completedAtMs: 1_001 } });
+
+  it('given the calls still waiting at a commit, then they go out as one record, tombstoned once the last of them is settled', () => {
+    const c = new Correlator(t, { trackChanges: true });
+    propose(c, 'x');
+    propose(c, 'y');
+    const first = c.state.changes().filter((e) => e.key.startsWith('P:'));
+    expect(first).toHaveLength(1);
+    expect(JSON.parse(first[0]?.value ?? 'null')).toEqual([['x', 'read', 'k', 1_000], ['y', 'read', 'k', 1_000]]);
+    settle(c, 'x');
+    expect(c.state.changes().filter((e) => e.key.startsWith('P:'))).toEqual([]);
+    settle(c, 'y');
+    expect(c.state.changes()).toContainEqual({ key: 'P:0.0', value: null });
+  });
+
+  it('given a restore of an open generation, the calls in it wait again; a tombstoned one leaves none', () => {
+    const restored = (log: [string, string | null][]) => {
+      const s = new CorrelatorState(true);
+      for (const [k, v] of log) s.restore(k, v);
+      s.restoreDone();
+      return s;
+    };
+    const rows = JSON.stringify([['x', 'read', 'k', 1_000], ['y', 'write', 'k', 1_000]]);
+    const open = restored([['P:3.0', rows]]);
+    expect(open.pendingCount).toBe(2);
+    expect(open.takePending('x')).toEqual({ op: 'read', key: 'k', atMs: 1_000, gen: 3 });
+    open.takePending('y');
+    expect(open.changes()).toContainEqual({ key: 'P:3.0', value: null });
+    expect(restored([['P:3.0', rows], ['P:3.0', null]]).pendingCount).toBe(0);
   });
 });
