@@ -6,8 +6,8 @@
 // recorded in <policy>/expected.yaml (see processors/eval/agentdojo/expectations.ts). --pessimistic also scores
 // every set under the pessimistic output model (processors/eval/agentdojo/steps.ts).
 // --kafka replays the same trajectories through the running pipeline instead (verdict processors, SDK, approvals;
-// processors/eval/agentdojo/kafka-run.ts), prints the same tables, then compares every call's decision with the
-// in-process mode and lists each difference; exit 1 when there is one. Brokers and registry: the flags, else
+// processors/eval/agentdojo/kafka-run.ts), prints the same tables (and --check's lines), then compares every
+// call's decision with the in-process mode and lists each difference; exit 1 when there is one (or --check fails). Brokers and registry: the flags, else
 // KAFKA_BROKERS / SCHEMA_REGISTRY_URL, else .run/stack.env, else the local defaults.
 
 import { join } from 'node:path';
@@ -84,8 +84,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       topicPrefix: values['topic-prefix'], concurrency, pessimistic: values.pessimistic, keepTopics: values['keep-topics'],
       progress: (done, of) => process.stderr.write(`  ${done}/${of} trajectories\n`),
     });
-    process.stdout.write(`${renderKafka(report, Number(values.examples))}\n`);
-    return report.differences.length === 0 ? 0 : 1;
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ bundles: Object.fromEntries(report.bundles), sets: report.sets.map((s) => ({ key: s.key, name: s.name, total: s.total, suites: Object.fromEntries(s.suites) })),
+        differences: report.differences, trajectories: report.trajectories, calls: report.calls, escalations: report.escalations, elapsedMs: report.elapsedMs, verdictMs: report.verdictMs }, null, 1)}\n`);
+    } else process.stdout.write(`${renderKafka(report, Number(values.examples))}\n`);
+    const failed = reportChecks(report.sets, values.policy);
+    return report.differences.length > 0 || (values.check && failed) ? 1 : 0;
   }
   const report = evaluateAgentDojo(dir, values.policy, { pessimistic: values.pessimistic });
   if (values.json) process.stdout.write(`${JSON.stringify({ bundles: Object.fromEntries(report.bundles), sets: report.sets.map((s) => ({ key: s.key, name: s.name, total: s.total, suites: Object.fromEntries(s.suites) })) }, null, 1)}\n`);
@@ -93,7 +97,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`policy revisions: ${[...report.bundles].map(([s, r]) => `${s}=${r.slice(0, 12)}`).join(' ')}\n\n`);
     for (const set of report.sets) process.stdout.write(`${renderSet(set, Number(values.examples))}\n\n`);
   }
-  const lines = checkSets(report.sets, loadExpectations(join(values.policy, 'expected.yaml')));
+  return values.check && reportChecks(report.sets, values.policy) ? 1 : 0;
+}
+
+/** Prints the failures and known misses against the targets and <policy>/expected.yaml; true when one failed. */
+function reportChecks(sets: readonly SetReport[], policyDir: string): boolean {
+  const lines = checkSets(sets, loadExpectations(join(policyDir, 'expected.yaml')));
   for (const l of lines) process.stderr.write(`${l.kind === 'fail' ? 'FAILED' : 'known miss'}: ${l.set}: ${l.message}\n`);
-  return values.check && lines.some((l) => l.kind === 'fail') ? 1 : 0;
+  return lines.some((l) => l.kind === 'fail');
 }
