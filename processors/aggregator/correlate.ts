@@ -145,8 +145,8 @@ export class Correlator {
   #counted(map: Map<string, Counted>, category: 'a' | 'c' | 't', id: string, windowMs: number): Counted {
     let c = map.get(id);
     const existed = c !== undefined;
-    if (c === undefined) map.set(id, (c = { window: new BucketWindow(windowMs, BUCKETS), quietUntil: 0, signalAt: -1 }));
-    this.state.touch(category, id, existed);
+    if (c === undefined) map.set(id, (c = { window: new BucketWindow(windowMs, BUCKETS), quietUntil: 0, signalAt: -1, stamp: -1 }));
+    this.state.touchCounted(category, id, c, existed);
     return c;
   }
 

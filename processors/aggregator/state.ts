@@ -26,6 +26,8 @@ export interface Counted {
   quietUntil: number;
   /** Event time of the last rate signal sent for this subject (-1: none). */
   signalAt: number;
+  /** The change generation in which it was last marked changed (touchCounted: one flag test per event, no lookup). */
+  stamp: number;
 }
 /** One untrusted source: until when its spread detector stays quiet; the sessions it reached are `reach` pairs. */
 export interface Reach {
@@ -87,6 +89,8 @@ export class CorrelatorState {
   /** Newest event time seen, and the event time of the last sweep. */
   now = 0;
   lastSweep = 0;
+  /** Counts changes() calls: the current change generation. */
+  #generation = 0;
   /** Per category: id -> created since the last changes() (undefined: changes are not tracked). */
   readonly #changed: Record<Category, Map<string, boolean>> | undefined;
 
@@ -139,6 +143,15 @@ export class CorrelatorState {
     if (changed !== undefined && !changed.has(id)) changed.set(id, !existed);
   }
 
+  /** touch() for a window, which changes on nearly every event: after the first change in a generation it costs one
+   *  comparison. */
+  touchCounted(category: 'a' | 'c' | 't', id: string, c: Counted, existed: boolean): void {
+    if (c.stamp === this.#generation || this.#changed === undefined) return;
+    c.stamp = this.#generation;
+    const changed = this.#changed[category];
+    if (!changed.has(id)) changed.set(id, !existed);
+  }
+
   /** Entry `id` of `category` was deleted. */
   removed(category: Category, id: string): void {
     const changed = this.#changed?.[category];
@@ -156,6 +169,7 @@ export class CorrelatorState {
   changes(): ChangelogEntry[] {
     const changed = this.#changed;
     if (changed === undefined) return [];
+    this.#generation++;
     const out: ChangelogEntry[] = [];
     for (const category of CATEGORIES) {
       const ids = changed[category];
@@ -246,7 +260,7 @@ export class CorrelatorState {
       const w = v?.['w'] as WindowSnapshot | undefined;
       if (w === undefined || typeof w !== 'object' || !Array.isArray(w.counts)) return bad('window missing');
       return { window: BucketWindow.fromSnapshot(windowMs, BUCKETS, { head: num(w.head, 'window head'), counts: w.counts.map((c) => num(c, 'count')) }),
-        quietUntil: num(v?.['q'], 'quietUntil'), signalAt: num(v?.['s'], 'signalAt') };
+        quietUntil: num(v?.['q'], 'quietUntil'), signalAt: num(v?.['s'], 'signalAt'), stamp: -1 };
     };
     switch (category) {
       case 'n':
