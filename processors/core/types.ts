@@ -1,13 +1,22 @@
 // Core domain types shared by every processor. Types first: the policy engine, the trajectory fold,
 // the runtime and the sinks all speak these. Keep them plain data (no classes) so they serialise to Avro/JSON.
 // Node runs these .ts files directly (type stripping), so only erasable TypeScript is allowed: no enums.
+// The Avro schemas are the source of truth for every shape that crosses the wire: a record type is the generated one
+// (schemas/generated/, checked fresh by test/unit/schemas/codegen.test.ts) or derived from it; where the domain
+// shape deliberately differs, the derivation names the fields and says why.
+import type { ApprovalSpec } from '../../schemas/generated/ApprovalSpec.ts';
+import type { DecisionRecord } from '../../schemas/generated/DecisionRecord.ts';
+import type { Effect } from '../../schemas/generated/Effect.ts';
+import type { Modification } from '../../schemas/generated/Modification.ts';
+import type { RuleMode } from '../../schemas/generated/RuleMode.ts';
+import type { ShadowOutcome } from '../../schemas/generated/ShadowOutcome.ts';
+import type { ToolCallProposal as WireProposal } from '../../schemas/generated/ToolCallProposal.ts';
+import type { ToolCallResult as WireResult } from '../../schemas/generated/ToolCallResult.ts';
 
-/** The outcome of a decision. Precedence when several rules fire: deny > escalate > modify > allow. */
-export type Effect = 'allow' | 'deny' | 'modify' | 'escalate';
+export type { ApprovalSpec, DecisionRecord, Effect, Modification, RuleMode, ShadowOutcome };
+
+/** Effect precedence when several rules fire: deny > escalate > modify > allow. */
 export const EFFECT_PRECEDENCE: Readonly<Record<Effect, number>> = { allow: 0, modify: 1, escalate: 2, deny: 3 };
-
-/** enforce changes the verdict; warn and observe only record what the rule would have done. */
-export type RuleMode = 'enforce' | 'warn' | 'observe';
 
 /** What a tool does, ordered by privilege for escalation detection (read is least privileged). */
 export type Verb = 'read' | 'remember' | 'write' | 'communicate' | 'execute' | 'delegate';
@@ -20,77 +29,25 @@ export type ArgValue = null | boolean | number | string | readonly ArgValue[] | 
 export type Args = { readonly [name: string]: ArgValue };
 
 /** Who acts, for whom, where: fixed for one session. Role and environment are scope attributes rules select on. */
-export interface SessionIdentity {
-  readonly sessionId: string;
-  readonly agentId: string;
-  /** The user who delegated the task to the agent. */
-  readonly userId: string;
-  readonly tenantId: string;
-  readonly agentRole: string;
-  readonly environment: string;
-}
+export type SessionIdentity = Pick<WireProposal, 'sessionId' | 'agentId' | 'userId' | 'tenantId' | 'agentRole' | 'environment'>;
 
-/** A tool call an agent intends to make. It may not act before it has a verdict. */
-export interface ToolCallProposal extends SessionIdentity {
-  readonly proposalId: string;
-  readonly tool: string;
+/**
+ * A tool call an agent intends to make. It may not act before it has a verdict. The wire record with two deliberate
+ * differences: args are JSON-shaped (what the policy reads) instead of the wire's tagged ArgValue union, and what a
+ * proposal carries besides the call (pendingResults, trustedContext) stays on the wire value (runtime/serde/records.ts).
+ */
+export interface ToolCallProposal extends Omit<WireProposal, 'args' | 'pendingResults' | 'trustedContext'> {
   readonly args: Args;
-  /** Declared task intent (e.g. "flight_booking"); "" when none was declared. */
-  readonly intent: string;
-  /** Where the verdict goes (request/reply). */
-  readonly replyTopic: string;
-  readonly replyPartition: number;
-  /** Epoch ms after which the agent no longer waits; a later verdict is useless, so it is denied. */
-  readonly deadlineMs: number;
-  readonly createdAtMs: number;
 }
 
-/** What an executed tool call reported back. Feeds the trajectory (volume, taint, destinations seen). */
-export interface ToolCallResult {
-  readonly proposalId: string;
-  readonly sessionId: string;
-  readonly agentId: string;
-  readonly userId: string;
-  readonly tenantId: string;
-  readonly tool: string;
-  readonly outcome: 'success' | 'error' | 'skipped';
-  /** Records and bytes read, per data label (e.g. { pii: 12 }). */
-  readonly recordsRead: Readonly<Record<string, number>>;
-  readonly bytesRead: Readonly<Record<string, number>>;
-  /** Untrusted sources whose content entered the agent's context with this output (e.g. "email:inbox"). */
-  readonly untrustedSources: readonly string[];
-  /** Destinations (addresses, URLs, IBANs, hosts) that appeared in this output. */
-  readonly destinationsSeen: readonly string[];
-  /** Named and quoted values (normalizeValue keys, core/named-values.ts) that appeared in this output; absent: none reported. */
+/**
+ * What an executed tool call reported back; feeds the trajectory (volume, taint, destinations seen). The wire record
+ * without its delivery fields (durationMs, and stream/seq, which the fold reads from the wire value).
+ */
+export interface ToolCallResult extends Omit<WireResult, 'durationMs' | 'stream' | 'seq'> {
+  /** Named and quoted values (normalizeValue keys, core/named-values.ts) that appeared in this output; absent: none
+   * reported. Domain only: the in-process eval fills it, the wire schema has no such field yet. */
   readonly valuesSeen?: readonly string[];
-  /** The agent applied a modify verdict's changes before acting. */
-  readonly modificationApplied: boolean;
-  /** Cost of the call in the budget's currency units. */
-  readonly cost: number;
-  readonly completedAtMs: number;
-}
-
-export interface Modification {
-  readonly kind: 'redact' | 'mask' | 'cap' | 'truncate';
-  /** Argument path, dot separated (e.g. "body", "items"). */
-  readonly path: string;
-  readonly ruleId: string;
-  readonly detail: string;
-}
-
-export interface ApprovalSpec {
-  readonly approvers: readonly string[];
-  readonly timeoutMs: number;
-  readonly onTimeout: 'allow' | 'deny';
-  readonly ruleId: string;
-}
-
-/** What a warn/observe rule would have done had it been enforced. */
-export interface ShadowOutcome {
-  readonly ruleId: string;
-  readonly mode: RuleMode;
-  readonly effect: Effect;
-  readonly reason: string;
 }
 
 /** The pure output of evaluate(). Deterministic: same bundle, proposal, facts and time give the same Decision. */
@@ -173,43 +130,3 @@ export const EMPTY_FACTS: SessionFacts = Object.freeze({
   quarantined: false,
   destinationOrigin: () => 'unseen' as const,
 });
-
-/**
- * The audit event for one decision: what the ClickHouse sink stores and the SIEM forwarders send.
- * Arguments are minimised per tool metadata (labels, hashes, redacted values), never raw secrets.
- * Records are hash-chained per decisions partition: hash = sha256(prevHash + canonical record without hash).
- */
-export interface DecisionRecord {
-  readonly decisionId: string;
-  readonly proposalId: string;
-  readonly sessionId: string;
-  readonly agentId: string;
-  readonly userId: string;
-  readonly tenantId: string;
-  readonly agentRole: string;
-  readonly environment: string;
-  readonly tool: string;
-  readonly intent: string;
-  readonly effect: Effect;
-  readonly ruleIds: readonly string[];
-  readonly reasons: readonly string[];
-  readonly modifications: readonly Modification[];
-  readonly shadow: readonly ShadowOutcome[];
-  readonly bundleRevision: string;
-  /** argument name -> minimised value ("sha256:…", "[redacted:pii]", or a safe literal). */
-  readonly argsMinimised: Readonly<Record<string, string>>;
-  readonly dataLabels: readonly string[];
-  readonly destinations: readonly string[];
-  /** fact name -> value as text, only the facts the deciding rules read. */
-  readonly factsUsed: Readonly<Record<string, string>>;
-  readonly approvalId: string;
-  readonly errorCode: string;
-  readonly decidedAtMs: number;
-  /** Proposal creation to verdict produced, microseconds. */
-  readonly latencyUs: number;
-  /** Position in the per-partition hash chain. */
-  readonly chainPartition: number;
-  readonly chainSeq: number;
-  readonly prevHash: string;
-  readonly hash: string;
-}

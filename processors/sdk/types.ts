@@ -1,7 +1,8 @@
 // The agent-facing types of the SDK: what an agent passes in (a call, a result) and what it gets back (a verdict it
 // can act on). Plain data.
-import type { Args, Effect, Modification, SessionIdentity as CoreSessionIdentity } from '../core/types.ts';
+import type { Args, SessionIdentity as CoreSessionIdentity, ToolCallResult } from '../core/types.ts';
 import type { ApprovalStatus } from '../approvals/ledger.ts';
+import type { Verdict } from '../../schemas/generated/Verdict.ts';
 
 /** Who acts, for whom, where: fixed for one session (the core identity plus an optional declared intent). */
 export interface SessionIdentity extends CoreSessionIdentity {
@@ -33,34 +34,29 @@ export interface ApprovalOutcome {
   readonly expiresAtMs: number;
 }
 
-/** What the agent acts on. Run the tool only when `proceed` is true, and only with `args`. */
-export interface AgentVerdict {
-  readonly proposalId: string;
+/**
+ * What the agent acts on. Run the tool only when `proceed` is true, and only with `args`. The processor's Verdict
+ * fields it passes on, plus what the agent needs to act. When no verdict arrived in time (or the proposal was not
+ * sent) the SDK fills them itself (no-verdict.ts): deny, allow for a configured low-risk read, with the error code.
+ */
+export interface AgentVerdict
+  extends Pick<Verdict, 'proposalId' | 'decisionId' | 'effect' | 'ruleIds' | 'reasons' | 'modifications' | 'errorCode' | 'bundleRevision'> {
   readonly tool: string;
-  /** The processor's effect (deny when no verdict arrived in time, unless the tool is a configured low-risk read). */
-  readonly effect: Effect;
   readonly proceed: boolean;
   /** The arguments to run with: the proposed ones, or the modified ones for a modify verdict. */
   readonly args: Args;
   /** A modify verdict's changes were applied to `args` (reportResult() acknowledges this to the processor). */
   readonly modificationApplied: boolean;
-  readonly modifications: readonly Modification[];
-  readonly ruleIds: readonly string[];
-  readonly reasons: readonly string[];
-  /** Stable error code of an error path (e.g. ARB_SDK_NO_VERDICT), "" otherwise. */
-  readonly errorCode: string;
   /** Present for escalations: approved / rejected / expired, or pending with the id to wait on later. */
   readonly approval?: ApprovalOutcome;
   readonly source: VerdictSource;
-  readonly decisionId: string;
-  readonly bundleRevision: string;
   /** propose() call to verdict (and approval outcome, when waited for), ms. */
   readonly latencyMs: number;
 }
 
 /** What the agent reports after running (or not running) a call. */
 export interface ReportedResult {
-  readonly outcome: 'success' | 'error' | 'skipped';
+  readonly outcome: ToolCallResult['outcome'];
   /** Records and bytes read per data label, e.g. { pii: 12 }. */
   readonly recordsRead?: Readonly<Record<string, number>>;
   readonly bytesRead?: Readonly<Record<string, number>>;
