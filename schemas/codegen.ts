@@ -23,6 +23,25 @@ interface AvscType {
   readonly symbols?: readonly string[];
 }
 
+/**
+ * Runs of fields that several records carry alike. Avro has no record inheritance, so each schema lists them again;
+ * the generated TypeScript declares each run once, as an interface the records extend. A record extends a group when
+ * it has every field of the group with the same type and doc; the group's types and docs come from the first such
+ * record. Only TypeScript changes: the wire order of fields stays what the .avsc says.
+ */
+const FIELD_GROUPS: readonly { readonly name: string; readonly doc: string; readonly fields: readonly string[] }[] = [
+  {
+    name: 'SessionIdentity',
+    doc: 'Who acts, for whom, where: fixed for one session. Role and environment are scope attributes rules select on.',
+    fields: ['sessionId', 'agentId', 'userId', 'tenantId', 'agentRole', 'environment'],
+  },
+  {
+    name: 'DecisionOutcome',
+    doc: 'What was decided: the effect, the enforce rules that determined it in evaluation order, a reason per rule naming the tool and what caused it, and the argument changes.',
+    fields: ['effect', 'ruleIds', 'reasons', 'modifications'],
+  },
+];
+
 function shortName(fullName: string): string {
   return fullName.slice(fullName.lastIndexOf('.') + 1);
 }
@@ -72,23 +91,64 @@ function docComment(doc: string | undefined, indent: string): string {
   return doc ? `${indent}/** ${doc} */\n` : '';
 }
 
-function renderNamed(t: AvscType): string {
-  const name = shortName(t.name ?? '');
-  const refs = new Set<string>();
-  let body: string;
-  if (t.typeName === 'enum') {
-    const symbols = t.symbols ?? [];
-    body = `${docComment(t.doc, '')}export type ${name} = ${symbols.map((s) => `'${s}'`).join(' | ')};\n` +
-      `export const ${name}_SYMBOLS: readonly ${name}[] = [${symbols.map((s) => `'${s}'`).join(', ')}];\n`;
-  } else {
-    const fields = (t.fields ?? [])
-      .map((f) => `${docComment(f.doc, '  ')}  readonly ${f.name}: ${tsExpr(f.type, refs)};\n`)
-      .join('');
-    body = `${docComment(t.doc, '')}export interface ${name} {\n${fields}}\n`;
-  }
+type AvscField = NonNullable<AvscType['fields']>[number];
+
+/** One interface member as generated: its doc comment and declaration. */
+function renderField(f: AvscField, refs: Set<string>): string {
+  return `${docComment(f.doc, '  ')}  readonly ${f.name}: ${tsExpr(f.type, refs)};\n`;
+}
+
+function fileText(name: string, refs: Set<string>, body: string): string {
   refs.delete(name);
   const imports = [...refs].sort().map((r) => `import type { ${r} } from './${r}.ts';\n`).join('');
   return HEADER + imports + (imports ? '\n' : '') + body;
+}
+
+/** A field group with its members as the first record that has them all declares them. */
+interface ResolvedGroup {
+  readonly name: string;
+  readonly doc: string;
+  readonly fields: readonly AvscField[];
+}
+
+function resolveGroups(records: readonly AvscType[]): ResolvedGroup[] {
+  return FIELD_GROUPS.flatMap((g) => {
+    for (const r of records) {
+      const fields = g.fields.map((name) => r.fields?.find((f) => f.name === name));
+      if (fields.every((f) => f !== undefined)) return [{ name: g.name, doc: g.doc, fields }];
+    }
+    return [];
+  });
+}
+
+function renderGroup(g: ResolvedGroup): string {
+  const refs = new Set<string>();
+  const members = g.fields.map((f) => renderField(f, refs)).join('');
+  return fileText(g.name, refs, `${docComment(g.doc, '')}export interface ${g.name} {\n${members}}\n`);
+}
+
+/** A group applies to a record that declares every member exactly as the group does (same type, same doc). */
+function declaresAll(t: AvscType, g: ResolvedGroup): boolean {
+  return g.fields.every((gf) => {
+    const f = t.fields?.find((x) => x.name === gf.name);
+    return f !== undefined && renderField(f, new Set()) === renderField(gf, new Set());
+  });
+}
+
+function renderNamed(t: AvscType, groups: readonly ResolvedGroup[]): string {
+  const name = shortName(t.name ?? '');
+  const refs = new Set<string>();
+  if (t.typeName === 'enum') {
+    const symbols = t.symbols ?? [];
+    return fileText(name, refs, `${docComment(t.doc, '')}export type ${name} = ${symbols.map((s) => `'${s}'`).join(' | ')};\n` +
+      `export const ${name}_SYMBOLS: readonly ${name}[] = [${symbols.map((s) => `'${s}'`).join(', ')}];\n`);
+  }
+  const extended = groups.filter((g) => declaresAll(t, g));
+  const inherited = new Set(extended.flatMap((g) => g.fields.map((f) => f.name)));
+  const fields = (t.fields ?? []).filter((f) => !inherited.has(f.name)).map((f) => renderField(f, refs)).join('');
+  extended.forEach((g) => refs.add(g.name));
+  const heritage = extended.length > 0 ? ` extends ${extended.map((g) => g.name).join(', ')}` : '';
+  return fileText(name, refs, `${docComment(t.doc, '')}export interface ${name}${heritage} {\n${fields}}\n`);
 }
 
 /** File name -> content of every generated file. Pure apart from reading the schemas. */
@@ -96,11 +156,13 @@ export function generate(): Map<string, string> {
   const roots = SCHEMA_NAMES.map((n) => avroType(n) as unknown as AvscType);
   const named = collectNamed(roots);
   const files = new Map<string, string>();
-  for (const t of named.values()) {
-    const file = `${shortName(t.name ?? '')}.ts`;
+  const add = (file: string, content: string): void => {
     if (files.has(file)) throw new Error(`codegen: two named types share the short name ${file}`);
-    files.set(file, renderNamed(t));
-  }
+    files.set(file, content);
+  };
+  const groups = resolveGroups([...named.values()].filter((t) => t.typeName === 'record'));
+  for (const g of groups) add(`${g.name}.ts`, renderGroup(g));
+  for (const t of named.values()) add(`${shortName(t.name ?? '')}.ts`, renderNamed(t, groups));
   const index = [...files.keys()].sort().map((f) => `export type * from './${f}';\n`).join('');
   files.set('index.ts', HEADER + index);
   return files;

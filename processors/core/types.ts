@@ -5,15 +5,17 @@
 // (schemas/generated/, checked fresh by test/unit/schemas/codegen.test.ts) or derived from it; where the domain
 // shape deliberately differs, the derivation names the fields and says why.
 import type { ApprovalSpec } from '../../schemas/generated/ApprovalSpec.ts';
+import type { DecisionOutcome } from '../../schemas/generated/DecisionOutcome.ts';
 import type { DecisionRecord } from '../../schemas/generated/DecisionRecord.ts';
 import type { Effect } from '../../schemas/generated/Effect.ts';
 import type { Modification } from '../../schemas/generated/Modification.ts';
 import type { RuleMode } from '../../schemas/generated/RuleMode.ts';
+import type { SessionIdentity } from '../../schemas/generated/SessionIdentity.ts';
 import type { ShadowOutcome } from '../../schemas/generated/ShadowOutcome.ts';
 import type { ToolCallProposal as WireProposal } from '../../schemas/generated/ToolCallProposal.ts';
 import type { ToolCallResult as WireResult } from '../../schemas/generated/ToolCallResult.ts';
 
-export type { ApprovalSpec, DecisionRecord, Effect, Modification, RuleMode, ShadowOutcome };
+export type { ApprovalSpec, DecisionOutcome, DecisionRecord, Effect, Modification, RuleMode, SessionIdentity, ShadowOutcome };
 
 /** Effect precedence when several rules fire: deny > escalate > modify > allow. */
 export const EFFECT_PRECEDENCE: Readonly<Record<Effect, number>> = { allow: 0, modify: 1, escalate: 2, deny: 3 };
@@ -27,9 +29,6 @@ export const VERB_PRIVILEGE: Readonly<Record<Verb, number>> = {
 /** Typed argument values: what the policy sees. JSON-shaped so any tool schema maps onto it. */
 export type ArgValue = null | boolean | number | string | readonly ArgValue[] | { readonly [k: string]: ArgValue };
 export type Args = { readonly [name: string]: ArgValue };
-
-/** Who acts, for whom, where: fixed for one session. Role and environment are scope attributes rules select on. */
-export type SessionIdentity = Pick<WireProposal, 'sessionId' | 'agentId' | 'userId' | 'tenantId' | 'agentRole' | 'environment'>;
 
 /**
  * A tool call an agent intends to make. It may not act before it has a verdict. The wire record with two deliberate
@@ -50,14 +49,11 @@ export interface ToolCallResult extends Omit<WireResult, 'durationMs' | 'stream'
   readonly valuesSeen?: readonly string[];
 }
 
-/** The pure output of evaluate(). Deterministic: same bundle, proposal, facts and time give the same Decision. */
-export interface Decision {
-  readonly effect: Effect;
-  /** Rules that determined the effect (enforce mode), in evaluation order. */
-  readonly ruleIds: readonly string[];
-  /** Human reasons; each names the tool, the rule and the list or fact that caused it. */
-  readonly reasons: readonly string[];
-  readonly modifications: readonly Modification[];
+/**
+ * The pure output of evaluate(). Deterministic: same bundle, proposal, facts and time give the same Decision.
+ * Not the wire Verdict on purpose: absent rather than null/"" fields, JSON-shaped args, fact names (the record holds values).
+ */
+export interface Decision extends DecisionOutcome {
   /** Arguments after modifications, present when effect is "modify" (and on "escalate" when modify rules changed something). */
   readonly modifiedArgs?: Args;
   readonly approval?: ApprovalSpec;

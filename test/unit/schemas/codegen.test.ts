@@ -20,4 +20,15 @@ describe('schemas/generated is fresh', () => {
     expect(proposal).toContain("{ readonly 'map': { readonly [key: string]: ArgValue } }");
     expect(proposal).toContain("{ readonly 'arbiter.v1.tools.SendEmailArgs': SendEmailArgs }");
   });
+
+  it('declares a field group once; records with every member extend it, others keep their own fields', () => {
+    expect(files.get('SessionIdentity.ts')).toContain('readonly environment: string;');
+    expect(files.get('DecisionRecord.ts')).toContain('export interface DecisionRecord extends SessionIdentity, DecisionOutcome {');
+    expect(files.get('ToolCallProposal.ts')).toContain('export interface ToolCallProposal extends SessionIdentity {');
+    expect(files.get('Verdict.ts')).toContain('export interface Verdict extends DecisionOutcome {');
+    expect(files.get('DecisionRecord.ts')).not.toContain('readonly sessionId');
+    // ToolCallResult has no agentRole/environment: it lists its identity fields itself.
+    expect(files.get('ToolCallResult.ts')).toContain('export interface ToolCallResult {');
+    expect(files.get('ToolCallResult.ts')).toContain('readonly sessionId: string;');
+  });
 });
