@@ -6,8 +6,9 @@
 //       (inline JSONCompactEachRow via queryAsync, default settings) and Native files rendered by chDB (the cheapest
 //       format chDB parses; encoding it in Node was not tried).
 // sink: the decisions sink end to end minus Kafka: transport-shaped batches of 500 records whose values are Avro
-//       DecisionRecords (schemas/, without the 5-byte registry frame) -> Avro decode -> RowBinary -> batch (10k..100k
-//       rows, 250 ms linger) -> spool file -> chDB INSERT FROM INFILE -> commit.
+//       DecisionRecords in the Confluent frame (schema id 1 = "current") -> Avro bytes transcoded to RowBinary, as the
+//       Kafka sink does -> batch (10k..100k rows, 250 ms linger) -> spool file -> chDB INSERT FROM INFILE -> commit.
+//       --decode: decode every record to an object and write its row instead (the path for older schema ids).
 // lag:  decisions offered at a fixed rate; lag = insert acknowledged (rows queryable) - accepted.
 // Prints medians and ratios; the machine is shared, so only same-run ratios are meaningful.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chdbSessionOf, createClickHouse } from '../../processors/runtime/clickhouse-client.ts';
 import { applyMigrations, DEFAULT_TTL_DAYS } from '../../processors/sinks/clickhouse/migrations.ts';
-import { createDecisionsSink } from '../../processors/sinks/clickhouse/table-sink.ts';
+import { createDecisionsSink, DECISIONS_TABLE, framedTranscode } from '../../processors/sinks/clickhouse/table-sink.ts';
+import { frame, unframe } from '../../processors/runtime/serde/wire-format.ts';
 import { DECISION_ROW_COLUMNS, encodeDecisionRow, writeDecisionRow } from '../../processors/sinks/clickhouse/decision-row.ts';
 import { RowBinaryWriter } from '../../processors/sinks/clickhouse/row-binary.ts';
 import { DEFAULT_BATCHING } from '../../processors/sinks/clickhouse/batching-sink.ts';
@@ -29,6 +31,7 @@ const { values: args } = parseArgs({
   options: {
     rows: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '3' },
     'lag-rate': { type: 'string', default: '5000' }, 'lag-seconds': { type: 'string', default: '10' },
+    decode: { type: 'boolean', default: false },
   },
 });
 const ROWS = Number(args.rows);
@@ -50,7 +53,9 @@ if (!chdb) throw new Error('not a chDB client');
 await applyMigrations(client, { database: 'default', ttlDays: DEFAULT_TTL_DAYS });
 
 const avro = avroType('DecisionRecord');
-const decode = (r: { value: Buffer | null }): DecisionRecord => avro.fromBuffer(r.value ?? Buffer.alloc(0)) as DecisionRecord;
+const decode = (r: { value: Buffer | null }): DecisionRecord => avro.fromBuffer(unframe(r.value ?? Buffer.alloc(0), {}).body) as DecisionRecord;
+const transcode = args.decode ? undefined : framedTranscode(DECISIONS_TABLE, avro, () => 1);
+const fast = transcode ? { transcode } : {};
 const decisions = makeDecisions({ count: ROWS, partitions: 6, seed: 11 });
 const lines = decisions.map(encodeDecisionRow);
 const toBatches = (ds: readonly DecisionRecord[], size: number): Batch[] => {
@@ -60,7 +65,7 @@ const toBatches = (ds: readonly DecisionRecord[], size: number): Batch[] => {
       topic: 'arbiter.decisions', partition: 0,
       records: ds.slice(i, i + size).map((d, j) => ({
         topic: 'arbiter.decisions', partition: 0, offset: String(i + j), key: null,
-        value: avro.toBuffer(d), headers: {}, timestampMs: d.decidedAtMs,
+        value: frame(1, avro.toBuffer(d)), headers: {}, timestampMs: d.decidedAtMs,
       })),
     });
   }
@@ -120,6 +125,7 @@ async function sink(): Promise<number> {
   await truncate();
   const s = createDecisionsSink(client, {
     decode,
+    ...fast,
     commit: async () => undefined,
     onDecodeError: (e) => { throw e; },
     asyncInsert: false,
@@ -163,6 +169,7 @@ const lags: number[] = [];
 let visible = 0;
 const s = createDecisionsSink(client, {
   decode,
+  ...fast,
   commit: async () => undefined,
   onDecodeError: (e) => { throw e; },
   asyncInsert: false,

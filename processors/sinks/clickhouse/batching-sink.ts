@@ -41,6 +41,9 @@ export interface SinkDeps<R> {
   readonly decode: (record: InRecord) => Promise<R> | R;
   /** Appends one row in the insert format; may throw (the row is then dropped and reported like a decode error). */
   readonly write: (writer: RowBinaryWriter, record: R) => void;
+  /** Optional fast path: writes the record's row straight from its bytes and returns true, or returns false when
+   *  it does not apply. If it throws, what it wrote is dropped and the record goes through decode + write. */
+  readonly transcode?: (record: InRecord, writer: RowBinaryWriter) => boolean;
   readonly insert: InsertRows;
   readonly commit: (offsets: readonly TopicPartitionOffset[]) => Promise<void>;
   /** A record that cannot be decoded is skipped (its offset still advances) and reported here. */
@@ -107,6 +110,16 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
 
   const bufferedCount = (): number => buffer.length - head;
   const oldestAt = (): number => buffer[head]?.at ?? Date.now();
+
+  function transcoded(rec: InRecord, writer: RowBinaryWriter, start: number): boolean {
+    if (!deps.transcode) return false;
+    try {
+      return deps.transcode(rec, writer);
+    } catch {
+      writer.truncate(start);
+      return false;
+    }
+  }
 
   function settleWaiters(): void {
     while (waiters.length > 0 && (waiters[0]?.upTo ?? Infinity) <= durable) waiters.shift()?.resolve();
@@ -223,7 +236,7 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
         const start = writer.length;
         try {
           if (rec.value === null) throw new Error('record has no value (tombstone)');
-          deps.write(writer, await deps.decode(rec));
+          if (!transcoded(rec, writer, start)) deps.write(writer, await deps.decode(rec));
           bounds.push(start, writer.length);
         } catch (e) {
           writer.truncate(start);
