@@ -9,12 +9,11 @@ import { connectApprovals, type ApprovalsConnection } from '../../processors/app
 import { startApprovalsService, type RunningApprovals } from '../../processors/approvals/service.ts';
 import { generateSigningKeys, signBundle } from '../../processors/policy/index.ts';
 import { localRegistryUrl } from '../../processors/runtime/serde/registry.ts';
-import { defineTopics, ensureArbiterTopics } from '../../processors/runtime/topics.ts';
-import { createTransport, parseKafkaClient } from '../../processors/runtime/transport/index.ts';
+import { parseKafkaClient } from '../../processors/runtime/transport/index.ts';
 import { ArbiterClient, type AgentSession } from '../../processors/sdk/index.ts';
 import { startVerdictProcessor, type RunningVerdict, type VerdictConfig } from '../../processors/verdict/index.ts';
-import { activationOf } from '../../processors/verdict/policy-engine.ts';
-import { sdkTestProcessorConfig } from './helpers/sdk-processor.ts';
+import { openTestBus, publishBundle } from './helpers/test-bus.ts';
+import { testVerdictConfig } from './helpers/verdict-config.ts';
 
 const POLICY = `
 bundle: ordering-test
@@ -68,7 +67,7 @@ const keys = generateSigningKeys();
 const brokers = localBrokers();
 const registryUrl = localRegistryUrl();
 const kafkaClient = parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']);
-const config: VerdictConfig = sdkTestProcessorConfig(prefix, 'ordering-test', keys.publicKeyPem);
+const config: VerdictConfig = testVerdictConfig(prefix, 'ordering-test', keys.publicKeyPem);
 
 describe('session ordering, trusted context and approval timeouts through the SDK (real broker and registry)', () => {
   let processor: RunningVerdict;
@@ -77,17 +76,12 @@ describe('session ordering, trusted context and approval timeouts through the SD
   let client: ArbiterClient;
 
   beforeAll(async () => {
-    const transport = await createTransport(kafkaClient, { brokers, clientId: `${prefix}-setup` });
-    const topics = defineTopics({ prefix, partitions: 2, replicationFactor: 1 });
-    const admin = await transport.admin();
-    await ensureArbiterTopics(admin, topics);
-    await admin.close();
     // Schemas are registered once here first: concurrent first registrations of one subject can fail on the registry.
+    const bus = await openTestBus(prefix);
     approvalsConn = await connectApprovals({ brokers, registryUrl, kafkaClient, topicPrefix: prefix, partitions: 2 }, prefix);
     const started = startVerdictProcessor(config);
-    const signed = signBundle('ordering-test', [{ path: 'ordering.yaml', text: POLICY }], keys.privateKeyPem, 'k1');
-    await approvalsConn.producer.send([{ topic: topics.policyBundles.topic, key: signed.name,
-      value: approvalsConn.serde.encode(topics.policyBundles, activationOf(signed, 'it', Date.now())) }]);
+    await publishBundle(bus, signBundle('ordering-test', [{ path: 'ordering.yaml', text: POLICY }], keys.privateKeyPem, 'k1'), 'it');
+    await bus.close();
     processor = await started;
     approvals = await startApprovalsService({ ...approvalsConn, groupPrefix: `${prefix}-approvals` });
     client = await ArbiterClient.connect({ brokers, registryUrl, kafkaClient, topicPrefix: prefix, defaultDeadlineMs: 15_000 });

@@ -17,8 +17,8 @@ import { createTransport, parseKafkaClient } from '../../processors/runtime/tran
 import { ArbiterClient, type AgentSession, type SessionIdentity } from '../../processors/sdk/index.ts';
 import { TopicTail } from '../../processors/sdk/topic-tail.ts';
 import { startVerdictProcessor, type RunningVerdict, type VerdictConfig } from '../../processors/verdict/index.ts';
-import { activationOf } from '../../processors/verdict/policy-engine.ts';
-import { sdkTestProcessorConfig } from './helpers/sdk-processor.ts';
+import { openTestBus, publishBundle, waitFor } from './helpers/test-bus.ts';
+import { testVerdictConfig } from './helpers/verdict-config.ts';
 
 const POLICY = `
 bundle: sdk-test
@@ -63,7 +63,7 @@ const keys = generateSigningKeys();
 const brokers = localBrokers();
 const registryUrl = localRegistryUrl();
 const kafkaClient = parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']);
-const config: VerdictConfig = sdkTestProcessorConfig(prefix, 'sdk-test', keys.publicKeyPem);
+const config: VerdictConfig = testVerdictConfig(prefix, 'sdk-test', keys.publicKeyPem);
 const cliEnv = { ...process.env, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, ARBITER_TOPIC_PREFIX: prefix, ARBITER_PARTITIONS: '2' };
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
@@ -96,18 +96,12 @@ describe('agent SDK and approvals on the real broker and registry', () => {
   });
 
   async function startVerdictProcessorWithBundle(): Promise<RunningVerdict> {
-    const transport = await createTransport(kafkaClient, { brokers, clientId: `its-${run}-setup` });
-    const topics = defineTopics({ prefix, partitions: 2, replicationFactor: 1 });
-    const admin = await transport.admin();
-    await ensureArbiterTopics(admin, topics);
-    await admin.close();
     // Schemas are registered once here first: concurrent first registrations of one subject can fail on the registry.
-    const conn = await connectApprovals({ brokers, registryUrl, kafkaClient, topicPrefix: prefix, partitions: 2 }, `its-${run}-bundle`);
+    const bus = await openTestBus(prefix);
     const started = startVerdictProcessor(config);
     // The processor waits for its first bundle; publish it meanwhile.
-    const signed = signBundle('sdk-test', [{ path: 'sdk.yaml', text: POLICY }], keys.privateKeyPem, 'k1');
-    await conn.producer.send([{ topic: topics.policyBundles.topic, key: signed.name, value: conn.serde.encode(topics.policyBundles, activationOf(signed, 'it', Date.now())) }]);
-    await conn.producer.close();
+    await publishBundle(bus, signBundle('sdk-test', [{ path: 'sdk.yaml', text: POLICY }], keys.privateKeyPem, 'k1'), 'it');
+    await bus.close();
     return started;
   }
 
@@ -120,15 +114,6 @@ describe('agent SDK and approvals on the real broker and registry', () => {
   });
 
   const session = (): AgentSession => client.session(identity(`s-${randomUUID().slice(0, 8)}`));
-  const waitFor = async <T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> => {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const v = probe();
-      if (v !== undefined) return v;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
 
   it('allows a read right after connect (no verdict lost to the reply consumer joining late)', async () => {
     const fresh = await ArbiterClient.connect({ brokers, registryUrl, kafkaClient, topicPrefix: prefix, defaultDeadlineMs: 10_000 });

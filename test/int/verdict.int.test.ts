@@ -4,79 +4,46 @@
 // deadline, a rejected bundle and a restart that restores session state and the chain head from the changelog.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
 import { checkLink, genesisHead, headAfter, type ChainHead } from '../../processors/core/chain.ts';
-import type { DecisionRecord, ToolCallProposal, ToolCallResult } from '../../processors/core/types.ts';
+import type { DecisionRecord, ToolCallProposal } from '../../processors/core/types.ts';
 import { generateSigningKeys, signBundle } from '../../processors/policy/index.ts';
-import { proposalToWire, resultToWire } from '../../processors/runtime/serde/records.ts';
-import { createRegistryClient, localRegistryUrl } from '../../processors/runtime/serde/registry.ts';
-import { TopicSerde } from '../../processors/runtime/serde/topic-serde.ts';
-import { defineTopics, ensureArbiterTopics } from '../../processors/runtime/topics.ts';
-import { createTransport, parseKafkaClient } from '../../processors/runtime/transport/index.ts';
-import type { InRecord, KafkaTransport, TransportConsumer, TransportProducer } from '../../processors/runtime/transport/index.ts';
+import type { TopicSerde } from '../../processors/runtime/serde/topic-serde.ts';
+import type { TopicMap } from '../../processors/runtime/topics.ts';
+import type { InRecord, TransportConsumer, TransportProducer } from '../../processors/runtime/transport/index.ts';
 import { correlationHeaders } from '../../processors/verdict/correlation.ts';
-import { startVerdictProcessor, type RunningVerdict, type VerdictConfig } from '../../processors/verdict/index.ts';
-import { activationOf } from '../../processors/verdict/policy-engine.ts';
+import { startVerdictProcessor, type RunningVerdict } from '../../processors/verdict/index.ts';
 import type { DeadLetter } from '../../schemas/generated/DeadLetter.ts';
 import type { Verdict } from '../../schemas/generated/Verdict.ts';
 import { POLICY } from '../unit/verdict/fixtures.ts';
+import { liveProposal, openTestBus, publishBundle, resultOf, sendProposals, sendResults, waitFor, type TestBus } from './helpers/test-bus.ts';
+import { testVerdictConfig } from './helpers/verdict-config.ts';
 
 const run = randomUUID().slice(0, 8);
 const keys = generateSigningKeys();
-const config: VerdictConfig = {
-  brokers: localBrokers(), registryUrl: localRegistryUrl(), kafkaClient: parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']),
-  topicPrefix: `itv-${run}`, partitions: 2, replicationFactor: 1, groupId: `itv-${run}-verdict`, instanceId: 'one',
-  bundleName: 'verdict-test', trustedKeys: { k1: keys.publicKeyPem }, bundleWaitMs: 60_000, restoreTimeoutMs: 60_000,
-  maxValueBytes: 64 * 1024, replyTopics: new Map(), exactlyOnce: process.env['ARBITER_EXACTLY_ONCE'] !== 'false',
-};
-const topics = defineTopics({ prefix: config.topicPrefix, partitions: 2, replicationFactor: 1 });
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const config = testVerdictConfig(`itv-${run}`, 'verdict-test', keys.publicKeyPem, { maxValueBytes: 64 * 1024 });
 
 describe('verdict processor on the real broker and registry', () => {
-  let transport: KafkaTransport;
+  let bus: TestBus;
+  let topics: TopicMap;
   let producer: TransportProducer;
+  let serde: TopicSerde;
   let reader: TransportConsumer;
   let reading: Promise<void>;
-  let serde: TopicSerde;
   let processor: RunningVerdict;
   const verdicts: Verdict[] = [];
   const decisions: DecisionRecord[] = [];
   const dead: { topic: string; letter: DeadLetter }[] = [];
   const changelogKeys: string[] = [];
 
-  const propose = (over: Partial<ToolCallProposal>): ToolCallProposal => ({
-    proposalId: randomUUID(), sessionId: 's-1', agentId: 'agent', userId: 'u', tenantId: 'acme', agentRole: 'assistant',
-    environment: 'prod', tool: 'http_get', args: { url: 'https://example.com/' }, intent: '', replyTopic: topics.verdicts.topic,
-    replyPartition: 1, deadlineMs: Date.now() + 60_000, createdAtMs: Date.now(), ...over,
-  });
-  const send = async (p: ToolCallProposal): Promise<void> => {
-    await producer.send([{ topic: topics.proposals.topic, key: p.sessionId, value: serde.encode(topics.proposals, proposalToWire(p)),
-      headers: correlationHeaders(p.proposalId, { topic: p.replyTopic, partition: p.replyPartition }) }]);
-  };
+  const propose = (over: Partial<ToolCallProposal>): ToolCallProposal => liveProposal(topics, { replyPartition: 1, ...over });
+  const send = (p: ToolCallProposal): Promise<void> => sendProposals(bus, [p]);
   const verdictOf = (id: string) => waitFor(`verdict of ${id}`, () => verdicts.find((v) => v.proposalId === id));
-  const publishBundle = async (signed: ReturnType<typeof signBundle>) => {
-    await producer.send([{ topic: topics.policyBundles.topic, key: signed.name, value: serde.encode(topics.policyBundles, activationOf(signed, 'it', Date.now())) }]);
-  };
 
   beforeAll(async () => {
-    transport = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId: `itv-${run}` });
-    const admin = await transport.admin();
-    await ensureArbiterTopics(admin, topics);
-    await admin.close();
-    serde = new TopicSerde(createRegistryClient(config.registryUrl), topics);
-    await serde.registerAll();
-    producer = await transport.producer({ idempotent: true });
-    await publishBundle(signBundle('verdict-test', [{ path: 'test.yaml', text: POLICY }], keys.privateKeyPem, 'k1'));
-    reader = await transport.consumer({
+    bus = await openTestBus(config.topicPrefix);
+    ({ topics, producer, serde } = bus);
+    await publishBundle(bus, signBundle('verdict-test', [{ path: 'test.yaml', text: POLICY }], keys.privateKeyPem, 'k1'), 'it');
+    reader = await bus.transport.consumer({
       groupId: `itv-${run}-reader`, fromBeginning: true, readCommitted: true, maxWaitMs: 20,
       topics: [topics.verdicts.topic, topics.decisions.topic, topics.dlqProposals.topic, topics.dlqPolicyBundles.topic, topics.sessionState.topic],
     });
@@ -97,7 +64,7 @@ describe('verdict processor on the real broker and registry', () => {
     await processor?.close();
     await reader?.close();
     await reading?.catch(() => undefined);
-    await producer?.close();
+    await bus?.close();
   });
 
   it('allows and denies per the bundle and records one chained decision each', async () => {
@@ -142,12 +109,7 @@ describe('verdict processor on the real broker and registry', () => {
 
   it('folds a reported result into the session: after untrusted content the taint rule denies an email', async () => {
     const sessionId = `s-taint-${randomUUID()}`;
-    const result: ToolCallResult = {
-      proposalId: randomUUID(), sessionId, agentId: 'agent', userId: 'u', tenantId: 'acme', tool: 'http_get', outcome: 'success',
-      recordsRead: {}, bytesRead: {}, untrustedSources: ['web:evil.example'], destinationsSeen: [], modificationApplied: false,
-      cost: 0, completedAtMs: Date.now(),
-    };
-    await producer.send([{ topic: topics.results.topic, key: sessionId, value: serde.encode(topics.results, resultToWire(result)) }]);
+    await sendResults(bus, [resultOf(propose({ sessionId }), { untrustedSources: ['web:evil.example'] })]);
     await waitFor('session state written', () => (changelogKeys.includes(sessionId) ? true : undefined));
     const p = propose({ sessionId, tool: 'send_email', args: { to: ['bob@example.com'], subject: 's', body: 'b' } });
     await send(p);
@@ -163,7 +125,7 @@ describe('verdict processor on the real broker and registry', () => {
   it('refuses a bundle signed by an untrusted key and keeps the active one', async () => {
     const before = processor.slot.current?.revision;
     const rogue = generateSigningKeys();
-    await publishBundle(signBundle('verdict-test', [{ path: 'test.yaml', text: POLICY.replace('default: deny', 'default: allow') }], rogue.privateKeyPem, 'k1'));
+    await publishBundle(bus, signBundle('verdict-test', [{ path: 'test.yaml', text: POLICY.replace('default: deny', 'default: allow') }], rogue.privateKeyPem, 'k1'), 'it');
     const letter = await waitFor('bundle dead letter', () => dead.find((d) => d.topic === topics.dlqPolicyBundles.topic));
     expect(letter.letter.errorCode).toBe('ARB_VERDICT_BUNDLE_REJECTED');
     expect(letter.letter.message).toMatch(/ARB_POLICY_BAD_SIGNATURE/);
@@ -175,8 +137,7 @@ describe('verdict processor on the real broker and registry', () => {
   it('decides a burst of 1000 proposals once each (exactly-once under load) and reports the rate', async () => {
     const burst = Array.from({ length: 1000 }, (_, i) => propose({ sessionId: `s-burst-${i % 20}`, replyPartition: i % 2 }));
     const t0 = performance.now();
-    await producer.send(burst.map((p) => ({ topic: topics.proposals.topic, key: p.sessionId, value: serde.encode(topics.proposals, proposalToWire(p)),
-      headers: correlationHeaders(p.proposalId, { topic: p.replyTopic, partition: p.replyPartition }) })));
+    await sendProposals(bus, burst);
     const ids = new Set(burst.map((p) => p.proposalId));
     await waitFor('all burst decisions', () => (decisions.filter((d) => ids.has(d.proposalId)).length >= ids.size ? true : undefined));
     const seconds = (performance.now() - t0) / 1000;
