@@ -69,9 +69,19 @@ const viaFile = (f: string, table: string, s: Record<string, number> = {}): Vari
   for (let i = 0; i < nBatches; i++) await conn.chdb.queryAsync(`INSERT INTO ${table} (${cols.join(', ')})${settingsSql(s)} SELECT * FROM file('${join(fileDir, `${f}-${i}`)}', ${f})`);
 };
 const noOpt = { optimize_on_insert: 0 };
+/** The sink's statement (FROM INFILE) on the RowBinary files, with extra settings. */
+const viaInfile = (table: string, extra: Record<string, number> = {}): Variant['run'] => async () => {
+  for (let i = 0; i < nBatches; i++) {
+    await conn.chdb.queryAsync(`INSERT INTO ${table} (${cols.join(', ')}) FROM INFILE '${join(fileDir, `RowBinary-${i}`)}'${settingsSql({ ...noOpt, ...extra })} FORMAT RowBinary`);
+  }
+};
 const fileVariants: Variant[] = FORMATS.map((f) => ({ name: `file ${f}, MV, no optimize`, run: viaFile(f, 'decisions', noOpt) }));
 const variants: Variant[] = [
   ...fileVariants,
+  { name: 'infile RowBinary, MV, no optimize', run: viaInfile('decisions') },
+  { name: 'infile RowBinary, no MV, no optimize', run: viaInfile('decisions_nomv') },
+  { name: 'infile RowBinary, MV, no optimize, 1 thread', run: viaInfile('decisions', { max_threads: 1, max_insert_threads: 1 }) },
+  { name: 'infile RowBinary, MV, no optimize, no squashing', run: viaInfile('decisions', { min_insert_block_size_rows: 0, min_insert_block_size_bytes: 0 }) },
   { name: 'rawInsert TSV, MV, no optimize', run: async () => { for (const b of tsvBuffers) await conn.chdb.rawInsert({ table: 'decisions', columns: cols, format: 'TSV', values: b, settings: noOpt }); } },
   { name: 'rawInsert Buffer, no MV, no optimize', run: viaRaw('decisions_nomv', noOpt) },
   { name: 'query string, MV', run: viaQuery('decisions') },
