@@ -8,16 +8,13 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { checkLink, genesisHead, headAfter, type ChainBreak } from '../../../processors/core/chain.ts';
 import type { DecisionRecord, ToolCallProposal, ToolCallResult } from '../../../processors/core/types.ts';
 import { generateSigningKeys, signBundle } from '../../../processors/policy/index.ts';
-import { proposalToWire, resultToWire } from '../../../processors/runtime/serde/records.ts';
-import { createRegistryClient, localRegistryUrl } from '../../../processors/runtime/serde/registry.ts';
-import { TopicSerde } from '../../../processors/runtime/serde/topic-serde.ts';
+import { localRegistryUrl } from '../../../processors/runtime/serde/registry.ts';
+import type { TopicSerde } from '../../../processors/runtime/serde/topic-serde.ts';
 import { restorePartitions } from '../../../processors/runtime/stream/restore.ts';
-import { defineTopics, ensureArbiterTopics, type TopicMap } from '../../../processors/runtime/topics.ts';
-import { createTransport, parseKafkaClient } from '../../../processors/runtime/transport/index.ts';
-import type { InRecord, KafkaTransport, TransportConsumer, TransportProducer } from '../../../processors/runtime/transport/index.ts';
-import { correlationHeaders } from '../../../processors/verdict/correlation.ts';
-import { activationOf } from '../../../processors/verdict/policy-engine.ts';
+import type { TopicMap } from '../../../processors/runtime/topics.ts';
+import type { InRecord, KafkaTransport, TransportConsumer } from '../../../processors/runtime/transport/index.ts';
 import { POLICY } from '../../unit/verdict/fixtures.ts';
+import { liveProposal, openTestBus, publishBundle, sendProposals, sendResults, type TestBus } from './test-bus.ts';
 
 export const BUNDLE_NAME = 'verdict-test';
 export const BUNDLE_SOURCES = [{ path: 'test.yaml', text: POLICY }];
@@ -37,44 +34,38 @@ export interface Collected {
 }
 
 export class VerdictHarness {
-  readonly run = randomUUID().slice(0, 8);
+  readonly run: string;
   readonly topics: TopicMap;
   readonly groupId: string;
   readonly #options: HarnessOptions;
-  readonly #keys = generateSigningKeys();
-  #transport!: KafkaTransport;
-  #producer!: TransportProducer;
-  #serde!: TopicSerde;
+  readonly #keys: ReturnType<typeof generateSigningKeys>;
+  readonly #bus: TestBus;
   #kafkajsAdmin: Admin | undefined;
   readonly #readers: { consumer: TransportConsumer; running: Promise<void> }[] = [];
 
-  private constructor(options: HarnessOptions) {
+  private constructor(options: HarnessOptions, run: string, keys: ReturnType<typeof generateSigningKeys>, bus: TestBus) {
     this.#options = options;
-    this.topics = defineTopics({ prefix: `${options.name}-${this.run}`, partitions: options.partitions, replicationFactor: 1 });
-    this.groupId = `${options.name}-${this.run}-verdict`;
+    this.run = run;
+    this.#keys = keys;
+    this.#bus = bus;
+    this.topics = bus.topics;
+    this.groupId = `${options.name}-${run}-verdict`;
   }
 
   static async create(options: HarnessOptions): Promise<VerdictHarness> {
-    const h = new VerdictHarness(options);
-    h.#transport = await createTransport(parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']), { brokers: options.brokers, clientId: `${options.name}-${h.run}` });
-    const admin = await h.#transport.admin();
-    await ensureArbiterTopics(admin, h.topics);
-    await admin.close();
-    h.#serde = new TopicSerde(createRegistryClient(localRegistryUrl()), h.topics);
-    await h.#serde.registerAll();
-    h.#producer = await h.#transport.producer({ idempotent: true });
-    const signed = signBundle(BUNDLE_NAME, BUNDLE_SOURCES, h.#keys.privateKeyPem, 'k1');
-    await h.#producer.send([{ topic: h.topics.policyBundles.topic, key: signed.name,
-      value: h.#serde.encode(h.topics.policyBundles, activationOf(signed, 'test', Date.now())) }]);
-    return h;
+    const run = randomUUID().slice(0, 8);
+    const keys = generateSigningKeys();
+    const bus = await openTestBus(`${options.name}-${run}`, { brokers: options.brokers, partitions: options.partitions });
+    await publishBundle(bus, signBundle(BUNDLE_NAME, BUNDLE_SOURCES, keys.privateKeyPem, 'k1'));
+    return new VerdictHarness(options, run, keys, bus);
   }
 
   get serde(): TopicSerde {
-    return this.#serde;
+    return this.#bus.serde;
   }
 
   get transport(): KafkaTransport {
-    return this.#transport;
+    return this.#bus.transport;
   }
 
   /** Environment of processors/bin/verdict.ts on this harness's topics. */
@@ -88,28 +79,17 @@ export class VerdictHarness {
     };
   }
 
+  /** A live proposal in `sessionId` with an hour to its deadline (crash tests wait through restarts). */
   proposal(sessionId: string, over: Partial<ToolCallProposal> = {}): ToolCallProposal {
-    const now = Date.now();
-    return {
-      proposalId: randomUUID(), sessionId, agentId: 'agent', userId: 'u', tenantId: 'acme', agentRole: 'assistant',
-      environment: 'prod', tool: 'http_get', args: { url: 'https://example.com/' }, intent: '', replyTopic: this.topics.verdicts.topic,
-      replyPartition: 0, deadlineMs: now + 3_600_000, createdAtMs: now, ...over,
-    };
+    return liveProposal(this.topics, { sessionId, deadlineMs: Date.now() + 3_600_000, ...over });
   }
 
-  async sendProposals(proposals: readonly ToolCallProposal[]): Promise<void> {
-    if (proposals.length === 0) return;
-    await this.#producer.send(proposals.map((p) => ({
-      topic: this.topics.proposals.topic, key: p.sessionId, value: this.#serde.encode(this.topics.proposals, proposalToWire(p)),
-      headers: correlationHeaders(p.proposalId, { topic: p.replyTopic, partition: p.replyPartition }),
-    })));
+  sendProposals(proposals: readonly ToolCallProposal[]): Promise<void> {
+    return sendProposals(this.#bus, proposals);
   }
 
-  async sendResults(results: readonly ToolCallResult[]): Promise<void> {
-    if (results.length === 0) return;
-    await this.#producer.send(results.map((r) => ({
-      topic: this.topics.results.topic, key: r.sessionId, value: this.#serde.encode(this.topics.results, resultToWire(r)),
-    })));
+  sendResults(results: readonly ToolCallResult[]): Promise<void> {
+    return sendResults(this.#bus, results);
   }
 
   /** Reads verdicts and decisions (read_committed) from the start into `into`, until close(). */
@@ -117,14 +97,14 @@ export class VerdictHarness {
     const t = this.topics;
     let assigned!: () => void;
     const ready = new Promise<void>((resolve) => (assigned = resolve));
-    const consumer = await this.#transport.consumer({
+    const consumer = await this.#bus.transport.consumer({
       groupId: `${this.groupId}-auditor-${randomUUID().slice(0, 6)}`, topics: [t.verdicts.topic, t.decisions.topic],
       fromBeginning: true, readCommitted: true, maxWaitMs: 20, onAssigned: async () => assigned(),
     });
     const running = consumer.run(async (batch) => {
       for (const r of batch.records as readonly InRecord[]) {
-        if (r.topic === t.verdicts.topic) into.verdictIds.push((await this.#serde.decode(t.verdicts, r)).proposalId);
-        else into.decisions.push(await this.#serde.decode(t.decisions, r));
+        if (r.topic === t.verdicts.topic) into.verdictIds.push((await this.#bus.serde.decode(t.verdicts, r)).proposalId);
+        else into.decisions.push(await this.#bus.serde.decode(t.decisions, r));
       }
     });
     running.catch(() => undefined);
@@ -136,7 +116,7 @@ export class VerdictHarness {
   /** The first `expected` committed records of `topic` (all partitions, each in offset order), via a throwaway group. */
   async readTopic(topic: string, expected: number, timeoutMs = 120_000): Promise<InRecord[]> {
     const records: InRecord[] = [];
-    const consumer = await this.#transport.consumer({
+    const consumer = await this.#bus.transport.consumer({
       groupId: `${this.groupId}-read-${randomUUID().slice(0, 6)}`, topics: [topic], fromBeginning: true, readCommitted: true, maxWaitMs: 50,
     });
     const running = consumer.run(async (batch) => void records.push(...batch.records));
@@ -153,10 +133,10 @@ export class VerdictHarness {
   /** The changelog as the processor restores it (processors/runtime/stream/restore.ts): every record up to a barrier. */
   async restoreChangelog(): Promise<InRecord[]> {
     const records: InRecord[] = [];
-    const producer = await this.#transport.producer({ idempotent: true });
+    const producer = await this.#bus.transport.producer({ idempotent: true });
     try {
       await restorePartitions({
-        transport: this.#transport, producer, topic: this.topics.sessionState.topic,
+        transport: this.#bus.transport, producer, topic: this.topics.sessionState.topic,
         partitions: Array.from({ length: this.#options.partitions }, (_, p) => p), groupPrefix: `${this.groupId}-audit`,
         timeoutMs: 120_000, onRecord: (r) => records.push(r),
       });
@@ -189,7 +169,7 @@ export class VerdictHarness {
       await r.running.catch(() => undefined);
     }
     await this.#kafkajsAdmin?.disconnect();
-    await this.#producer?.close();
+    await this.#bus.close();
   }
 }
 
