@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Entry point of the cross-session aggregator. Settings: processors/aggregator/config.ts (environment, validated
-// once); health and metrics: processors/core/health-server.ts (ARBITER_HEALTH_PORT). Run one instance (its windows
-// are per process). Exits non-zero when the consumer stops on an error.
+// once); health and metrics: processors/core/health-server.ts (ARBITER_HEALTH_PORT; ready once the changelog is
+// restored). Run one instance: its state is global (a restarted one restores it from its changelog and fences the
+// one it replaces). Exits non-zero when the consumer stops on an error.
 import { runDeployable } from '../core/deployable.ts';
 import { aggregatorConfigFromEnv, startAggregator } from '../aggregator/index.ts';
 
