@@ -10,21 +10,16 @@
 //   session.rate.agent (a fact no single verdict partition can count).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
 import { startAggregator, thresholdsFromEnv, type AggregatorConfig, type RunningAggregator } from '../../processors/aggregator/index.ts';
 import type { ToolCallProposal, ToolCallResult } from '../../processors/core/types.ts';
 import { generateSigningKeys, signBundle } from '../../processors/policy/index.ts';
-import { proposalToWire, resultToWire } from '../../processors/runtime/serde/records.ts';
-import { createRegistryClient, localRegistryUrl } from '../../processors/runtime/serde/registry.ts';
-import { TopicSerde } from '../../processors/runtime/serde/topic-serde.ts';
-import { defineTopics, ensureArbiterTopics } from '../../processors/runtime/topics.ts';
-import { createTransport, parseKafkaClient } from '../../processors/runtime/transport/index.ts';
-import type { KafkaTransport, TransportConsumer, TransportProducer } from '../../processors/runtime/transport/index.ts';
-import { correlationHeaders } from '../../processors/verdict/correlation.ts';
-import { startVerdictProcessor, type RunningVerdict, type VerdictConfig } from '../../processors/verdict/index.ts';
-import { activationOf } from '../../processors/verdict/policy-engine.ts';
+import type { TopicMap } from '../../processors/runtime/topics.ts';
+import type { TransportConsumer } from '../../processors/runtime/transport/index.ts';
+import { startVerdictProcessor, type RunningVerdict } from '../../processors/verdict/index.ts';
 import type { TrajectoryAlert } from '../../schemas/generated/TrajectoryAlert.ts';
 import type { Verdict } from '../../schemas/generated/Verdict.ts';
+import { liveProposal, openTestBus, publishBundle, resultOf, sendProposals, sendResults, waitFor, type TestBus } from './helpers/test-bus.ts';
+import { testVerdictConfig } from './helpers/verdict-config.ts';
 
 const POLICY = `
 bundle: aggregator-test
@@ -59,61 +54,30 @@ rules:
 
 const run = randomUUID().slice(0, 8);
 const keys = generateSigningKeys();
-const kafkaClient = parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']);
-const verdictConfig: VerdictConfig = {
-  brokers: localBrokers(), registryUrl: localRegistryUrl(), kafkaClient, topicPrefix: `itagg-${run}`, partitions: 2, replicationFactor: 1,
-  groupId: `itagg-${run}-verdict`, instanceId: 'one', bundleName: 'aggregator-test', trustedKeys: { k1: keys.publicKeyPem },
-  bundleWaitMs: 60_000, restoreTimeoutMs: 60_000, maxValueBytes: 64 * 1024, replyTopics: new Map(), exactlyOnce: true,
-};
+const verdictConfig = testVerdictConfig(`itagg-${run}`, 'aggregator-test', keys.publicKeyPem, { maxValueBytes: 64 * 1024, exactlyOnce: true });
 const aggregatorConfig: AggregatorConfig = {
-  brokers: verdictConfig.brokers, registryUrl: verdictConfig.registryUrl, kafkaClient, topicPrefix: verdictConfig.topicPrefix,
+  brokers: verdictConfig.brokers, registryUrl: verdictConfig.registryUrl, kafkaClient: verdictConfig.kafkaClient, topicPrefix: verdictConfig.topicPrefix,
   partitions: 2, replicationFactor: 1, groupId: `itagg-${run}-aggregator`, instanceId: 'one', exactlyOnce: true, restoreTimeoutMs: 60_000,
   thresholds: thresholdsFromEnv({
     ARBITER_AGG_AGENT_CALLS_PER_MINUTE: '5', ARBITER_AGG_QUARANTINE_ON: 'agent-rate', ARBITER_AGG_QUARANTINE_MS: '600000', ARBITER_AGG_RATE_SIGNAL_MS: '1',
     ARBITER_AGG_MEMORY_TOOLS: JSON.stringify({ remember: { op: 'write', keyArgs: ['namespace', 'key'] }, recall: { op: 'read', keyArgs: ['namespace', 'key'] } }),
   }),
 };
-const topics = defineTopics({ prefix: verdictConfig.topicPrefix, partitions: 2, replicationFactor: 1 });
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('aggregator → quarantine and memory taint → inline verdicts, on the real broker and registry', () => {
-  let transport: KafkaTransport;
-  let producer: TransportProducer;
+  let bus: TestBus;
+  let topics: TopicMap;
   let reader: TransportConsumer;
   let reading: Promise<void>;
-  let serde: TopicSerde;
   let verdict: RunningVerdict;
   let aggregator: RunningAggregator;
   const verdicts: Verdict[] = [];
   const alerts: TrajectoryAlert[] = [];
   const alertKeys: string[] = [];
 
-  const propose = (over: Partial<ToolCallProposal>): ToolCallProposal => ({
-    proposalId: randomUUID(), sessionId: randomUUID(), agentId: 'agent', userId: 'u', tenantId: 'acme', agentRole: 'assistant',
-    environment: 'prod', tool: 'http_get', args: { url: 'https://example.com/' }, intent: '', replyTopic: topics.verdicts.topic,
-    replyPartition: 0, deadlineMs: Date.now() + 60_000, createdAtMs: Date.now(), ...over,
-  });
-  const send = async (p: ToolCallProposal): Promise<void> => {
-    await producer.send([{ topic: topics.proposals.topic, key: p.sessionId, value: serde.encode(topics.proposals, proposalToWire(p)),
-      headers: correlationHeaders(p.proposalId, { topic: p.replyTopic, partition: p.replyPartition }) }]);
-  };
-  const report = async (p: ToolCallProposal, over: Partial<ToolCallResult> = {}): Promise<void> => {
-    const r: ToolCallResult = {
-      proposalId: p.proposalId, sessionId: p.sessionId, agentId: p.agentId, userId: p.userId, tenantId: p.tenantId, tool: p.tool,
-      outcome: 'success', recordsRead: {}, bytesRead: {}, untrustedSources: [], destinationsSeen: [], modificationApplied: false,
-      cost: 0, completedAtMs: Date.now(), ...over,
-    };
-    await producer.send([{ topic: topics.results.topic, key: r.sessionId, value: serde.encode(topics.results, resultToWire(r)) }]);
-  };
+  const propose = (over: Partial<ToolCallProposal>): ToolCallProposal => liveProposal(topics, { sessionId: randomUUID(), ...over });
+  const send = (p: ToolCallProposal): Promise<void> => sendProposals(bus, [p]);
+  const report = (p: ToolCallProposal, over: Partial<ToolCallResult> = {}): Promise<void> => sendResults(bus, [resultOf(p, over)]);
   const verdictOf = (id: string) => waitFor(`verdict of ${id}`, () => verdicts.find((v) => v.proposalId === id));
   const decided = async (over: Partial<ToolCallProposal>): Promise<Verdict> => {
     const p = propose(over);
@@ -122,16 +86,11 @@ describe('aggregator → quarantine and memory taint → inline verdicts, on the
   };
 
   beforeAll(async () => {
-    transport = await createTransport(kafkaClient, { brokers: verdictConfig.brokers, clientId: `itagg-${run}` });
-    const admin = await transport.admin();
-    await ensureArbiterTopics(admin, topics);
-    await admin.close();
-    serde = new TopicSerde(createRegistryClient(verdictConfig.registryUrl), topics);
-    await serde.registerAll();
-    producer = await transport.producer({ idempotent: true });
-    const signed = signBundle('aggregator-test', [{ path: 'agg.yaml', text: POLICY }], keys.privateKeyPem, 'k1');
-    await producer.send([{ topic: topics.policyBundles.topic, key: signed.name, value: serde.encode(topics.policyBundles, activationOf(signed, 'it', Date.now())) }]);
-    reader = await transport.consumer({
+    bus = await openTestBus(verdictConfig.topicPrefix);
+    topics = bus.topics;
+    const { serde } = bus;
+    await publishBundle(bus, signBundle('aggregator-test', [{ path: 'agg.yaml', text: POLICY }], keys.privateKeyPem, 'k1'), 'it');
+    reader = await bus.transport.consumer({
       groupId: `itagg-${run}-reader`, fromBeginning: true, readCommitted: true, maxWaitMs: 20, topics: [topics.verdicts.topic, topics.alerts.topic],
     });
     reading = reader.run(async (batch) => {
@@ -152,7 +111,7 @@ describe('aggregator → quarantine and memory taint → inline verdicts, on the
     await verdict?.close();
     await reader?.close();
     await reading?.catch(() => undefined);
-    await producer?.close();
+    await bus?.close();
   });
 
   it('an agent over its calls-per-minute threshold is quarantined and its next proposal, in a new session, is denied', async () => {

@@ -4,16 +4,14 @@
 // processor (and fail open for a configured low-risk read).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
 import { connectApprovals, type ApprovalsConnection } from '../../processors/approvals/connect.ts';
 import { startApprovalsService, type RunningApprovals } from '../../processors/approvals/service.ts';
 import { writeResolution } from '../../processors/approvals/topic-ledger.ts';
 import { main as approvalsCli } from '../../processors/cli/approvals.ts';
 import type { ToolCallResult } from '../../schemas/generated/ToolCallResult.ts';
 import { generateSigningKeys, signBundle } from '../../processors/policy/index.ts';
-import { localRegistryUrl } from '../../processors/runtime/serde/registry.ts';
 import { defineTopics, ensureArbiterTopics } from '../../processors/runtime/topics.ts';
-import { createTransport, parseKafkaClient } from '../../processors/runtime/transport/index.ts';
+import { createTransport } from '../../processors/runtime/transport/index.ts';
 import { ArbiterClient, type AgentSession, type SessionIdentity } from '../../processors/sdk/index.ts';
 import { TopicTail } from '../../processors/sdk/topic-tail.ts';
 import { startVerdictProcessor, type RunningVerdict, type VerdictConfig } from '../../processors/verdict/index.ts';
@@ -60,10 +58,8 @@ rules:
 const run = randomUUID().slice(0, 8);
 const prefix = `its-${run}`;
 const keys = generateSigningKeys();
-const brokers = localBrokers();
-const registryUrl = localRegistryUrl();
-const kafkaClient = parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']);
 const config: VerdictConfig = testVerdictConfig(prefix, 'sdk-test', keys.publicKeyPem);
+const { brokers, registryUrl, kafkaClient } = config;
 const cliEnv = { ...process.env, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, ARBITER_TOPIC_PREFIX: prefix, ARBITER_PARTITIONS: '2' };
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
