@@ -1,7 +1,8 @@
 // The batching core of a ClickHouse table sink, transport-agnostic. Records arrive in per-partition batches;
-// each is decoded (injected) and encoded right away into one buffer per accepted batch (so a flush only gathers
-// byte ranges and the event loop never runs one long encode), and buffered. A flush inserts the oldest ≤ maxBatchRows lines when
-// ≥ minBatchRows are buffered or lingerMs passed since the oldest buffered line, then commits, per partition,
+// each is transcoded from its bytes, or decoded (injected) and written, right away into one buffer per accepted
+// batch (so a flush only gathers byte ranges and the event loop never runs one long encode), and buffered. A flush
+// inserts the oldest ≤ maxBatchRows rows when ≥ minBatchRows are buffered or lingerMs passed since the oldest
+// buffered row, then commits, per partition,
 // the offset after the last inserted record. Flushes are sequential and FIFO, so a committed offset never passes
 // a row that is not yet in ClickHouse. accept() returns once the batch is buffered, waiting only while more than
 // maxBufferedRows are pending (backpressure), so the consumer keeps fetching while a batch fills or lingers.
