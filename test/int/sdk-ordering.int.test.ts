@@ -4,12 +4,9 @@
 //   - an approval that expired with on_timeout allow is folded as granted (not as a denied call).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
 import { connectApprovals, type ApprovalsConnection } from '../../processors/approvals/connect.ts';
 import { startApprovalsService, type RunningApprovals } from '../../processors/approvals/service.ts';
 import { generateSigningKeys, signBundle } from '../../processors/policy/index.ts';
-import { localRegistryUrl } from '../../processors/runtime/serde/registry.ts';
-import { parseKafkaClient } from '../../processors/runtime/transport/index.ts';
 import { ArbiterClient, type AgentSession } from '../../processors/sdk/index.ts';
 import { startVerdictProcessor, type RunningVerdict, type VerdictConfig } from '../../processors/verdict/index.ts';
 import { openTestBus, publishBundle } from './helpers/test-bus.ts';
@@ -64,10 +61,8 @@ const PARALLEL = 12;
 const run = randomUUID().slice(0, 8);
 const prefix = `itord-${run}`;
 const keys = generateSigningKeys();
-const brokers = localBrokers();
-const registryUrl = localRegistryUrl();
-const kafkaClient = parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']);
 const config: VerdictConfig = testVerdictConfig(prefix, 'ordering-test', keys.publicKeyPem);
+const { brokers, registryUrl, kafkaClient } = config;
 
 describe('session ordering, trusted context and approval timeouts through the SDK (real broker and registry)', () => {
   let processor: RunningVerdict;
