@@ -144,6 +144,35 @@ describe('batching sink', () => {
     expect(h.commits.at(-1)).toEqual([{ topic: 'arbiter.decisions', partition: 4, offset: '20' }]);
   });
 
+  it('uses transcode where it applies, and decode + write where it returns false or throws halfway', async () => {
+    const decoded: string[] = [];
+    const inserted: string[] = [];
+    const sink = createBatchingSink<string>({
+      table: 't', onDecodeError: () => undefined, commit: async () => undefined,
+      decode: (r) => {
+        decoded.push(r.offset);
+        return `decoded:${r.offset}`;
+      },
+      write: line,
+      transcode: (r, w) => {
+        const n = Number(r.offset);
+        if (n % 3 === 1) return false; // e.g. an older schema id
+        if (n % 3 === 2) {
+          w.text('partial');
+          throw new Error('not transcodable');
+        }
+        line(w, `bytes:${r.offset}`);
+        return true;
+      },
+      insert: async (parts) => void inserted.push(...linesOf(parts)),
+    }, opts());
+    await sink.accept(batch(0, 0, 6));
+    await sink.flush();
+    expect(decoded).toEqual(['1', '2', '4', '5']);
+    expect(inserted).toEqual(['bytes:0', 'decoded:1', 'decoded:2', 'bytes:3', 'decoded:4', 'decoded:5']);
+    expect(sink.stats().decodeErrors).toBe(0);
+  });
+
   it('makes accept wait while more than maxBufferedRows are not yet durable', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
