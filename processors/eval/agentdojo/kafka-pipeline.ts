@@ -39,7 +39,8 @@ export interface KafkaLane {
   readonly verdict: RunningVerdict;
   /** Revision of the bundle the processor activated. */
   readonly revision: string;
-  readonly topics: readonly string[];
+  /** Every topic of this lane is named `<topicPrefix>.<role>` (the processors may add topics of their own). */
+  readonly topicPrefix: string;
   close(): Promise<void>;
 }
 
@@ -47,8 +48,10 @@ export function suiteSources(policyDir: string, suite: string): PolicySource[] {
   return ['base.yaml', `${suite}.yaml`].map((f) => ({ path: join(policyDir, f), text: readFileSync(join(policyDir, f), 'utf8') }));
 }
 
+export const laneTopicPrefix = (runPrefix: string, suite: string): string => `${runPrefix}-${suite}`;
+
 export async function startLane(suite: string, o: KafkaLaneOptions): Promise<KafkaLane> {
-  const prefix = `${o.topicPrefix}-${suite}`;
+  const prefix = laneTopicPrefix(o.topicPrefix, suite);
   const groupId = `${prefix}-verdict`;
   const log = (component: string) => (event: string, detail: Record<string, unknown>) => o.log(`${suite}/${component}`, event, detail);
   const closers: (() => Promise<unknown>)[] = [];
@@ -84,20 +87,23 @@ export async function startLane(suite: string, o: KafkaLaneOptions): Promise<Kaf
     const client = await ArbiterClient.connect({ brokers: o.brokers, registryUrl: o.registryUrl, kafkaClient: o.kafkaClient,
       topicPrefix: prefix, defaultDeadlineMs: o.deadlineMs, remember: 100_000 });
     closers.push(() => client.close());
-    const topics = Object.values(conn.topics).map((t) => t.topic);
-    return { suite, client, approver, barrier, verdict, revision: verdict.slot.current?.revision ?? '', topics, close };
+    return { suite, client, approver, barrier, verdict, revision: verdict.slot.current?.revision ?? '', topicPrefix: prefix, close };
   } catch (error) {
     await close();
     throw error;
   }
 }
 
-/** Deletes the run's topics (kafkajs admin: the transport interface creates topics only). */
-export async function deleteTopics(brokers: readonly string[], topics: readonly string[]): Promise<void> {
+/**
+ * Deletes every topic named `<prefix>.*` for the given prefixes, whoever created it (the verdict processor adds
+ * topics beside the shared set, e.g. the aggregator's rates). kafkajs admin: the transport interface creates only.
+ */
+export async function deleteTopics(brokers: readonly string[], prefixes: readonly string[]): Promise<void> {
   const admin = new Kafka({ clientId: `agentdojo-eval-cleanup-${process.pid}`, brokers: [...brokers], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    await admin.deleteTopics({ topics: [...topics], timeout: 30_000 });
+    const topics = (await admin.listTopics()).filter((t) => prefixes.some((p) => t.startsWith(`${p}.`)));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
   } finally {
     await admin.disconnect();
   }

@@ -19,7 +19,7 @@ import type { AgentVerdict } from '../../sdk/index.ts';
 import { replay, type ReplayStep } from '../../trajectory/replay.ts';
 import { loadAttacks, loadBenign, loadRealRuns, type Trajectory } from './dataset.ts';
 import { loadIntentDeclarer } from './intent.ts';
-import { deleteTopics, startLane, type KafkaLane } from './kafka-pipeline.ts';
+import { deleteTopics, laneTopicPrefix, startLane, type KafkaLane } from './kafka-pipeline.ts';
 import { loadSuiteBundles, SUITES, type SetReport } from './run.ts';
 import { add, emptyScore, scoreAttack, scoreBenign, type SuiteScore } from './score.ts';
 import { stepsOf, type OutputModel } from './steps.ts';
@@ -219,8 +219,9 @@ export async function evaluateAgentDojoOverKafka(dataDir: string, policyDir: str
     elapsedMs = performance.now() - begin;
   } finally {
     for (const lane of lanes.values()) await lane.close();
-    if (o.keepTopics !== true && lanes.size > 0) {
-      await deleteTopics(o.brokers, [...lanes.values()].flatMap((l) => l.topics)).catch((e: unknown) => log('eval', 'delete-topics-failed', { error: String(e) }));
+    if (o.keepTopics !== true) {
+      // Every suite's prefix, started or not: a lane that failed half way may have created topics already.
+      await deleteTopics(o.brokers, SUITES.map((suite) => laneTopicPrefix(topicPrefix, suite))).catch((e: unknown) => log('eval', 'delete-topics-failed', { error: String(e) }));
     }
   }
 
