@@ -9,14 +9,13 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
-import type { ToolCallResult } from '../../processors/core/types.ts';
-import { resultToWire } from '../../processors/runtime/serde/records.ts';
-import { createRegistryClient, localRegistryUrl } from '../../processors/runtime/serde/registry.ts';
-import { TopicSerde } from '../../processors/runtime/serde/topic-serde.ts';
-import { defineTopics, ensureArbiterTopics } from '../../processors/runtime/topics.ts';
-import { createTransport, parseKafkaClient, type KafkaTransport, type TransportConsumer, type TransportProducer } from '../../processors/runtime/transport/index.ts';
+import { localRegistryUrl } from '../../processors/runtime/serde/registry.ts';
+import type { TopicMap } from '../../processors/runtime/topics.ts';
+import type { TransportConsumer } from '../../processors/runtime/transport/index.ts';
 import type { TrajectoryAlert } from '../../schemas/generated/TrajectoryAlert.ts';
+import { result } from '../unit/verdict/fixtures.ts';
 import { startDeployableChild, type ChildProcessor } from './helpers/processes.ts';
+import { openTestBus, sendResults, type TestBus } from './helpers/test-bus.ts';
 import { sleep, waitUntil } from './helpers/verdict-harness.ts';
 
 const run = randomUUID().slice(0, 8);
@@ -24,8 +23,6 @@ const PREFIX = `itaggcrash-${run}`;
 const GROUP = `${PREFIX}-aggregator`;
 const PARTITIONS = 2;
 const RECORDS_PER_RESULT = 10;
-const topics = defineTopics({ prefix: PREFIX, partitions: PARTITIONS, replicationFactor: 1 });
-const kafkaClient = parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']);
 
 const childEnv: Record<string, string> = {
   KAFKA_BROKERS: localBrokers().join(','), SCHEMA_REGISTRY_URL: localRegistryUrl(), ARBITER_TOPIC_PREFIX: PREFIX,
@@ -35,9 +32,8 @@ const childEnv: Record<string, string> = {
 };
 
 describe('aggregator killed with SIGKILL mid-window', () => {
-  let transport: KafkaTransport;
-  let producer: TransportProducer;
-  let serde: TopicSerde;
+  let bus: TestBus;
+  let topics: TopicMap;
   let reader: TransportConsumer;
   let reading: Promise<void>;
   let admin: Admin;
@@ -47,14 +43,10 @@ describe('aggregator killed with SIGKILL mid-window', () => {
   let sent = 0;
 
   beforeAll(async () => {
-    transport = await createTransport(kafkaClient, { brokers: localBrokers(), clientId: PREFIX });
-    const a = await transport.admin();
-    await ensureArbiterTopics(a, topics);
-    await a.close();
-    serde = new TopicSerde(createRegistryClient(localRegistryUrl()), topics);
-    await serde.registerAll();
-    producer = await transport.producer({ idempotent: true });
-    reader = await transport.consumer({ groupId: `${PREFIX}-reader`, topics: [topics.alerts.topic], fromBeginning: true, readCommitted: true, maxWaitMs: 20 });
+    bus = await openTestBus(PREFIX, { partitions: PARTITIONS });
+    topics = bus.topics;
+    const { serde } = bus;
+    reader = await bus.transport.consumer({ groupId: `${PREFIX}-reader`, topics: [topics.alerts.topic], fromBeginning: true, readCommitted: true, maxWaitMs: 20 });
     reading = reader.run(async (batch) => {
       for (const r of batch.records) alerts.push(await serde.decode(topics.alerts, r));
     });
@@ -66,7 +58,7 @@ describe('aggregator killed with SIGKILL mid-window', () => {
     await current?.kill();
     await reader?.close();
     await reading?.catch(() => undefined);
-    await producer?.close();
+    await bus?.close();
     await admin?.disconnect();
   });
 
@@ -81,15 +73,10 @@ describe('aggregator killed with SIGKILL mid-window', () => {
   const report = async (n: number): Promise<void> => {
     const out = [];
     for (let i = 0; i < n; i++, sent++) {
-      const sessionId = `${run}-session`;
-      const r: ToolCallResult = {
-        proposalId: `${run}-${sent}`, sessionId, agentId: `agent-${sent % 5}`, userId: 'u', tenantId: 'acme', tool: 'crm_lookup', outcome: 'success',
-        recordsRead: { pii: RECORDS_PER_RESULT }, bytesRead: {}, untrustedSources: [], destinationsSeen: [], modificationApplied: false, cost: 0,
-        completedAtMs: t0 + sent * 10,
-      };
-      out.push({ topic: topics.results.topic, key: sessionId, value: serde.encode(topics.results, resultToWire(r)) });
+      out.push(result({ proposalId: `${run}-${sent}`, sessionId: `${run}-session`, agentId: `agent-${sent % 5}`, tool: 'crm_lookup',
+        recordsRead: { pii: RECORDS_PER_RESULT }, completedAtMs: t0 + sent * 10 }));
     }
-    await producer.send(out);
+    await sendResults(bus, out);
   };
 
   /** True once the aggregator's group has committed every input record (the test producer writes no markers). */
