@@ -7,43 +7,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
 import type { DecisionRecord } from '../../processors/core/types.ts';
 import { createClickHouse } from '../../processors/runtime/clickhouse-client.ts';
-import { createRegistryClient } from '../../processors/runtime/serde/registry.ts';
-import { TopicSerde, type WireTypes } from '../../processors/runtime/serde/topic-serde.ts';
-import { defineTopics, ensureArbiterTopics } from '../../processors/runtime/topics.ts';
-import { createTransport, parseKafkaClient, type KafkaTransport, type TransportProducer } from '../../processors/runtime/transport/index.ts';
+import type { TopicSerde } from '../../processors/runtime/serde/topic-serde.ts';
+import type { TopicMap } from '../../processors/runtime/topics.ts';
+import type { KafkaTransport } from '../../processors/runtime/transport/index.ts';
 import { applyMigrations, DEFAULT_TTL_DAYS } from '../../processors/sinks/clickhouse/migrations.ts';
 import { startKafkaDecisionsSink, type RunningSink } from '../../processors/sinks/clickhouse/kafka-table-sink.ts';
 import { verifyChain } from '../../processors/sinks/clickhouse/verify-chain.ts';
 import { makeDecisions } from '../unit/clickhouse/decision-fixtures.ts';
-
-/** The global setup (test/setup/global-setup.ts) puts the stack's endpoints into the environment. */
-function registryUrl(): string {
-  const url = process.env['SCHEMA_REGISTRY_URL'];
-  if (!url) throw new Error('SCHEMA_REGISTRY_URL is not set (the global setup of the int project sets it)');
-  return url;
-}
+import { openTestBus, sendDecisions, type TestBus } from './helpers/test-bus.ts';
 
 const run = randomUUID().slice(0, 8);
 const PARTITIONS = 3;
-const topics = defineTopics({ prefix: `ich-${run}`, partitions: PARTITIONS, replicationFactor: 1 });
 let dir: string;
 let ch: ClickHouseClient;
+let bus: TestBus;
+let topics: TopicMap;
 let transport: KafkaTransport;
-let producer: TransportProducer;
 let serde: TopicSerde;
 let sink: RunningSink | undefined;
 
-async function produce(ds: readonly DecisionRecord[]): Promise<void> {
-  for (let i = 0; i < ds.length; i += 500) {
-    await producer.send(ds.slice(i, i + 500).map((d) => ({
-      topic: topics.decisions.topic, partition: d.chainPartition, key: d.sessionId,
-      value: serde.encode(topics.decisions, d as unknown as WireTypes['DecisionRecord']),
-    })));
-  }
-}
+const produce = (ds: readonly DecisionRecord[]): Promise<void> => sendDecisions(bus, ds, 500);
 
 async function count(where = '1'): Promise<number> {
   const [r] = await (await ch.query({ query: `SELECT count() AS n FROM decisions FINAL WHERE ${where}`, format: 'JSONEachRow' })).json<{ n: string }>();
@@ -62,18 +47,13 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'arbiter-ch-kafka-'));
   ch = createClickHouse({ kind: 'chdb', path: join(dir, 'chdb') });
   await applyMigrations(ch, { database: 'default', ttlDays: DEFAULT_TTL_DAYS });
-  transport = await createTransport(parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']), { brokers: localBrokers(), clientId: `ich-${run}` });
-  const admin = await transport.admin();
-  await ensureArbiterTopics(admin, topics);
-  await admin.close();
-  serde = new TopicSerde(createRegistryClient(registryUrl()), topics);
-  await serde.registerAll();
-  producer = await transport.producer({ idempotent: true, lingerMs: 5 });
+  bus = await openTestBus(`ich-${run}`, { partitions: PARTITIONS, lingerMs: 5 });
+  ({ topics, transport, serde } = bus);
 });
 
 afterAll(async () => {
   await sink?.stop();
-  await producer?.close();
+  await bus?.close();
   await ch?.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -9,14 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
 import { createClickHouse } from '../../processors/runtime/clickhouse-client.ts';
-import { createRegistryClient } from '../../processors/runtime/serde/registry.ts';
-import { TopicSerde, type WireTypes } from '../../processors/runtime/serde/topic-serde.ts';
-import { defineTopics, ensureArbiterTopics } from '../../processors/runtime/topics.ts';
-import { createTransport, parseKafkaClient } from '../../processors/runtime/transport/index.ts';
+import type { WireTypes } from '../../processors/runtime/serde/topic-serde.ts';
 import { verifyChain } from '../../processors/sinks/clickhouse/verify-chain.ts';
 import { makeDecisions } from '../unit/clickhouse/decision-fixtures.ts';
+import { openTestBus, sendDecisions } from './helpers/test-bus.ts';
 
 const MAIN = fileURLToPath(new URL('../../processors/sinks/clickhouse/main.ts', import.meta.url));
 const run = randomUUID().slice(0, 8);
@@ -25,16 +22,8 @@ const dir = mkdtempSync(join(tmpdir(), 'arbiter-ch-service-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('stores decisions, alerts and approval events from Kafka and stops cleanly on SIGTERM', async () => {
-  const registryUrl = process.env['SCHEMA_REGISTRY_URL'];
-  if (!registryUrl) throw new Error('SCHEMA_REGISTRY_URL is not set (the global setup of the int project sets it)');
-  const topics = defineTopics({ prefix, partitions: 2, replicationFactor: 1 });
-  const transport = await createTransport(parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']), { brokers: localBrokers(), clientId: prefix });
-  const admin = await transport.admin();
-  await ensureArbiterTopics(admin, topics);
-  await admin.close();
-  const serde = new TopicSerde(createRegistryClient(registryUrl), topics);
-  await serde.registerAll();
-  const producer = await transport.producer({ idempotent: true });
+  const bus = await openTestBus(prefix);
+  const { topics, serde, producer } = bus;
   const ds = makeDecisions({ count: 500, partitions: 2, seed: 5, idPrefix: `s${run}`, startMs: Date.now() - 60_000, stepMs: 50 });
   const escalated = ds.filter((d) => d.effect === 'escalate');
   const approvals: WireTypes['ApprovalEvent'][] = escalated.flatMap((d, i): WireTypes['ApprovalEvent'][] => [
@@ -50,14 +39,14 @@ it('stores decisions, alerts and approval events from Kafka and stops cleanly on
     alertId: `al-${run}-${i}`, kind: 'deny_storm', severity: 'high' as const, tenantId: 'tenant-0', agentId: `agent-${i}`, sessionIds: [`s-${i}`],
     summary: `storm ${i}`, facts: { denies: String(i) }, atMs: Date.now(),
   }));
-  await producer.send(ds.map((d) => ({ topic: topics.decisions.topic, partition: d.chainPartition, key: d.sessionId, value: serde.encode(topics.decisions, d as unknown as WireTypes['DecisionRecord']) })));
+  await sendDecisions(bus, ds);
   await producer.send(approvals.map((a) => {
     const ev = a.event;
     const sessionId = 'arbiter.v1.ApprovalRequested' in ev ? ev['arbiter.v1.ApprovalRequested'].sessionId : ev['arbiter.v1.ApprovalResolved'].sessionId;
     return { topic: topics.approvals.topic, key: sessionId, value: serde.encode(topics.approvals, a) };
   }));
   await producer.send(alerts.map((a) => ({ topic: topics.alerts.topic, key: a.agentId, value: serde.encode(topics.alerts, a) })));
-  await producer.close();
+  await bus.close();
 
   const expected: Record<string, number> = { decisions: ds.length, alerts: alerts.length, approval_events: approvals.length };
   const child = spawn(process.execPath, [MAIN], {

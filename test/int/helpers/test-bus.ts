@@ -4,7 +4,7 @@
 // the polling wait the integration tests share.
 import { randomUUID } from 'node:crypto';
 import { localBrokers } from '../../../bench/kafka-clients/local-brokers.ts';
-import type { ToolCallProposal, ToolCallResult } from '../../../processors/core/types.ts';
+import type { DecisionRecord, ToolCallProposal, ToolCallResult } from '../../../processors/core/types.ts';
 import type { SignedBundle } from '../../../processors/policy/index.ts';
 import { proposalToWire, resultToWire } from '../../../processors/runtime/serde/records.ts';
 import { createRegistryClient, localRegistryUrl } from '../../../processors/runtime/serde/registry.ts';
@@ -28,6 +28,8 @@ export interface TestBus {
 export interface TestBusOptions {
   readonly partitions?: number;
   readonly brokers?: readonly string[];
+  /** Producer linger, for tests that produce many records (default the transport's). */
+  readonly lingerMs?: number;
 }
 
 /** Creates the topics under `prefix` (partitions default 2), registers the schemas and opens a producer. */
@@ -40,7 +42,7 @@ export async function openTestBus(prefix: string, options: TestBusOptions = {}):
   await admin.close();
   const serde = new TopicSerde(createRegistryClient(localRegistryUrl()), topics);
   await serde.registerAll();
-  const producer = await transport.producer({ idempotent: true });
+  const producer = await transport.producer({ idempotent: true, ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }) });
   return { transport, topics, serde, producer, close: () => producer.close() };
 }
 
@@ -58,6 +60,15 @@ export async function sendResults(bus: TestBus, results: readonly ToolCallResult
   await bus.producer.send(results.map((r) => ({
     topic: bus.topics.results.topic, key: r.sessionId, value: bus.serde.encode(bus.topics.results, resultToWire(r)),
   })));
+}
+
+/** Produces decision records as the verdict processor does (partition = chain partition, key = session), in sends of `batch`. */
+export async function sendDecisions(bus: TestBus, decisions: readonly DecisionRecord[], batch = 1000): Promise<void> {
+  for (let i = 0; i < decisions.length; i += batch) {
+    await bus.producer.send(decisions.slice(i, i + batch).map((d) => ({
+      topic: bus.topics.decisions.topic, partition: d.chainPartition, key: d.sessionId, value: bus.serde.encode(bus.topics.decisions, d),
+    })));
+  }
 }
 
 /** Activates a signed bundle on the bundles topic. */
