@@ -69,6 +69,8 @@ export interface Decision extends DecisionOutcome {
 
 /** Where a destination was first seen in this session. */
 export type DestinationOrigin = 'trusted' | 'untrusted' | 'unseen';
+/** Where a named value first entered the session: as for destinations, and 'user' when the user's own words (trusted input) named it. */
+export type ValueOrigin = DestinationOrigin | 'user';
 
 /**
  * Session facts the policy can read, computed by the trajectory module for one proposal at one time.
@@ -100,7 +102,7 @@ export interface SessionFacts {
   readonly quarantined: boolean;
   readonly destinationOrigin: (destination: string) => DestinationOrigin;
   /** Where a named value (normalizeValue key) first entered the session; absent: the fold tracks no values ('unseen'). */
-  readonly valueOrigin?: (value: string) => DestinationOrigin;
+  readonly valueOrigin?: (value: string) => ValueOrigin;
   /** This proposal's tool is outside the declared intent's tool set (absent: no intent check was made). */
   readonly outsideIntent?: boolean;
   /** Earlier proposals in the session that were outside their declared intent. */

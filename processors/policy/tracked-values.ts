@@ -3,7 +3,7 @@
 // rule reading a value.* path is evaluated for the call; a tool that declares no values yields none.
 
 import { normalizeValue } from '../core/named-values.ts';
-import type { ArgValue, DestinationOrigin } from '../core/types.ts';
+import type { ArgValue, Args, ValueOrigin } from '../core/types.ts';
 import type { EvalContext } from './model.ts';
 
 function collect(v: ArgValue | undefined, out: string[]): void {
@@ -15,17 +15,21 @@ function collect(v: ArgValue | undefined, out: string[]): void {
   }
 }
 
-/** Distinct normalized values of the tool's declared value arguments (top level, and arrays of them). */
-export function trackedValues(ctx: EvalContext): readonly string[] {
-  const names = ctx.tool?.values ?? [];
-  if (names.length === 0) return names;
+/** Distinct normalized values of the named arguments (top level, and arrays of them). */
+export function declaredValues(args: Args, names: readonly string[]): string[] {
+  if (names.length === 0) return [];
   const out: string[] = [];
-  for (const name of names) collect(ctx.proposal.args[name], out);
+  for (const name of names) collect(args[name], out);
   return [...new Set(out)];
 }
 
+/** The values of the arguments the call's tool declares under `values`. */
+export function trackedValues(ctx: EvalContext): readonly string[] {
+  return declaredValues(ctx.proposal.args, ctx.tool?.values ?? []);
+}
+
 /** Where each tracked value first entered the session ('unseen' when the fold tracks no values). */
-export function trackedValueOrigins(ctx: EvalContext): DestinationOrigin[] {
+export function trackedValueOrigins(ctx: EvalContext): ValueOrigin[] {
   const origin = ctx.facts.valueOrigin;
   return trackedValues(ctx).map((v) => (origin === undefined ? 'unseen' : origin(v)));
 }

@@ -60,3 +60,9 @@ export function findDestination(destinations: readonly number[], key: number): n
   for (let i = 0; i < destinations.length; i++) if (((destinations[i] as number) & ~1) === key) return i;
   return -1;
 }
+
+/** Index of a value key in the values list (the two origin bits ignored), or -1. */
+export function findValue(values: readonly number[], key: number): number {
+  for (let i = 0; i < values.length; i++) if (((values[i] as number) & ~3) === key) return i;
+  return -1;
+}

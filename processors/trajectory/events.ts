@@ -53,11 +53,13 @@ export interface QuarantineSignal {
   readonly untilMs: number;
 }
 
-/** Trusted context entered the session: the user's prompt or the declared intent named these destinations. */
+/** Trusted context entered the session: the user's prompt or the declared intent named these destinations and values. */
 export interface TrustedInput {
   readonly kind: 'trusted-input';
   readonly atMs: number;
   readonly destinations: readonly string[];
+  /** Named values (normalizeValue keys) the trusted context put forward; absent: none. */
+  readonly values?: readonly string[];
 }
 
 export type SessionEvent = ProposalReceived | DecisionMade | ResultReported | ApprovalResolved | QuarantineSignal | TrustedInput;

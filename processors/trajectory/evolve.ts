@@ -3,14 +3,16 @@
 
 import { VERB_PRIVILEGE, type ToolCallResult } from '../core/types.ts';
 import type { ApprovalResolved, DecisionMade, ProposalReceived, QuarantineSignal, ResultReported, SessionEvent, TrustedInput } from './events.ts';
-import { findDestination, isRetryAfterDeny, isTaintedAt } from './detect.ts';
+import { findDestination, findValue, isRetryAfterDeny, isTaintedAt } from './detect.ts';
 import { type CallFingerprint, fingerprintCall } from './fingerprint.ts';
-import { destinationKey, hashString } from './hash.ts';
+import { destinationKey, hashString, valueKey } from './hash.ts';
 import {
   MAX_DENIED, MAX_DESTINATIONS, MAX_LABEL_CHARS, MAX_LABELS, MAX_PENDING, MAX_RECENT_CALLS, MAX_SOURCE_CHARS,
-  MAX_TAINT_SOURCES, OVERFLOW_LABEL, OVERFLOW_SOURCE,
+  MAX_TAINT_SOURCES, MAX_VALUES, OVERFLOW_LABEL, OVERFLOW_SOURCE,
 } from './limits.ts';
-import { CALL_STRIDE, DENIED_STRIDE, PENDING_STRIDE, type SessionState, compact, pushRing } from './state.ts';
+import {
+  CALL_STRIDE, DENIED_STRIDE, PENDING_STRIDE, type SessionState, VALUE_UNTRUSTED, VALUE_USER, compact, pushRing,
+} from './state.ts';
 import { countCall, dayIndex, monthIndex } from './windows.ts';
 import { storedName } from './names.ts';
 import { markFolded } from './sequence.ts';
@@ -177,18 +179,60 @@ function addTaint(s: SessionState, sources: readonly string[], t: number): Sessi
   return changed ? { ...s, taintSources: compact(names), taintAt: compact(at) } : s;
 }
 
-/** Remembers destinations not seen before, with their origin (first sighting wins). Oldest dropped when full. */
+/** How one origin list keys its entries, finds a key, and which entry it forgets when full. */
+interface OriginList {
+  readonly keyOf: (x: string) => number;
+  readonly find: (list: readonly number[], key: number) => number;
+  readonly cap: number;
+  readonly victim: (list: readonly number[]) => number;
+}
+
+const oldest = (): number => 0;
+/**
+ * Values: the oldest seen in trusted output goes first, then the oldest untrusted one; what the user named goes last,
+ * so a long listing cannot make the user's own words read as "unseen".
+ */
+function valueVictim(list: readonly number[]): number {
+  let untrusted = -1;
+  for (let i = 0; i < list.length; i++) {
+    const bits = (list[i] as number) & 3;
+    if (bits === 0) return i;
+    if (bits === VALUE_UNTRUSTED && untrusted < 0) untrusted = i;
+  }
+  return untrusted < 0 ? 0 : untrusted;
+}
+
+const DESTINATION_LIST: OriginList = { keyOf: destinationKey, find: findDestination, cap: MAX_DESTINATIONS, victim: oldest };
+const VALUE_LIST: OriginList = { keyOf: valueKey, find: findValue, cap: MAX_VALUES, victim: valueVictim };
+
+/**
+ * Keys of things not seen before added to an origin list with their origin bits (first sighting wins); past the cap
+ * the list's victim is forgotten (it then reads as "unseen"). Returns `known` itself when nothing was new.
+ */
+function addKeys(known: readonly number[], seen: readonly string[], how: OriginList, origin: number): readonly number[] {
+  let list: number[] | undefined;
+  for (const x of seen) {
+    const key = how.keyOf(x);
+    if (how.find(list ?? known, key) >= 0) continue;
+    list ??= known.slice();
+    if (list.length >= how.cap) list.splice(how.victim(list), 1);
+    list.push(key | origin);
+  }
+  return list === undefined ? known : compact(list);
+}
+
+/** Remembers destinations not seen before, with their origin (low bit: untrusted). */
 function addDestinations(s: SessionState, seen: readonly string[], untrusted: boolean): SessionState {
   if (seen.length === 0) return s;
-  let list: number[] | undefined;
-  for (const d of seen) {
-    const key = destinationKey(d);
-    if (findDestination(list ?? s.destinations, key) >= 0) continue;
-    list ??= s.destinations.slice();
-    if (list.length >= MAX_DESTINATIONS) list.shift();
-    list.push(key | (untrusted ? 1 : 0));
-  }
-  return list === undefined ? s : { ...s, destinations: compact(list) };
+  const destinations = addKeys(s.destinations, seen, DESTINATION_LIST, untrusted ? 1 : 0);
+  return destinations === s.destinations ? s : { ...s, destinations };
+}
+
+/** Remembers named values not seen before, with their origin (VALUE_UNTRUSTED, VALUE_USER or 0). */
+function addValues(s: SessionState, seen: readonly string[] | undefined, origin: number): SessionState {
+  if (seen === undefined || seen.length === 0) return s;
+  const values = addKeys(s.values, seen, VALUE_LIST, origin);
+  return values === s.values ? s : { ...s, values };
 }
 
 /** Books spend into the UTC day and month of `t`; spend from an earlier day or month than the current one is not added there. */
@@ -211,6 +255,7 @@ function onResult(s: SessionState, e: ResultReported, t: number): SessionState {
   let next = addReads(s, r);
   next = addTaint(next, sources, t);
   next = addDestinations(next, r.destinationsSeen, sources.length > 0);
+  next = addValues(next, r.valuesSeen, sources.length > 0 ? VALUE_UNTRUSTED : 0);
   return addSpend(next, reported > 0 ? reported : (e.tool?.cost ?? 0), t);
 }
 
@@ -220,5 +265,5 @@ function onQuarantine(s: SessionState, e: QuarantineSignal): SessionState {
 }
 
 function onTrustedInput(s: SessionState, e: TrustedInput): SessionState {
-  return addDestinations(s, e.destinations, false);
+  return addValues(addDestinations(s, e.destinations, false), e.values, VALUE_USER);
 }

@@ -2,12 +2,12 @@
 // on `proposal`. It reads the state BEFORE the proposal is folded in: counts are of earlier events, and the fields
 // documented as "this one included" add the proposal itself.
 
-import { VERB_PRIVILEGE, type DestinationOrigin, type SessionFacts, type ToolCallProposal } from '../core/types.ts';
-import { deniedSimilarity, findDestination, isRetryAfterDeny, isTaintedAt, loopCounts } from './detect.ts';
+import { VERB_PRIVILEGE, type DestinationOrigin, type SessionFacts, type ToolCallProposal, type ValueOrigin } from '../core/types.ts';
+import { deniedSimilarity, findDestination, findValue, isRetryAfterDeny, isTaintedAt, loopCounts } from './detect.ts';
 import { fingerprintCall } from './fingerprint.ts';
-import { destinationKey } from './hash.ts';
+import { destinationKey, valueKey } from './hash.ts';
 import { RATE_BUCKET_MS, RATE_BUCKETS } from './limits.ts';
-import type { SessionState } from './state.ts';
+import { type SessionState, VALUE_UNTRUSTED, VALUE_USER } from './state.ts';
 import type { ToolInfo } from './tool-info.ts';
 import { callsInWindow, dayIndex, monthIndex } from './windows.ts';
 
@@ -39,6 +39,13 @@ export function factsFor(
     const i = findDestination(destinations, destinationKey(d));
     return i < 0 ? 'unseen' : ((destinations[i] as number) & 1) === 1 ? 'untrusted' : 'trusted';
   };
+  const values = state.values;
+  const valueOrigin = (v: string): ValueOrigin => {
+    const i = findValue(values, valueKey(v));
+    if (i < 0) return 'unseen';
+    const bits = (values[i] as number) & 3;
+    return bits === VALUE_UNTRUSTED ? 'untrusted' : bits === VALUE_USER ? 'user' : 'trusted';
+  };
   const facts: SessionFacts = {
     tainted: isTaintedAt(state, nowMs),
     taintSources: state.taintSources,
@@ -63,6 +70,7 @@ export function factsFor(
     privilegeEscalation: state.maxPrivilege >= 0 && privilege > state.maxPrivilege,
     quarantined: state.quarantineUntilMs === 0 || nowMs < state.quarantineUntilMs,
     destinationOrigin,
+    valueOrigin,
     outsideIntentCalls: state.outsideIntentCalls,
   };
   return ctx.outsideIntent === undefined ? facts : { ...facts, outsideIntent: ctx.outsideIntent };

@@ -38,6 +38,11 @@ export function canonicalDestination(d: string): string {
   return d.replace(/\s+/g, '').toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, '').replace(/^www\./, '').replace(/(.)\/+$/, '$1');
 }
 
+/** Hash of a named value (a normalizeValue key) with the two low bits cleared; the state keeps the origin there. */
+export function valueKey(v: string): number {
+  return hashString(v) & ~3;
+}
+
 /** Hash of a canonical destination with the low bit cleared; the state uses the low bit for the origin. */
 export function destinationKey(d: string): number {
   return hashString(canonicalDestination(d)) & ~1;

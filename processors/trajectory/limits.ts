@@ -18,6 +18,13 @@ export const OVERFLOW_SOURCE = '_other';
 /** Destinations remembered with their origin. When full the oldest is forgotten (it then reads as "unseen"). */
 export const MAX_DESTINATIONS = 32;
 
+/**
+ * Named values (core/named-values.ts) remembered with their origin. Outputs name more things than they name
+ * destinations (a hotel list), so more are kept. When full, values seen in trusted output are forgotten first, then
+ * untrusted ones, then the user's own (evolve.ts); a forgotten value reads as "unseen".
+ */
+export const MAX_VALUES = 64;
+
 /** Recent calls kept for loop detection, and the time window a call stays relevant for loops. */
 export const MAX_RECENT_CALLS = 8;
 export const LOOP_WINDOW_MS = 10 * 60_000;

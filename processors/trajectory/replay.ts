@@ -34,6 +34,8 @@ export interface ReplayOptions {
   readonly from?: SessionState;
   /** Destinations named by the user's prompt or declared intent: trusted context, applied before the first step. */
   readonly trustedDestinations?: readonly string[];
+  /** Named values (normalizeValue keys) the user's prompt put forward: trusted context, likewise. */
+  readonly trustedValues?: readonly string[];
   /**
    * Apply the results of blocked calls too (denied, or escalated and rejected). Default false: a blocked call never
    * ran, so its output never reached the agent. Set it to score each recorded call as if the agent had gone on anyway.
@@ -68,9 +70,10 @@ export function replay(bundle: PolicyBundle, steps: readonly ReplayStep[], optio
   const engine = engineOf(options);
   let state = options.from ?? EMPTY_STATE;
   const trusted = options.trustedDestinations ?? [];
-  if (trusted.length > 0) {
+  const trustedValues = options.trustedValues ?? [];
+  if (trusted.length > 0 || trustedValues.length > 0) {
     const atMs = steps[0]?.proposal.createdAtMs ?? state.lastMs;
-    state = evolve(state, { kind: 'trusted-input', atMs, destinations: trusted });
+    state = evolve(state, { kind: 'trusted-input', atMs, destinations: trusted, values: trustedValues });
   }
   const out: ReplayedStep[] = [];
   for (const step of steps) {

@@ -35,6 +35,11 @@ export interface SessionState {
   readonly taintAt: readonly number[];
   /** Destination keys (destinationKey()) with the low bit set when first seen in untrusted context. */
   readonly destinations: readonly number[];
+  /**
+   * Named-value keys (valueKey()) with their origin in the two low bits (first sighting wins): VALUE_UNTRUSTED,
+   * VALUE_USER (trusted input: the user's own words), or 0 (trusted tool output).
+   */
+  readonly values: readonly number[];
   /** Loop ring, CALL_STRIDE per entry. */
   readonly calls: readonly number[];
   /** Denied ring, DENIED_STRIDE per entry. */
@@ -75,6 +80,7 @@ export const EMPTY_STATE: SessionState = Object.freeze({
   taintSources: NONE,
   taintAt: NONE,
   destinations: NONE,
+  values: NONE,
   calls: NONE,
   denied: NONE,
   pending: NONE,
@@ -88,6 +94,9 @@ export const EMPTY_STATE: SessionState = Object.freeze({
   quarantineUntilMs: -1,
   eventSeqs: NONE,
 });
+
+export const VALUE_UNTRUSTED = 1;
+export const VALUE_USER = 2;
 
 export const EMPTY_LIST: readonly never[] = NONE;
 

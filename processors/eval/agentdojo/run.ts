@@ -48,9 +48,9 @@ function runSet(key: string, name: string, trajectories: readonly Trajectory[], 
   for (const t of trajectories) {
     const bundle = bundles.get(t.suite);
     if (bundle === undefined) throw new ArbiterError('ARB_EVAL_DATASET_INVALID', `unknown suite "${t.suite}"`, { key: t.id });
-    const { steps, trustedDestinations } = stepsOf(t, declare(t.prompt), (tool) => bundle.tools.get(tool), model);
+    const { steps, trustedDestinations, trustedValues } = stepsOf(t, declare(t.prompt), (tool) => bundle.tools.get(tool), model);
     // Score every recorded call as if the agent went on after a block, so later calls are still judged.
-    const out = replay(bundle, steps, { trustedDestinations, applyBlockedResults: true });
+    const out = replay(bundle, steps, { trustedDestinations, trustedValues, applyBlockedResults: true });
     const decisions = out.steps.map((s) => s.decision);
     const outcome = t.injectionTaskId === null ? scoreBenign(t, decisions) : scoreAttack(t, decisions);
     add(suites.get(t.suite) as SuiteScore, t, outcome);

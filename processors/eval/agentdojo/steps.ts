@@ -19,9 +19,10 @@
 // action, recipients and triggering rule in ApprovalRequested).
 
 import { extractDestinations } from '../../core/destinations.ts';
-import { extractNamedValues, normalizeValue } from '../../core/named-values.ts';
+import { extractNamedValues } from '../../core/named-values.ts';
 import type { ArgValue, ToolCallProposal, ToolCallResult } from '../../core/types.ts';
 import type { ToolMeta } from '../../policy/model.ts';
+import { declaredValues } from '../../policy/tracked-values.ts';
 import { canonicalDestination } from '../../trajectory/index.ts';
 import type { ReplayStep } from '../../trajectory/replay.ts';
 import type { Trajectory } from './dataset.ts';
@@ -60,15 +61,8 @@ interface Tracked {
 
 const DESTINATIONS: Tracked = { inText: extractDestinations, usedBy: destinationsUsed, key: canonicalDestination };
 
-/** The strings in a call's declared value arguments (tool metadata `values`), as normalizeValue keys. */
-export function valuesUsed(args: Readonly<Record<string, ArgValue>>, tool: ToolMeta | undefined): string[] {
-  const out: string[] = [];
-  for (const name of tool?.values ?? []) {
-    const v = args[name];
-    for (const x of Array.isArray(v) ? v : [v]) if (typeof x === 'string' || typeof x === 'number') out.push(normalizeValue(String(x)));
-  }
-  return out.filter((x) => x !== '');
-}
+/** The values in a call's declared value arguments (tool metadata `values`), as normalizeValue keys. */
+export const valuesUsed = (args: Readonly<Record<string, ArgValue>>, tool: ToolMeta | undefined): string[] => declaredValues(args, tool?.values ?? []);
 
 const VALUES: Tracked = { inText: extractNamedValues, usedBy: valuesUsed, key: (x) => x };
 

@@ -4,7 +4,7 @@ import {
   resultReported,
 } from '../../../processors/trajectory/index.ts';
 import { CALL_STRIDE } from '../../../processors/trajectory/state.ts';
-import { MAX_LABELS, MAX_TAINT_SOURCES, MAX_DESTINATIONS, OVERFLOW_LABEL, OVERFLOW_SOURCE } from '../../../processors/trajectory/limits.ts';
+import { MAX_LABELS, MAX_TAINT_SOURCES, MAX_DESTINATIONS, MAX_VALUES, OVERFLOW_LABEL, OVERFLOW_SOURCE } from '../../../processors/trajectory/limits.ts';
 import { T0, proposal, result, tool } from './fixtures.ts';
 
 const read = tool('read');
@@ -118,6 +118,46 @@ describe('taint', () => {
     expect(s.taintAt[MAX_TAINT_SOURCES - 1]).toBe(T0 - 500);
     expect(factsFor(s, proposal('x', {}, T0 - 500), read, T0 - 500).tainted).toBe(true);
     expect(factsFor(s, proposal('x', {}, T0 - 501), read, T0 - 501).tainted).toBe(false);
+  });
+});
+
+describe('named values and their origin', () => {
+  it('given a value first seen in untrusted output, when later seen in trusted output or context, then the first origin (untrusted) stays', () => {
+    const s = after([
+      resultReported(result('read_reviews', T0, { untrustedSources: ['web:reviews'], valuesSeen: ['riverside view hotel'] }), read),
+      resultReported(result('list_hotels', T0 + 1, { valuesSeen: ['riverside view hotel', 'good night'] }), read),
+      { kind: 'trusted-input', atMs: T0 + 2, destinations: [], values: ['riverside view hotel'] },
+    ]);
+    const f = factsFor(s, proposal('book', {}, T0 + 3), send, T0 + 3);
+    expect(f.valueOrigin?.('riverside view hotel')).toBe('untrusted');
+    expect(f.valueOrigin?.('good night')).toBe('trusted');
+    expect(f.valueOrigin?.('luxury palace')).toBe('unseen');
+  });
+
+  it('given the user prompt named a value, when asked, then its origin is user; values and destinations are kept apart', () => {
+    const s = after([{ kind: 'trusted-input', atMs: T0, destinations: ['alice@corp.example'], values: ['1j1l-2k3j'] }]);
+    const f = factsFor(s, proposal('send', {}, T0), send, T0);
+    expect(f.valueOrigin?.('1j1l-2k3j')).toBe('user');
+    expect(f.valueOrigin?.('alice@corp.example')).toBe('unseen');
+    expect(f.destinationOrigin('1j1l-2k3j')).toBe('unseen');
+  });
+
+  it('given more values than the cap, when folded, then trusted-output ones are forgotten first, then untrusted ones, the user\'s own last', () => {
+    const seen = (p: string) => Array.from({ length: MAX_VALUES }, (_, i) => `${p} ${i}`);
+    const s = after([
+      { kind: 'trusted-input', atMs: T0, destinations: [], values: ['le marais boutique'] },
+      resultReported(result('read_reviews', T0 + 1, { untrustedSources: ['web:reviews'], valuesSeen: ['riverside view hotel'] }), read),
+      resultReported(result('list_hotels', T0 + 2, { valuesSeen: seen('listed') }), read),
+    ]);
+    const f = factsFor(s, proposal('book', {}, T0 + 3), send, T0 + 3);
+    expect(s.values).toHaveLength(MAX_VALUES);
+    expect([f.valueOrigin?.('le marais boutique'), f.valueOrigin?.('riverside view hotel')]).toEqual(['user', 'untrusted']);
+    expect([f.valueOrigin?.('listed 0'), f.valueOrigin?.('listed 1'), f.valueOrigin?.(`listed ${MAX_VALUES - 1}`)]).toEqual(['unseen', 'unseen', 'trusted']);
+    const flooded = after([resultReported(result('read_reviews', T0 + 4, { untrustedSources: ['web:x'], valuesSeen: seen('junk') }), web)], s);
+    const g = factsFor(flooded, proposal('book', {}, T0 + 5), send, T0 + 5);
+    // 62 trusted-output entries go first, then the two oldest untrusted ones: a flood can hide an untrusted value.
+    expect([g.valueOrigin?.('le marais boutique'), g.valueOrigin?.('riverside view hotel'), g.valueOrigin?.('junk 0'), g.valueOrigin?.('junk 1')])
+      .toEqual(['user', 'unseen', 'unseen', 'untrusted']);
   });
 });
 

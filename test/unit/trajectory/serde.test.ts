@@ -7,7 +7,7 @@ import {
   serializeState,
 } from '../../../processors/trajectory/index.ts';
 import {
-  MAX_DENIED, MAX_DESTINATIONS, MAX_LABELS, MAX_PENDING, MAX_RECENT_CALLS, MAX_TAINT_SOURCES,
+  MAX_DENIED, MAX_DESTINATIONS, MAX_LABELS, MAX_PENDING, MAX_RECENT_CALLS, MAX_TAINT_SOURCES, MAX_VALUES,
 } from '../../../processors/trajectory/limits.ts';
 import { CALL_STRIDE, DENIED_STRIDE, PENDING_STRIDE } from '../../../processors/trajectory/state.ts';
 import { EMAIL_BODY, T0, proposal, result, tool } from './fixtures.ts';
@@ -30,16 +30,18 @@ const eventArb: fc.Arbitrary<SessionEvent> = fc.oneof(
     dt: fc.integer({ min: 0, max: 3 * 86_400_000 }), label: fc.constantFrom('pii', 'financial', 'health', 'ünïcode'),
     n: fc.integer({ min: 0, max: 1e9 }), src: fc.array(fc.constantFrom('email:inbox', 'web:x'), { maxLength: 2 }),
     dest: fc.array(fc.emailAddress(), { maxLength: 3 }), cost: fc.double({ min: 0, max: 100, noNaN: true }),
+    vals: fc.array(fc.string({ minLength: 1, maxLength: 12 }), { maxLength: 4 }),
     stream: fc.constantFrom('s1', 's2', 's3', 's4', 's5'), seq: fc.integer({ min: 0, max: 80 }),
   }).map((r): SessionEvent => resultReported(result('read_inbox', T0 + r.dt, {
     recordsRead: { [r.label]: r.n }, bytesRead: { [r.label]: r.n * 7 }, untrustedSources: r.src, destinationsSeen: r.dest,
-    cost: r.cost,
+    valuesSeen: r.vals, cost: r.cost,
   }), tool('read'), { stream: r.stream, seq: r.seq })),
   fc.record({ dt: fc.integer({ min: 0, max: 86_400_000 }), id: fc.integer({ min: 0, max: 5 }), ok: fc.boolean() })
     .map((r): SessionEvent => ({ kind: 'approval', atMs: T0 + r.dt, proposalId: `p${r.id}`, approved: r.ok })),
   fc.record({ dt: fc.integer({ min: 0, max: 86_400_000 }), on: fc.boolean(), until: fc.integer({ min: 0, max: 1e6 }) })
     .map((r): SessionEvent => ({ kind: 'quarantine', atMs: T0 + r.dt, active: r.on, untilMs: r.until === 0 ? 0 : T0 + r.until })),
-  fc.array(fc.emailAddress(), { maxLength: 3 }).map((d): SessionEvent => ({ kind: 'trusted-input', atMs: T0, destinations: d })),
+  fc.record({ d: fc.array(fc.emailAddress(), { maxLength: 3 }), v: fc.array(fc.string({ minLength: 1, maxLength: 12 }), { maxLength: 3 }) })
+    .map((r): SessionEvent => ({ kind: 'trusted-input', atMs: T0, destinations: r.d, values: r.v })),
 );
 
 function codeOf(f: () => unknown): string | undefined {
@@ -136,6 +138,7 @@ describe('bounded state', () => {
       expect(s.labels.length).toBeLessThanOrEqual(MAX_LABELS);
       expect(s.taintSources.length).toBeLessThanOrEqual(MAX_TAINT_SOURCES);
       expect(s.destinations.length).toBeLessThanOrEqual(MAX_DESTINATIONS);
+      expect(s.values.length).toBeLessThanOrEqual(MAX_VALUES);
       expect(s.calls.length).toBeLessThanOrEqual(MAX_RECENT_CALLS * CALL_STRIDE);
       expect(s.denied.length).toBeLessThanOrEqual(MAX_DENIED * DENIED_STRIDE);
       expect(s.pending.length).toBeLessThanOrEqual(MAX_PENDING * PENDING_STRIDE);
