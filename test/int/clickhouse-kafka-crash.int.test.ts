@@ -9,16 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
 import { main as verifyMain } from '../../processors/cli/verify.ts';
 import { createClickHouse } from '../../processors/runtime/clickhouse-client.ts';
 import { expectStoredOnce } from '../unit/clickhouse/stored-once.ts';
 import { runKillPlan, runSinkChild, type Kill } from '../unit/clickhouse/sink-child.ts';
-import { createRegistryClient } from '../../processors/runtime/serde/registry.ts';
-import { TopicSerde, type WireTypes } from '../../processors/runtime/serde/topic-serde.ts';
-import { defineTopics, ensureArbiterTopics } from '../../processors/runtime/topics.ts';
-import { createTransport, parseKafkaClient } from '../../processors/runtime/transport/index.ts';
+import { localRegistryUrl } from '../../processors/runtime/serde/registry.ts';
 import { makeDecisions } from '../unit/clickhouse/decision-fixtures.ts';
+import { openTestBus, sendDecisions } from './helpers/test-bus.ts';
 
 const CHILD = fileURLToPath(new URL('../../bench/clickhouse-sink/kafka-sink-child.ts', import.meta.url));
 const N = 100_000;
@@ -29,30 +26,10 @@ const group = `${prefix}-sink`;
 const dir = mkdtempSync(join(tmpdir(), 'arbiter-ch-kcrash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The global setup (test/setup/global-setup.ts) puts the stack's endpoints into the environment. */
-function registryUrl(): string {
-  const url = process.env['SCHEMA_REGISTRY_URL'];
-  if (!url) throw new Error('SCHEMA_REGISTRY_URL is not set (the global setup of the int project sets it)');
-  return url;
-}
-
 it('SIGKILLed repeatedly while consuming 100,000 decisions from Kafka, the sink ends with one row per decision and verify passes', async () => {
-  const topics = defineTopics({ prefix, partitions: PARTITIONS, replicationFactor: 1 });
-  const transport = await createTransport(parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']), { brokers: localBrokers(), clientId: prefix });
-  const admin = await transport.admin();
-  await ensureArbiterTopics(admin, topics);
-  await admin.close();
-  const serde = new TopicSerde(createRegistryClient(registryUrl()), topics);
-  await serde.registerAll();
-  const producer = await transport.producer({ idempotent: true, lingerMs: 5 });
-  const ds = makeDecisions({ count: N, partitions: PARTITIONS, seed: 77, idPrefix: `kc${run}` });
-  for (let i = 0; i < ds.length; i += 1000) {
-    await producer.send(ds.slice(i, i + 1000).map((d) => ({
-      topic: topics.decisions.topic, partition: d.chainPartition, key: d.sessionId,
-      value: serde.encode(topics.decisions, d as unknown as WireTypes['DecisionRecord']),
-    })));
-  }
-  await producer.close();
+  const bus = await openTestBus(prefix, { partitions: PARTITIONS, lingerMs: 5 });
+  await sendDecisions(bus, makeDecisions({ count: N, partitions: PARTITIONS, seed: 77, idPrefix: `kc${run}` }));
+  await bus.close();
 
   const plan: Kill[] = [
     { kind: 'external', afterCommits: 1, delayMs: 100 },
@@ -63,7 +40,7 @@ it('SIGKILLed repeatedly while consuming 100,000 decisions from Kafka, the sink 
     { kind: 'before-commit', atInsert: 1 },
   ];
   const { kills, inserted, log, last } = await runKillPlan(
-    (kill) => runSinkChild(CHILD, [join(dir, 'chdb'), prefix, String(PARTITIONS), group], { ...process.env, SCHEMA_REGISTRY_URL: registryUrl() }, kill),
+    (kill) => runSinkChild(CHILD, [join(dir, 'chdb'), prefix, String(PARTITIONS), group], { ...process.env, SCHEMA_REGISTRY_URL: localRegistryUrl() }, kill),
     plan,
   );
   expect(last.out).toContain('DONE');
