@@ -173,8 +173,8 @@ export async function evaluateAgentDojoOverKafka(dataDir: string, policyDir: str
       for (const t of ts) {
         const bundle = bundles.get(t.suite);
         if (bundle === undefined) throw new Error(`unknown suite "${t.suite}" in ${t.id}`);
-        const { steps, trustedDestinations } = stepsOf(t, declare(t.prompt), (tool) => bundle.tools.get(tool), model);
-        const inProcess = replay(bundle, steps, { trustedDestinations, applyBlockedResults: true }).steps.map((s) => s.decision);
+        const { steps, trustedDestinations, trustedValues } = stepsOf(t, declare(t.prompt), (tool) => bundle.tools.get(tool), model);
+        const inProcess = replay(bundle, steps, { trustedDestinations, trustedValues, applyBlockedResults: true }).steps.map((s) => s.decision);
         items.push({ set: setKey, t, steps, trustedDestinations, inProcess });
       }
     }
