@@ -254,6 +254,9 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
       });
       accepted += batch.records.length;
       void schedule();
+      // Encoding a batch never awaits I/O, so a caller feeding batches back to back would run on microtasks alone and
+      // starve the insert in flight (its file write and chDB call complete on the event loop): yield once per batch.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (bufferedCount() <= o.maxBufferedRows) return;
       await waitDurable(accepted - o.maxBufferedRows);
     },
