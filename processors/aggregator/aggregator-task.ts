@@ -13,13 +13,14 @@
 import type { ToolCallResult } from '../core/types.ts';
 import { fromWireArgs } from '../runtime/serde/args.ts';
 import { resultToWire } from '../runtime/serde/records.ts';
-import type { TopicSerde } from '../runtime/serde/topic-serde.ts';
+import type { TopicSerde, WireTypes } from '../runtime/serde/topic-serde.ts';
 import type { StreamTask } from '../runtime/stream/loop.ts';
 import { restorePartitions } from '../runtime/stream/restore.ts';
 import type { TopicMap } from '../runtime/topics.ts';
-import type { Batch, KafkaTransport, OutRecord, TransportProducer } from '../runtime/transport/transport.ts';
+import type { Batch, InRecord, KafkaTransport, OutRecord, TransportProducer } from '../runtime/transport/transport.ts';
 import { ArbiterError } from '../core/errors.ts';
 import { ALERT_KINDS, Correlator, type Emission, type TaintInjection } from './correlate.ts';
+import { ProjectedDecoder } from './projected-decode.ts';
 import { encodeRateSignal, rateSignalKey } from './rate-signal.ts';
 import type { Thresholds } from './thresholds.ts';
 import type { AggregatorTopics } from './topics.ts';
@@ -72,10 +73,12 @@ export class AggregatorTask implements StreamTask {
   readonly #o: AggregatorTaskOptions;
   #restored = false;
   #broken: ArbiterError | undefined;
+  readonly #decoder: ProjectedDecoder;
 
   constructor(options: AggregatorTaskOptions) {
     this.#o = options;
     this.correlator = new Correlator(options.thresholds, { trackChanges: options.durable !== undefined });
+    this.#decoder = new ProjectedDecoder(options.serde, options.topics);
   }
 
   inputTopics(): string[] {
@@ -90,11 +93,12 @@ export class AggregatorTask implements StreamTask {
     for (const record of batch.records) {
       let emitted: readonly Emission[];
       try {
-        // The decoded wire records are folded as they are; only memory tools' arguments are converted.
+        // Only the fields the correlator reads are decoded (projected-decode.ts; the full decode is the fallback);
+        // only memory tools' arguments are decoded and converted.
         if (isProposal) {
-          const p = await this.#o.serde.decode(t.proposals, record);
-          emitted = this.correlator.proposal(p, this.correlator.needsArgs(p.tool) ? fromWireArgs(p.args) : undefined);
-        } else emitted = this.correlator.result(await this.#o.serde.decode(t.results, record));
+          const p = this.#decoder.proposal(record) ?? await this.#o.serde.decode(t.proposals, record);
+          emitted = this.correlator.proposal(p, this.correlator.needsArgs(p.tool) ? fromWireArgs(await this.#wireArgs(record)) : undefined);
+        } else emitted = this.correlator.result(this.#decoder.result(record) ?? await this.#o.serde.decode(t.results, record));
       } catch (error) {
         this.counts.skipped++;
         this.#o.log?.('skipped', { code: 'ARB_AGG_DECODE_FAILED', topic: record.topic, partition: record.partition, offset: record.offset, error: String(error) });
@@ -106,6 +110,10 @@ export class AggregatorTask implements StreamTask {
       for (const e of emitted) out.push(this.#record(e));
     }
     return out ?? [];
+  }
+
+  async #wireArgs(record: InRecord): Promise<WireTypes['ToolCallProposal']['args']> {
+    return this.#decoder.args(record) ?? (await this.#o.serde.decode(this.#o.topics.proposals, record)).args;
   }
 
   #record(e: Emission): OutRecord {
