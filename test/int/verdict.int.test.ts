@@ -140,10 +140,14 @@ describe('verdict processor on the real broker and registry', () => {
     await sendProposals(bus, burst);
     const ids = new Set(burst.map((p) => p.proposalId));
     await waitFor('all burst decisions', () => (decisions.filter((d) => ids.has(d.proposalId)).length >= ids.size ? true : undefined));
+    // Verdicts and decisions commit in one transaction, but the reader fetches their partitions independently: a
+    // decision seen does not mean its verdict was fetched yet. Wait for both (a lost verdict still times out).
+    const verdictIds = () => new Set(verdicts.filter((v) => ids.has(v.proposalId)).map((v) => v.proposalId));
+    await waitFor('all burst verdicts', () => (verdictIds().size >= ids.size ? true : undefined));
     const seconds = (performance.now() - t0) / 1000;
     console.log(`burst: ${ids.size} proposals decided in ${seconds.toFixed(2)} s = ${(ids.size / seconds).toFixed(0)} decisions/s (${processor.mode}, ${processor.transport.name})`);
     expect(decisions.filter((d) => ids.has(d.proposalId))).toHaveLength(ids.size);
-    expect(new Set(verdicts.filter((v) => ids.has(v.proposalId)).map((v) => v.proposalId)).size).toBe(ids.size);
+    expect(verdictIds().size).toBe(ids.size);
   });
 
   it('after a restart restores sessions and chain heads: a duplicate gets the old verdict, new decisions extend the chain', async () => {
