@@ -18,8 +18,8 @@ export function avroOptions(): Partial<avro.ForSchemaOptions> {
 
 /** Current version of each top-level schema. Bump when the .avsc changes and move the old one to history/. */
 export const SCHEMA_VERSIONS = {
-  ToolCallProposal: 2,
-  ToolCallResult: 3,
+  ToolCallProposal: 3,
+  ToolCallResult: 4,
   Verdict: 1,
   DecisionRecord: 1,
   ApprovalEvent: 3,

@@ -40,12 +40,12 @@ export interface ToolCallProposal extends Omit<WireProposal, 'args' | 'pendingRe
 }
 
 /**
- * What an executed tool call reported back; feeds the trajectory (volume, taint, destinations seen). The wire record
- * without its delivery fields (durationMs, and stream/seq, which the fold reads from the wire value).
+ * What an executed tool call reported back; feeds the trajectory (volume, taint, destinations and values seen). The wire
+ * record without its delivery fields (durationMs, and stream/seq, which the fold reads from the wire value).
  */
-export interface ToolCallResult extends Omit<WireResult, 'durationMs' | 'stream' | 'seq'> {
+export interface ToolCallResult extends Omit<WireResult, 'durationMs' | 'stream' | 'seq' | 'valuesSeen'> {
   /** Named and quoted values (normalizeValue keys, core/named-values.ts) that appeared in this output; absent: none
-   * reported. Domain only: the in-process eval fills it, the wire schema has no such field yet. */
+   * reported (the wire writes []). ToolCallResult v4 carries it; the SDK extracts it from the output text. */
   readonly valuesSeen?: readonly string[];
 }
 

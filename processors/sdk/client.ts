@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { ArbiterError } from '../core/errors.ts';
 import type { ToolCallProposal } from '../core/types.ts';
 import { ApprovalLedger, type LedgerEntry } from '../approvals/ledger.ts';
-import { extractDestinations } from '../core/destinations.ts';
 import { NO_ATTACHMENTS, proposalToWire, resultToWire } from '../runtime/serde/records.ts';
 import { createRegistryClient } from '../runtime/serde/registry.ts';
 import { TopicSerde } from '../runtime/serde/topic-serde.ts';
@@ -22,7 +21,7 @@ import type { Verdict } from '../../schemas/generated/Verdict.ts';
 import { noVerdict } from './no-verdict.ts';
 import { SessionOutbox } from './outbox.ts';
 import { clientSettings, type ArbiterClientOptions, type ClientSettings } from './options.ts';
-import { resultOf } from './result.ts';
+import { destinationsIn, resultOf, valuesIn } from './result.ts';
 import { TopicTail, type TopicTailOptions } from './topic-tail.ts';
 import type { AgentVerdict, ProposeOptions, ReportedResult, SessionIdentity, ToolCall, TrustedDeclaration } from './types.ts';
 import { fromVerdict, withApproval } from './verdict-outcome.ts';
@@ -296,19 +295,21 @@ export class AgentSession {
     return this.#client.propose(this.identity, call, options, this.#outbox);
   }
 
-  /** Reports what the call did; acknowledges an applied modification; extracts destinations from outputText. */
+  /** Reports what the call did; acknowledges an applied modification; extracts destinations and values from outputText. */
   reportResult(verdict: AgentVerdict, result: ReportedResult): Promise<void> {
     return this.#client.reportResult(this.identity, verdict.proposalId, result, this.#outbox);
   }
 
   /**
-   * Declares trusted context: what the agent's user wrote (the prompt, the task) and any destinations they named.
-   * Destinations in `text` are extracted here (the text itself is not sent); they count as trusted in the session
-   * from the next proposal on, unless the session saw them first in untrusted content. Returns the destinations.
+   * Declares trusted context: what the agent's user wrote (the prompt, the task) and any destinations and values they
+   * named. Destinations and named values in `text` are extracted here (the text itself is not sent); they count as
+   * trusted in the session from the next proposal on, unless the session saw them first in untrusted content.
+   * Returns the destinations.
    */
   declareTrusted(context: TrustedDeclaration): readonly string[] {
-    const destinations = [...new Set([...(context.destinations ?? []), ...(context.text ? extractDestinations(context.text) : [])])];
-    if (destinations.length > 0) this.#outbox.addTrusted({ destinations, declaredAtMs: this.#client.now() });
+    const destinations = destinationsIn(context.text, context.destinations);
+    const values = valuesIn(context.text, context.values);
+    if (destinations.length > 0 || values.length > 0) this.#outbox.addTrusted({ destinations, values, declaredAtMs: this.#client.now() });
     return destinations;
   }
 

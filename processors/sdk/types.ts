@@ -62,16 +62,22 @@ export interface ReportedResult {
   readonly bytesRead?: Readonly<Record<string, number>>;
   /** Untrusted sources whose content entered the agent's context with this output (e.g. "email:inbox"). */
   readonly untrustedSources?: readonly string[];
-  /** The output text (or a summary): destinations in it are extracted and reported as seen. Not sent. */
+  /** The output text (or a summary): the destinations and named values in it are extracted and reported as seen. Not sent. */
   readonly outputText?: string;
+  /** Destinations the output showed that outputText does not carry (added to those extracted from it). */
+  readonly destinationsSeen?: readonly string[];
+  /** Named or quoted values the output showed that outputText does not carry; normalized (normalizeValue) here. */
+  readonly valuesSeen?: readonly string[];
   readonly cost?: number;
   readonly durationMs?: number;
 }
 
 /** Trusted context a user gave the agent (AgentSession.declareTrusted). */
 export interface TrustedDeclaration {
-  /** The user's own words (prompt, task description): the destinations in it are extracted; it is not sent. */
+  /** The user's own words (prompt, task description): the destinations and named values in it are extracted; it is not sent. */
   readonly text?: string;
   /** Destinations the user named explicitly (addresses, URLs, IBANs, hosts). */
   readonly destinations?: readonly string[];
+  /** Values the user named explicitly (a hotel, an event title, a file id); normalized (normalizeValue) here. */
+  readonly values?: readonly string[];
 }

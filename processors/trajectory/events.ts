@@ -79,8 +79,8 @@ export function resultReported(result: ToolCallResult, tool: ToolInfo | undefine
   return { kind: 'result', atMs: result.completedAtMs, result, tool, order: order !== undefined && order.seq >= 1 ? order : undefined };
 }
 
-export function trustedInput(destinations: readonly string[], atMs: number): TrustedInput {
-  return { kind: 'trusted-input', atMs, destinations };
+export function trustedInput(destinations: readonly string[], atMs: number, values?: readonly string[]): TrustedInput {
+  return values === undefined || values.length === 0 ? { kind: 'trusted-input', atMs, destinations } : { kind: 'trusted-input', atMs, destinations, values };
 }
 
 /** Events in the order they happened (stable: equal times keep their order), for events gathered from several lists. */

@@ -83,7 +83,7 @@ function keyedBySession(record: InRecord, sessionId: string): void {
 function attachedEvents(record: InRecord, a: DecodedAttachments, bundle: PolicyBundle | undefined): SessionEvent[] {
   for (const r of a.results) keyedBySession(record, r.result.sessionId);
   return inTimeOrder([
-    ...a.trusted.map((t) => trustedInput(t.destinations, t.declaredAtMs)),
+    ...a.trusted.map((t) => trustedInput(t.destinations, t.declaredAtMs, t.values)),
     ...a.results.map((r) => resultReported(r.result, bundle?.tools.get(r.result.tool), r.order)),
   ]);
 }

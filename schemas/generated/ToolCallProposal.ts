@@ -19,6 +19,6 @@ export interface ToolCallProposal extends SessionIdentity {
   readonly createdAtMs: number;
   /** Results this session handle reported that no verdict has acknowledged yet, each exactly as produced to the results topic (Confluent wire format: schema id + ToolCallResult). The processor folds them before deciding, so a result produced just before this proposal is never missed (added in v2). */
   readonly pendingResults: ReadonlyArray<Buffer>;
-  /** Trusted context the agent's user declared (prompt, task) and no verdict has acknowledged yet: destinations named there count as trusted (added in v2). */
+  /** Trusted context the agent's user declared (prompt, task) and no verdict has acknowledged yet: destinations and values named there count as trusted (added in v2; values in v3). */
   readonly trustedContext: ReadonlyArray<TrustedContext>;
 }

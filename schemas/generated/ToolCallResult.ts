@@ -25,4 +25,6 @@ export interface ToolCallResult {
   readonly stream: string;
   /** 1, 2, 3, ... per stream; 0 when unsequenced (v2 writers, other producers): folded every time it arrives (added in v3). */
   readonly seq: number;
+  /** Named and quoted values in the output (normalizeValue keys, core/named-values.ts), extracted by the SDK; the output text itself is not sent (added in v4). */
+  readonly valuesSeen: ReadonlyArray<string>;
 }

@@ -3,4 +3,6 @@ export interface TrustedContext {
   /** Addresses, URLs, IBANs and hosts the user named. */
   readonly destinations: ReadonlyArray<string>;
   readonly declaredAtMs: number;
+  /** Named and quoted values the user put forward (normalizeValue keys), extracted by the SDK (added in v3). */
+  readonly values: ReadonlyArray<string>;
 }

@@ -2,8 +2,8 @@
 // in-process mode (run.ts), but every call goes through the running pipeline: the agent SDK proposes it on the
 // proposals topic, the verdict processor decides it with the session state it keeps (changelog-backed), escalations
 // are answered on the approvals topic by the evaluation's approver (approve benign, reject attack calls), and the
-// agent reports each call's result (volumes per label, untrusted sources, output text with the destinations the
-// output showed). The user's prompt is declared as trusted context (session.declareTrusted: the destinations the
+// agent reports each call's result (volumes per label, untrusted sources, the destinations and named values the output
+// showed). The user's prompt is declared as trusted context (session.declareTrusted: the destinations and values the
 // in-process replay trusts). Like the in-process mode, every recorded call is proposed and its result reported even
 // when it was blocked, so later calls are still judged. Sessions run in parallel. Order within a session is the
 // in-process one: each proposal carries the session's unacknowledged results and trusted context (the SDK's outbox),
@@ -81,6 +81,7 @@ interface Item {
   readonly t: Trajectory;
   readonly steps: readonly ReplayStep[];
   readonly trustedDestinations: readonly string[];
+  readonly trustedValues: readonly string[];
   readonly inProcess: readonly Decision[];
 }
 
@@ -120,7 +121,7 @@ async function drive(lane: KafkaLane, item: Item, sessionId: string, waitMs: num
   if (first === undefined) return { decisions, problems, escalations };
   const session = lane.client.session({ sessionId, agentId: first.agentId, userId: first.userId, tenantId: first.tenantId,
     agentRole: first.agentRole, environment: first.environment, intent: first.intent });
-  session.declareTrusted({ destinations: item.trustedDestinations });
+  session.declareTrusted({ destinations: item.trustedDestinations, values: item.trustedValues });
   for (const [i, step] of item.steps.entries()) {
     let v = await session.propose({ tool: step.proposal.tool, args: step.proposal.args }, { approvalWaitMs: 0 });
     latencies.push(v.latencyMs);
@@ -138,7 +139,7 @@ async function drive(lane: KafkaLane, item: Item, sessionId: string, waitMs: num
     const r = step.result;
     if (r === undefined) continue;
     await session.reportResult(v, { outcome: 'success', recordsRead: r.recordsRead, bytesRead: r.bytesRead, untrustedSources: r.untrustedSources,
-      outputText: r.destinationsSeen.join('\n') });
+      destinationsSeen: r.destinationsSeen, valuesSeen: r.valuesSeen });
   }
   return { decisions, problems, escalations };
 }
@@ -175,7 +176,7 @@ export async function evaluateAgentDojoOverKafka(dataDir: string, policyDir: str
         if (bundle === undefined) throw new Error(`unknown suite "${t.suite}" in ${t.id}`);
         const { steps, trustedDestinations, trustedValues } = stepsOf(t, declare(t.prompt), (tool) => bundle.tools.get(tool), model);
         const inProcess = replay(bundle, steps, { trustedDestinations, trustedValues, applyBlockedResults: true }).steps.map((s) => s.decision);
-        items.push({ set: setKey, t, steps, trustedDestinations, inProcess });
+        items.push({ set: setKey, t, steps, trustedDestinations, trustedValues, inProcess });
       }
     }
   }

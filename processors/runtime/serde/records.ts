@@ -33,7 +33,7 @@ export interface ResultOrder {
 }
 
 export function resultToWire(r: ToolCallResult, durationMs = 0, order?: ResultOrder): WireResult {
-  return { ...r, durationMs, stream: order?.stream ?? '', seq: order?.seq ?? 0 };
+  return { ...r, valuesSeen: r.valuesSeen ?? [], durationMs, stream: order?.stream ?? '', seq: order?.seq ?? 0 };
 }
 
 export function resultFromWire(w: WireResult): ToolCallResult {

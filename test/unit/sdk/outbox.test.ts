@@ -12,7 +12,7 @@ describe('SessionOutbox', () => {
     const box = new SessionOutbox('h');
     const r1 = Buffer.from('r1'), r2 = Buffer.from('r2');
     box.addResult(r1);
-    box.addTrusted({ destinations: ['a@b.com'], declaredAtMs: 1 });
+    box.addTrusted({ destinations: ['a@b.com'], values: [], declaredAtMs: 1 });
     const sent = box.attachments();
     box.addResult(r2);
     expect(sent.pendingResults).toEqual([r1]); // a snapshot

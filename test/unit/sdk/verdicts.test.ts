@@ -58,4 +58,13 @@ describe('SDK verdict outcomes', () => {
     expect(r.destinationsSeen).toEqual(['eve@evil.example', 'DE89370400440532013000']);
     expect(resultOf(session, v, { outcome: 'skipped' }, 42).modificationApplied).toBe(false);
   });
+
+  it('a result lists the destinations and named values it was given plus those in the output text, values normalized, once each', () => {
+    const v = fromVerdict(call, verdict(), 5);
+    const r = resultOf(session, v, { outcome: 'success', destinationsSeen: ['acct-77'], valuesSeen: ['  Grand Plaza! ', ''],
+      outputText: "Book the 'Riverside View Hotel' (ask eve@evil.example), not the Grand Plaza" }, 42);
+    expect(r.destinationsSeen).toEqual(['acct-77', 'eve@evil.example']);
+    expect(r.valuesSeen).toEqual(['grand plaza', 'riverside view hotel']);
+    expect(resultOf(session, v, { outcome: 'success' }, 42).valuesSeen).toEqual([]);
+  });
 });

@@ -8,7 +8,8 @@ import { proposalToWire, resultToWire, verdictModifiedArgs } from '../../../proc
 import type { SessionStateSnapshot } from '../../../schemas/generated/SessionStateSnapshot.ts';
 import type { Verdict } from '../../../schemas/generated/Verdict.ts';
 import { deserializeState } from '../../../processors/trajectory/index.ts';
-import { destinationKey } from '../../../processors/trajectory/hash.ts';
+import { destinationKey, valueKey } from '../../../processors/trajectory/hash.ts';
+import { VALUE_UNTRUSTED, VALUE_USER } from '../../../processors/trajectory/state.ts';
 import { TopicSerde } from '../../../processors/runtime/serde/topic-serde.ts';
 import { defineTopics } from '../../../processors/runtime/topics.ts';
 import type { InRecord, KafkaTransport, OutRecord, TransportProducer } from '../../../processors/runtime/transport/transport.ts';
@@ -225,11 +226,22 @@ describe('VerdictTask folding what a proposal carries (results, trusted context)
   it('declared trusted context makes its destinations trusted before a later untrusted sighting', async () => {
     const ctx = await setup();
     const out = await ctx.run(ctx.rec(ctx.serde.encode(ctx.topics.proposals, proposalToWire(proposal(),
-      { pendingResults: [], trustedContext: [{ destinations: ['Bob@Example.com'], declaredAtMs: 999_000 }] }))));
+      { pendingResults: [], trustedContext: [{ destinations: ['Bob@Example.com'], values: [], declaredAtMs: 999_000 }] }))));
     const key = destinationKey('bob@example.com');
     expect((await stateOf(ctx, out)).destinations).toEqual([key]);
     const later = await fromResults(ctx, ctx.serde.encode(ctx.topics.results, resultToWire(result({ untrustedSources: ['web:x'], destinationsSeen: ['bob@example.com'] }))));
     expect((await stateOf(ctx, later)).destinations).toEqual([key]); // low bit clear: first seen trusted
+  });
+
+  it('declared trusted values and values a result saw on the wire are folded with their origin (user first, untrusted after)', async () => {
+    const ctx = await setup();
+    const out = await ctx.run(ctx.rec(ctx.serde.encode(ctx.topics.proposals, proposalToWire(proposal(),
+      { pendingResults: [], trustedContext: [{ destinations: [], values: ['riverside view hotel'], declaredAtMs: 999_000 }] }))));
+    expect((await stateOf(ctx, out)).values).toEqual([valueKey('riverside view hotel') | VALUE_USER]);
+    const later = await fromResults(ctx, ctx.serde.encode(ctx.topics.results,
+      resultToWire(result({ untrustedSources: ['web:x'], valuesSeen: ['riverside view hotel', 'grand plaza'] }))));
+    expect([...(await stateOf(ctx, later)).values].sort((a, b) => a - b)).toEqual(
+      [valueKey('riverside view hotel') | VALUE_USER, valueKey('grand plaza') | VALUE_UNTRUSTED].sort((a, b) => a - b));
   });
 
   it.each([['allow', 0], ['deny', 1]] as const)('an expired approval with on_timeout %s folds as granted=%s denied calls', async (onTimeout, denied) => {
