@@ -3,6 +3,11 @@
 // agent's retry of a proposal gets the same verdict, even after a restart or rebalance, without a new decision.
 // Per partition: the head of the decisions hash chain for the decisions partition this input partition writes to;
 // it lives on the same changelog partition under CHAIN_HEAD_KEY so it is restored (and committed) with the sessions.
+// Changelog records (all SessionStateSnapshot values, on the session's input partition):
+// - key = session id: the state only (recentVerdicts empty), rewritten on every change of the session;
+// - key = NUL 'v' slot NUL session id: one sent verdict, written once when it is sent; slot = its sequence in the
+//   session mod RECENT_VERDICTS, so compaction keeps exactly the window, and restore assembles it (SessionRestore).
+//   Writing the window with every state change cost ~5 KiB per changelog record once warm (docs/decisions.md).
 import type { ChainHead } from '../core/chain.ts';
 import type { SessionStateSnapshot } from '../../schemas/generated/SessionStateSnapshot.ts';
 import { EMPTY_STATE, STATE_FORMAT, deserializeState, serializeState, type SessionState } from '../trajectory/index.ts';
@@ -12,19 +17,28 @@ export const RECENT_VERDICTS = 32;
 /** Changelog key of a partition's chain head; session ids never start with NUL. */
 export const CHAIN_HEAD_KEY = '\u0000chain-head';
 const CHAIN_HEAD_FORMAT = 1;
+/** Format (snapshot version) of a verdict slot record; its state is the verdict's sequence in the session as JSON. */
+const VERDICT_SLOT_FORMAT = 1;
+/** Verdict slot keys start with NUL like CHAIN_HEAD_KEY, so no session id (which never does) can be taken for one. */
+const SLOT_PREFIX = '\u0000v';
 
 export interface RecentVerdict {
   readonly proposalId: string;
   /** The Verdict value exactly as it was sent (Confluent wire format). */
   readonly verdict: Buffer;
+  /** Position among the session's verdicts (0 = first); picks the changelog slot. */
+  readonly seq: number;
 }
 
 export interface SessionEntry {
   readonly state: SessionState;
+  /** Oldest first, at most RECENT_VERDICTS. */
   readonly recent: readonly RecentVerdict[];
+  /** Sequence of the session's next verdict. */
+  readonly nextSeq: number;
 }
 
-export const EMPTY_ENTRY: SessionEntry = Object.freeze({ state: EMPTY_STATE, recent: [] });
+export const EMPTY_ENTRY: SessionEntry = Object.freeze({ state: EMPTY_STATE, recent: [], nextSeq: 0 });
 
 export function findRecent(entry: SessionEntry, proposalId: string): RecentVerdict | undefined {
   for (let i = entry.recent.length - 1; i >= 0; i--) {
@@ -34,23 +48,91 @@ export function findRecent(entry: SessionEntry, proposalId: string): RecentVerdi
   return undefined;
 }
 
-export function withVerdict(entry: SessionEntry, state: SessionState, recent: RecentVerdict): SessionEntry {
+export function withVerdict(entry: SessionEntry, state: SessionState, sent: { proposalId: string; verdict: Buffer }): SessionEntry {
   const kept = entry.recent.length >= RECENT_VERDICTS ? entry.recent.slice(entry.recent.length - RECENT_VERDICTS + 1) : entry.recent;
-  return { state, recent: [...kept, recent] };
+  return { state, recent: [...kept, { ...sent, seq: entry.nextSeq }], nextSeq: entry.nextSeq + 1 };
 }
 
+/** The session's state record (its verdicts are separate slot records). */
 export function entryToSnapshot(sessionId: string, entry: SessionEntry, nowMs: number): SessionStateSnapshot {
-  return {
-    sessionId, version: STATE_FORMAT, state: serializeState(entry.state), updatedAtMs: nowMs,
-    recentVerdicts: entry.recent.map((r) => ({ proposalId: r.proposalId, verdict: r.verdict })),
-  };
+  return { sessionId, version: STATE_FORMAT, state: serializeState(entry.state), updatedAtMs: nowMs, recentVerdicts: [] };
 }
 
+/** A state record alone. Records written before slot records existed carry the window inline: it is kept. */
 export function entryFromSnapshot(s: SessionStateSnapshot): SessionEntry {
   return {
     state: deserializeState(s.state, s.sessionId),
-    recent: s.recentVerdicts.map((r) => ({ proposalId: r.proposalId, verdict: Buffer.from(r.verdict) })),
+    recent: s.recentVerdicts.map((r, seq) => ({ proposalId: r.proposalId, verdict: Buffer.from(r.verdict), seq })),
+    nextSeq: s.recentVerdicts.length,
   };
+}
+
+export function verdictSlotKey(sessionId: string, seq: number): string {
+  return `${SLOT_PREFIX}${seq % RECENT_VERDICTS}\u0000${sessionId}`;
+}
+
+export function isVerdictSlotKey(key: string): boolean {
+  return key.startsWith(SLOT_PREFIX);
+}
+
+function sessionOfSlotKey(key: string): string {
+  return key.slice(key.indexOf('\u0000', SLOT_PREFIX.length) + 1);
+}
+
+export function verdictToSnapshot(sessionId: string, r: RecentVerdict, nowMs: number): SessionStateSnapshot {
+  return {
+    sessionId, version: VERDICT_SLOT_FORMAT, state: Buffer.from(JSON.stringify({ seq: r.seq })), updatedAtMs: nowMs,
+    recentVerdicts: [{ proposalId: r.proposalId, verdict: r.verdict }],
+  };
+}
+
+export function verdictFromSnapshot(s: SessionStateSnapshot): RecentVerdict {
+  const { seq } = JSON.parse(s.state.toString('utf8')) as { seq: unknown };
+  const only = s.recentVerdicts[0];
+  if (s.version !== VERDICT_SLOT_FORMAT || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0 || only === undefined || s.recentVerdicts.length !== 1) {
+    throw new Error(`verdict slot record of session ${JSON.stringify(s.sessionId)} is malformed (version ${s.version}, ${s.recentVerdicts.length} verdicts)`);
+  }
+  return { proposalId: only.proposalId, verdict: Buffer.from(only.verdict), seq };
+}
+
+/** Collects one partition's restored records, latest per key (log order), then assembles the session entries. */
+export class SessionRestore {
+  readonly #states = new Map<string, SessionEntry>();
+  readonly #slots = new Map<string, Map<string, RecentVerdict>>();
+
+  state(sessionId: string, entry: SessionEntry | undefined): void {
+    if (entry === undefined) this.#states.delete(sessionId);
+    else this.#states.set(sessionId, entry);
+  }
+
+  slot(key: string, verdict: RecentVerdict | undefined): void {
+    const sessionId = sessionOfSlotKey(key);
+    let slots = this.#slots.get(sessionId);
+    if (!slots) this.#slots.set(sessionId, (slots = new Map()));
+    if (verdict === undefined) slots.delete(key);
+    else slots.set(key, verdict);
+  }
+
+  /** Every session with a state or a verdict (a session whose state record was unreadable keeps its verdicts). */
+  *entries(): Iterable<[string, SessionEntry]> {
+    for (const sessionId of new Set([...this.#states.keys(), ...this.#slots.keys()])) {
+      const base = this.#states.get(sessionId) ?? EMPTY_ENTRY;
+      const slots = this.#slots.get(sessionId);
+      if (slots === undefined || slots.size === 0) {
+        yield [sessionId, base];
+        continue;
+      }
+      // Inline (pre-slot) verdicts fill only slots no slot record holds with a later verdict.
+      const bySlot = new Map<number, RecentVerdict>();
+      for (const r of [...base.recent, ...slots.values()]) {
+        const at = r.seq % RECENT_VERDICTS;
+        if ((bySlot.get(at)?.seq ?? -1) < r.seq) bySlot.set(at, r);
+      }
+      const recent = [...bySlot.values()].sort((a, b) => a.seq - b.seq);
+      const last = recent[recent.length - 1] as RecentVerdict;
+      yield [sessionId, { state: base.state, recent, nextSeq: Math.max(base.nextSeq, last.seq + 1) }];
+    }
+  }
 }
 
 export function chainHeadToSnapshot(head: ChainHead, nowMs: number): SessionStateSnapshot {

@@ -34,8 +34,8 @@ import { reviewContextFor } from '../approvals/review-context.ts';
 import { resolutionGrants } from '../approvals/ledger.ts';
 import type { PolicyEngine } from './policy-port.ts';
 import {
-  CHAIN_HEAD_KEY, EMPTY_ENTRY, chainHeadFromSnapshot, chainHeadToSnapshot, entryFromSnapshot, entryToSnapshot, findRecent,
-  withVerdict, type SessionEntry,
+  CHAIN_HEAD_KEY, EMPTY_ENTRY, SessionRestore, chainHeadFromSnapshot, chainHeadToSnapshot, entryFromSnapshot, entryToSnapshot, findRecent,
+  isVerdictSlotKey, verdictFromSnapshot, verdictSlotKey, verdictToSnapshot, withVerdict, type RecentVerdict, type SessionEntry,
 } from './session-store.ts';
 
 export interface VerdictTaskOptions {
@@ -219,7 +219,14 @@ export class VerdictTask implements StreamTask {
       this.#sessions.dropPartition(p);
       this.#heads.dropPartition(p);
     }
-    for (const r of records) await this.#restoreOne(r);
+    const restoring = new Map(mine.map((p) => [p, new SessionRestore()]));
+    for (const r of records) await this.#restoreOne(r, restoring.get(r.partition) as SessionRestore);
+    for (const [p, restore] of restoring) {
+      for (const [sessionId, entry] of restore.entries()) {
+        this.#sessions.restore(p, sessionId, entry);
+        this.metrics.restoredSessions.inc();
+      }
+    }
     this.metrics.restoreSeconds.observe(undefined, (performance.now() - started) / 1000);
     this.#countSessions();
     this.#o.log?.('restored', { partitions: mine, records: records.length, sessions: mine.map((p) => this.#sessions.size(p)) });
@@ -243,20 +250,20 @@ export class VerdictTask implements StreamTask {
     return new Set([...this.#assigned].map((tp) => Number(tp.slice(tp.lastIndexOf('/') + 1))));
   }
 
-  async #restoreOne(r: InRecord): Promise<void> {
+  /** One changelog record, in log order: chain heads go to the store, sessions and verdict slots to `into`. */
+  async #restoreOne(r: InRecord, into: SessionRestore): Promise<void> {
     const key = r.key?.toString('utf8') ?? '';
     if (r.value === null) {
       if (key === CHAIN_HEAD_KEY) this.#heads.restore(r.partition, HEAD, undefined);
-      else this.#sessions.restore(r.partition, key, undefined);
+      else if (isVerdictSlotKey(key)) into.slot(key, undefined);
+      else into.state(key, undefined);
       return;
     }
     try {
       const snapshot = await this.#o.serde.decode(this.#o.topics.sessionState, r);
       if (key === CHAIN_HEAD_KEY) this.#heads.restore(r.partition, HEAD, chainHeadFromSnapshot(r.partition, snapshot));
-      else {
-        this.#sessions.restore(r.partition, key, entryFromSnapshot(snapshot));
-        this.metrics.restoredSessions.inc();
-      }
+      else if (isVerdictSlotKey(key)) into.slot(key, verdictFromSnapshot(snapshot));
+      else into.state(key, entryFromSnapshot(snapshot));
     } catch (error) {
       // A corrupt changelog entry: the session starts over (fails open on history, never on policy). Counted.
       this.metrics.restoreSkipped.inc();
@@ -305,7 +312,9 @@ export class VerdictTask implements StreamTask {
         value: this.#o.serde.encode(this.#o.topics.approvals, { event: { 'arbiter.v1.ApprovalRequested': approval } }) });
     }
     this.#heads.put(p, HEAD, chained.head);
-    this.#sessions.put(p, proposal.sessionId, withVerdict(entry, decided.nextState, { proposalId: proposal.proposalId, verdict }));
+    const next = withVerdict(entry, decided.nextState, { proposalId: proposal.proposalId, verdict });
+    this.#sessions.put(p, proposal.sessionId, next);
+    this.#verdictSlot(p, proposal.sessionId, next.recent[next.recent.length - 1] as RecentVerdict, now, out);
     this.metrics.decisions.inc({ effect: decided.decision.effect, error_code: decided.decision.errorCode ?? '' });
   }
 
@@ -334,6 +343,13 @@ export class VerdictTask implements StreamTask {
     out.push(deadLetter(this.#o.serde, this.#o.topics, record, failure, this.#o.clock()));
     this.metrics.deadLetters.inc({ topic: record.topic, code: failure.code });
     this.#o.log?.('dead-letter', { code: failure.code, topic: record.topic, partition: record.partition, offset: record.offset });
+  }
+
+  /** A sent verdict, written to the changelog once, in the transaction that sends it (session-store.ts). The key is a
+   *  Buffer for the reason CHAIN_HEAD_KEY_BYTES is. */
+  #verdictSlot(partition: number, sessionId: string, sent: RecentVerdict, nowMs: number, out: OutRecord[]): void {
+    const topic = this.#o.topics.sessionState;
+    out.push({ topic: topic.topic, partition, key: Buffer.from(verdictSlotKey(sessionId, sent.seq)), value: this.#o.serde.encode(topic, verdictToSnapshot(sessionId, sent, nowMs)) });
   }
 
   /** The batch's latest session states and chain heads, to the changelog partition of their input partition. */

@@ -17,7 +17,7 @@ import {
   EMPTY_STATE, decisionMade, evolve, proposalReceived, resultReported, serializeState, type SessionState,
 } from '../../processors/trajectory/index.ts';
 import { createPolicyEngine } from '../../processors/verdict/policy-engine.ts';
-import { CHAIN_HEAD_KEY, entryFromSnapshot } from '../../processors/verdict/session-store.ts';
+import { CHAIN_HEAD_KEY, entryFromSnapshot, isVerdictSlotKey } from '../../processors/verdict/session-store.ts';
 import { testBundle } from '../unit/verdict/fixtures.ts';
 import { startVerdictChild, type ChildProcessor } from './helpers/processes.ts';
 import { chainBreaks, sleep, VerdictHarness, waitUntil, type Collected } from './helpers/verdict-harness.ts';
@@ -153,7 +153,7 @@ describe('session state after random SIGKILLs equals a fresh fold of the input t
     const latest = new Map<string, InRecord>();
     for (const rec of await h.restoreChangelog()) {
       const key = rec.key?.toString('utf8') ?? '';
-      if (key !== CHAIN_HEAD_KEY && rec.value !== null) latest.set(key, rec);
+      if (key !== CHAIN_HEAD_KEY && !isVerdictSlotKey(key) && rec.value !== null) latest.set(key, rec);
     }
     expect(latest.size).toBe(SESSIONS);
     const mismatched: string[] = [];

@@ -17,7 +17,7 @@ import { BundleSlot } from '../../../processors/verdict/bundle-slot.ts';
 import { correlationHeaders } from '../../../processors/verdict/correlation.ts';
 import { createPolicyEngine } from '../../../processors/verdict/policy-engine.ts';
 import type { PolicyEngine } from '../../../processors/verdict/policy-port.ts';
-import { CHAIN_HEAD_KEY } from '../../../processors/verdict/session-store.ts';
+import { CHAIN_HEAD_KEY, verdictFromSnapshot, verdictSlotKey } from '../../../processors/verdict/session-store.ts';
 import { VerdictTask } from '../../../processors/verdict/verdict-task.ts';
 import { proposal, result, testBundle } from './fixtures.ts';
 
@@ -96,8 +96,12 @@ describe('VerdictTask.process', () => {
     const record = await decode<DecisionRecord>(topics.decisions, decision as OutRecord);
     expect(checkLink(genesisHead(1), record)).toEqual([]);
     const changelog = on(out, topics.sessionState.topic);
-    expect(changelog.map((r) => String(r.key))).toEqual(['s-1', CHAIN_HEAD_KEY]);
+    // The verdict once in its slot (in the same output as the reply), then the session's state and the chain head.
+    expect(changelog.map((r) => String(r.key))).toEqual([verdictSlotKey('s-1', 0), 's-1', CHAIN_HEAD_KEY]);
     expect(changelog.every((r) => r.partition === 1)).toBe(true);
+    const slot = verdictFromSnapshot(await decode<SessionStateSnapshot>(topics.sessionState, changelog[0] as OutRecord));
+    expect(slot).toEqual({ proposalId: 'p-1', verdict: reply?.value, seq: 0 });
+    expect((await decode<SessionStateSnapshot>(topics.sessionState, changelog[1] as OutRecord)).recentVerdicts).toEqual([]);
   });
 
   it('gives a duplicate proposal the same verdict bytes and no second decision, in one batch and across batches', async () => {
