@@ -201,4 +201,73 @@ describe('verdict processor on the real broker and registry', () => {
       }
     }
   });
+
+  it('absorbs repeated rebalances under load: members join and leave while proposals flow, each proposal gets one verdict and one decision', async () => {
+    // A member whose loop stops is restarted under the same id, as the bin's supervisor does.
+    const live = new Map<string, RunningVerdict>();
+    const leaving = new Set<string>();
+    let restarts = 0;
+    const launch = async (id: string): Promise<void> => {
+      const member = await startVerdictProcessor({ ...config, instanceId: id }, { log: () => undefined });
+      live.set(id, member);
+      member.stopped.catch(async () => {
+        if (leaving.has(id)) return;
+        restarts++;
+        await member.close().catch(() => undefined);
+        await launch(id).catch(() => undefined);
+      });
+    };
+    await processor.close();
+    await launch('churn-0');
+    const sent: ToolCallProposal[] = [];
+    let flowing = true;
+    const flow = (async () => {
+      for (let i = 0; flowing; i++) {
+        const batch = Array.from({ length: 10 }, (_, j) => propose({ sessionId: `s-churn-${(i * 10 + j) % 24}`, replyPartition: j % 2 }));
+        sent.push(...batch);
+        await sendProposals(bus, batch);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    for (let round = 1; round <= 5; round++) {
+      const id = `churn-${round}`;
+      await launch(id);
+      await new Promise((r) => setTimeout(r, 1500));
+      leaving.add(id);
+      await live.get(id)?.close();
+      live.delete(id);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    flowing = false;
+    await flow;
+    const ids = new Set(sent.map((p) => p.proposalId));
+    const decided = () => new Set(decisions.filter((d) => ids.has(d.proposalId)).map((d) => d.proposalId)).size;
+    await waitFor('every churn proposal decided', () => (decided() >= ids.size ? true : undefined), 120_000);
+    await waitFor('every churn verdict', () => (new Set(verdicts.filter((v) => ids.has(v.proposalId)).map((v) => v.proposalId)).size >= ids.size ? true : undefined));
+    // Anything produced twice would be committed by now (a transaction's timeout is 60 s, but the duplicate commits
+    // within a rebalance); read a marker decided after everything else to know the reader is past them.
+    const marker = propose({ sessionId: 's-churn-marker' });
+    await send(marker);
+    await waitFor('marker decision', () => decisions.find((d) => d.proposalId === marker.proposalId));
+    const perId = (list: readonly { proposalId: string }[]) => {
+      const n = new Map<string, number>();
+      for (const r of list) if (ids.has(r.proposalId)) n.set(r.proposalId, (n.get(r.proposalId) ?? 0) + 1);
+      return n;
+    };
+    const twiceDecided = [...perId(decisions)].filter(([, n]) => n !== 1);
+    const twiceAnswered = [...perId(verdicts)].filter(([, n]) => n !== 1);
+    console.log(`churn: ${ids.size} proposals, 5 joins + 5 leaves, ${restarts} restarts of a stopped member, ${twiceDecided.length} decided twice, ${twiceAnswered.length} answered twice`);
+    processor = live.get('churn-0') as RunningVerdict;
+    for (const [id, member] of live) if (id !== 'churn-0') { leaving.add(id); await member.close(); }
+    expect(twiceDecided).toEqual([]);
+    expect(twiceAnswered).toEqual([]);
+    expect(restarts, 'a member stopped instead of absorbing the rebalance').toBe(0);
+    for (const partition of [0, 1]) {
+      let head: ChainHead = genesisHead(partition);
+      for (const d of decisions.filter((x) => x.chainPartition === partition)) {
+        expect(checkLink(head, d), `partition ${partition} seq ${d.chainSeq}`).toEqual([]);
+        head = headAfter(d);
+      }
+    }
+  });
 });

@@ -4,17 +4,19 @@
 // redelivery guard: records handed over again after they were processed (a client rewinding to the committed
 // offsets on a group join) are dropped, in both commit modes, until the partition is revoked or assigned anew.
 import { describe, expect, it } from 'vitest';
+import { ArbiterError } from '../../core/errors.ts';
 import { StreamLoop, type StreamTask } from './loop.ts';
 import type {
   Batch, ConsumerOptions, KafkaTransport, OutRecord, TopicPartitionOffset, TransportConsumer, TransportProducer,
 } from '../transport/transport.ts';
 
-function scripted(opts: { failCommit?: boolean; pipelined?: boolean } = {}) {
+function scripted(opts: { failCommit?: boolean; pipelined?: boolean; refuseOffsetsOnce?: boolean } = {}) {
   const calls: string[] = [];
   let handler: ((b: Batch) => Promise<void>) | undefined;
   let consumerOptions: ConsumerOptions | undefined;
   let releaseCommit: (() => void) | undefined;
   let holdCommits = false;
+  let refuse = opts.refuseOffsetsOnce === true;
   const transport: KafkaTransport = {
     name: 'scripted', supportsTransactions: true,
     admin: async () => { throw new Error('unused'); },
@@ -22,7 +24,13 @@ function scripted(opts: { failCommit?: boolean; pipelined?: boolean } = {}) {
       send: async () => undefined,
       transaction: async () => ({
         send: async (r: readonly OutRecord[]) => void calls.push(`send:${r.map((x) => x.topic).join(',')}`),
-        sendOffsets: async (_g: string, o: readonly TopicPartitionOffset[]) => void calls.push(`offsets:${o.map((x) => `${x.topic}/${x.partition}@${x.offset}`).join(',')}`),
+        sendOffsets: async (_g: string, o: readonly TopicPartitionOffset[]) => {
+          calls.push(`offsets:${o.map((x) => `${x.topic}/${x.partition}@${x.offset}`).join(',')}`);
+          if (refuse) {
+            refuse = false;
+            throw new ArbiterError('ARB_TRANSPORT_GENERATION_STALE', 'group g rebalanced meanwhile', { key: 'g' });
+          }
+        },
         commit: async () => {
           calls.push('commit');
           if (holdCommits) await new Promise<void>((resolve) => (releaseCommit = resolve));
@@ -35,7 +43,12 @@ function scripted(opts: { failCommit?: boolean; pipelined?: boolean } = {}) {
     consumer: async (c: ConsumerOptions): Promise<TransportConsumer> => {
       consumerOptions = c;
       // run() never ends by itself here: only a failure ends the loop.
-      return { run: (each) => { handler = each; return new Promise<void>(() => undefined); }, commit: async () => undefined, close: async () => undefined };
+      return {
+        run: (each) => { handler = each; return new Promise<void>(() => undefined); }, commit: async () => undefined, close: async () => undefined,
+        // The group's committed offset of partition 0 is 10 (nothing of the scripted batches committed yet).
+        stableCommitted: async (ps) => { calls.push(`stable:${ps.map((p) => p.partition).join(',')}`); return ps.map((p) => ({ ...p, offset: '10' })); },
+        rewind: async () => void calls.push('rewind'),
+      };
     },
   };
   const told: string[] = [];
@@ -158,5 +171,27 @@ describe('StreamLoop group commit', () => {
     await idle();
     expect(s.told).toEqual(['process:0', 'sealed', 'process:1', 'committed', 'sealed', 'committed']);
     expect(s.calls.filter((c) => c.startsWith('offsets'))).toEqual(['offsets:in/0@2', 'offsets:in/1@8']);
+  });
+
+  it('absorbs a commit refused by a rebalance: aborts, drops the work, restarts at the stable offsets, rewinds and keeps running', async () => {
+    const s = scripted({ refuseOffsetsOnce: true, pipelined: true });
+    const loop = new StreamLoop(s.transport, { groupId: 'g', topics: ['in'], transactionalId: 't', groupCommit: true }, s.task);
+    const { stopped } = await loop.start();
+    let stop = 'running';
+    stopped.then(() => (stop = 'ended'), () => (stop = 'failed'));
+    await s.assign();
+    await s.deliver(s.batch(0, 10, 2));
+    await idle();
+    await idle();
+    expect(s.calls).toEqual(['stable:0', 'send:out0,changelog', 'offsets:in/0@12', 'abort', 'stable:0', 'rewind']);
+    expect(s.told).toEqual(['process:0', 'sealed', 'aborted']);
+    expect(loop.rebalances).toBe(1);
+    // The rewound read hands the same records over again: processed anew (not dropped as redelivered), committed.
+    await s.deliver(s.batch(0, 10, 2));
+    await idle();
+    expect(s.calls.slice(6)).toEqual(['send:out0,changelog', 'offsets:in/0@12', 'commit']);
+    expect(s.told.slice(3)).toEqual(['process:0', 'sealed', 'committed']);
+    expect(loop.redelivered).toBe(0);
+    expect(stop).toBe('running');
   });
 });

@@ -21,6 +21,7 @@
 // commit is pending or just landed. Processing them again would send a second verdict; so per owned partition the
 // loop remembers the next offset it expects and drops records below it (counted in `redelivered`). The memory of a
 // partition is cleared when it is revoked or assigned (then the committed offset is the truth).
+import { ArbiterError } from '../../core/errors.ts';
 import type {
   Batch, KafkaTransport, OutRecord, TopicPartitionOffset, TransportConsumer, TransportProducer,
 } from '../transport/transport.ts';
@@ -75,6 +76,10 @@ const PROCESS_SLICE = 64;
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** A commit the group refused because it rebalanced under it (see Rebalances): recovered in place, not a failure. */
+const REBALANCE_CODES: ReadonlySet<string> = new Set(['ARB_TRANSPORT_PARTITION_REVOKED', 'ARB_TRANSPORT_GENERATION_STALE']);
+const tpKey = (p: { topic: string; partition: number }): string => `${p.topic}\u0000${p.partition}`;
+
 export class StreamLoop {
   readonly mode: DeliveryMode;
   readonly #transport: KafkaTransport;
@@ -95,6 +100,13 @@ export class StreamLoop {
   /** Next offset expected per owned "topic\0partition" (the redelivery guard). */
   readonly #positions = new Map<string, bigint>();
   #redelivered = 0;
+  /** Partitions the group gives this member (from the hooks). */
+  readonly #owned = new Map<string, { topic: string; partition: number }>();
+  /** A commit was refused by a rebalance; the uncommitted work is dropped and re-read (#recover). */
+  #rebalanced = false;
+  #recovering: Promise<void> | undefined;
+  #rebalances = 0;
+  #closing = false;
 
   constructor(transport: KafkaTransport, options: StreamOptions, task: StreamTask) {
     this.#transport = transport;
@@ -106,6 +118,11 @@ export class StreamLoop {
   /** Records dropped because they were handed over again after being processed (see the redelivery guard). */
   get redelivered(): number {
     return this.#redelivered;
+  }
+
+  /** Commits refused by a rebalance and absorbed (work dropped, re-read from the committed offsets). */
+  get rebalances(): number {
+    return this.#rebalances;
   }
 
   /** Starts consuming; resolves once the consumer is running. `stopped` settles when it ends. */
@@ -120,12 +137,14 @@ export class StreamLoop {
       readCommitted: true,
       onAssigned: async (ps) => {
         await this.#flushNow();
-        this.#forget(ps);
+        await this.#startAtStableOffsets(ps);
+        for (const p of ps) this.#owned.set(tpKey(p), p);
         await this.#task.onAssigned(ps);
       },
       onRevoked: async (ps) => {
         await this.#flushNow();
         this.#forget(ps);
+        for (const p of ps) this.#owned.delete(tpKey(p));
         await this.#task.onRevoked(ps);
       },
       ...(this.#options.maxWaitMs !== undefined ? { maxWaitMs: this.#options.maxWaitMs, minBytes: 1 } : {}),
@@ -140,6 +159,18 @@ export class StreamLoop {
 
   #forget(partitions: readonly { topic: string; partition: number }[]): void {
     for (const p of partitions) this.#positions.delete(`${p.topic}\u0000${p.partition}`);
+  }
+
+  /**
+   * A newly assigned partition starts at the group's committed offset once no transaction holds it open (when the
+   * transport can tell): the client fetched its start offset at the join, possibly while the previous owner's last
+   * transaction was still open, and would hand over records that transaction commits as decided (a second decision).
+   * Before the task restores its state, so the restore sees that transaction's changelog too.
+   */
+  async #startAtStableOffsets(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
+    this.#forget(partitions);
+    const stable = await this.#consumer?.stableCommitted?.(partitions);
+    for (const o of stable ?? []) this.#processed(o);
   }
 
   /** The batch without records already processed (redelivery guard); undefined when nothing is left. */
@@ -180,19 +211,27 @@ export class StreamLoop {
   async #group(handed: Batch): Promise<void> {
     if (this.#failure !== undefined) throw this.#failure;
     if (this.#task.sealed === undefined) while (this.#flushing !== undefined) await this.#flushing;
+    if (this.#rebalanced) return this.#recover(); // a batch read before the rewind: read again after it
     const batch = this.#unseen(handed);
     const next = batch && StreamLoop.#nextOffset(batch);
     if (batch === undefined || next === undefined) return;
     this.#processing++;
+    let abandoned = false;
     try {
       for (let from = 0; from < batch.records.length; from += PROCESS_SLICE) {
         if (from > 0) await nextTurn();
+        if (this.#rebalanced) {
+          abandoned = true; // built on the refused commit: dropped with it, read again after the rewind
+          break;
+        }
         const slice = batch.records.length <= PROCESS_SLICE ? batch : { ...batch, records: batch.records.slice(from, from + PROCESS_SLICE) };
         for (const o of await this.#task.process(slice)) this.#pending.push(o);
       }
-      this.#offsets.set(`${next.topic}\u0000${next.partition}`, next);
-      this.#pendingRecords += batch.records.length;
-      this.#processed(next);
+      if (!abandoned) {
+        this.#offsets.set(`${next.topic}\u0000${next.partition}`, next);
+        this.#pendingRecords += batch.records.length;
+        this.#processed(next);
+      }
     } catch (error) {
       this.#pending = [];
       this.#offsets.clear();
@@ -201,6 +240,7 @@ export class StreamLoop {
     } finally {
       this.#processing--;
     }
+    if (abandoned || this.#rebalanced) return this.#recover();
     if (this.#pendingRecords >= (this.#options.maxGroupRecords ?? DEFAULT_MAX_GROUP_RECORDS)) {
       await this.#flushNow();
     } else if (!this.#flushScheduled) {
@@ -220,7 +260,8 @@ export class StreamLoop {
   async #flushNow(): Promise<void> {
     while (this.#flushing !== undefined) await this.#flushing;
     if (this.#failure !== undefined) throw this.#failure;
-    if (this.#offsets.size === 0 || this.#processing > 0) return;
+    if (this.#rebalanced && this.#processing === 0) await this.#recover();
+    if (this.#offsets.size === 0 || this.#processing > 0 || this.#rebalanced) return;
     const outputs = [...this.#pending, ...(this.#task.beforeCommit?.() ?? [])];
     this.#task.sealed?.();
     const offsets = [...this.#offsets.values()];
@@ -231,6 +272,10 @@ export class StreamLoop {
     const flushing = this.#deliver(outputs, offsets, inputRecords).then(
       () => this.#task.committed(),
       (error: unknown) => {
+        if (this.#recoverable(error)) {
+          this.#rebalanced = true; // the next flush, batch or hook recovers, once no batch is mid-way
+          return;
+        }
         this.#task.aborted();
         this.#failure ??= error;
         this.#fail(error);
@@ -239,6 +284,40 @@ export class StreamLoop {
     );
     this.#flushing = flushing.finally(() => (this.#flushing = undefined)).catch(() => undefined);
     await flushing;
+    if (this.#rebalanced && this.#processing === 0) await this.#recover();
+  }
+
+  #recoverable(error: unknown): boolean {
+    return error instanceof ArbiterError && REBALANCE_CODES.has(error.code) && this.#consumer?.rewind !== undefined && !this.#closing;
+  }
+
+  /**
+   * Rebalances: the client rejoins the group on its own and runs our hooks only afterwards, so a commit in flight
+   * (or the revocation's own flush) can meet the new generation; the transport refuses it (stale generation, or a
+   * partition now owned by another member) and the transaction is aborted (read_committed readers never see its
+   * verdicts). The member keeps running: the task drops every uncommitted change (the refused commit's and those of
+   * batches built on it), owned partitions restart at their stable committed offsets, and the consumer rewinds to
+   * them. Runs with no batch mid-way; batches of the old read arriving meanwhile are dropped (read again).
+   */
+  #recover(): Promise<void> {
+    this.#recovering ??= (async () => {
+      while (this.#flushing !== undefined) await this.#flushing;
+      this.#pending = [];
+      this.#offsets.clear();
+      this.#pendingRecords = 0;
+      this.#task.aborted();
+      this.#rebalances++;
+      const consumer = this.#consumer as TransportConsumer;
+      this.#positions.clear();
+      for (const o of (await consumer.stableCommitted?.([...this.#owned.values()])) ?? []) this.#processed(o);
+      this.#rebalanced = false;
+      await consumer.rewind?.();
+    })().catch((error: unknown) => {
+      this.#failure ??= error;
+      this.#fail(error);
+      throw error;
+    }).finally(() => (this.#recovering = undefined));
+    return this.#recovering;
   }
 
   async #deliver(outputs: readonly OutRecord[], offsets: readonly TopicPartitionOffset[], inputRecords: number): Promise<void> {
@@ -270,6 +349,7 @@ export class StreamLoop {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     if (this.#failure === undefined) await this.#flushNow().catch(() => undefined);
     await this.#consumer?.close();
     await this.#running?.catch(() => undefined);

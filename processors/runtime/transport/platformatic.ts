@@ -46,7 +46,16 @@ const MAX_PARTITION_BYTES = 512 * 1024;
 /** Most records buffered before the stream is paused. */
 const MAX_DRAIN = 1024;
 
-type Groups = Map<string, Consumer>;
+/** A running group member: the client's consumer and whether it owns a partition in its current generation. */
+interface GroupMember {
+  readonly consumer: Consumer;
+  owns(topic: string, partition: number): boolean;
+}
+type Groups = Map<string, GroupMember>;
+/** How long a new owner waits for the previous owner's open transaction to settle its offsets (its timeout is 60 s). */
+const STABLE_OFFSETS_TIMEOUT_MS = 90_000;
+/** TxnOffsetCommit answers meaning the member's generation is over (the group rebalanced under the transaction). */
+const GENERATION_ERRORS = ['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID'] as const;
 type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
 
 function headerMap(headers: Headers): Map<Buffer, Buffer> {
@@ -141,13 +150,33 @@ class PlatformaticTransaction implements TransportTransaction {
   }
 
   async sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
-    const consumer = this.#groups.get(groupId);
-    if (consumer === undefined) {
+    const member = this.#groups.get(groupId);
+    if (member === undefined) {
       throw new ArbiterError('ARB_TRANSPORT_NO_GROUP_CONSUMER', `@platformatic/kafka: no running consumer for group ${groupId}`, { key: groupId });
     }
+    // The client rejoins on its own and tells us afterwards: work of a partition handed to another member during
+    // the rejoin must not commit under the new generation (the broker checks generation and member, not
+    // ownership), or the new owner, which may already have read the old offset, decides the same records again.
+    const revoked = offsets.find((o) => !member.owns(o.topic, o.partition));
+    if (revoked !== undefined) {
+      throw new ArbiterError('ARB_TRANSPORT_PARTITION_REVOKED',
+        `@platformatic/kafka: group ${groupId} no longer gives this member ${revoked.topic}[${revoked.partition}]; the transaction is aborted`,
+        { key: `${revoked.topic}[${revoked.partition}]` });
+    }
+    try {
+      await this.#sendOffsets(member.consumer, groupId, offsets);
+    } catch (error) {
+      const stale = GENERATION_ERRORS.find((apiId) => findErrorBy(error as Error, 'apiId', apiId));
+      if (stale === undefined) throw error;
+      throw new ArbiterError('ARB_TRANSPORT_GENERATION_STALE',
+        `@platformatic/kafka: group ${groupId} refused the transaction's offsets (${stale}): it rebalanced meanwhile`, { key: groupId });
+    }
+  }
+
+  async #sendOffsets(consumer: Consumer, groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
     await this.#txn.addConsumer(consumer);
     if (offsets.length > 1 && await this.#commitAllAtOnce(consumer, offsets)) return;
-    const member = {
+    const identity = {
       groupId,
       generationId: consumer.generationId,
       memberId: consumer.memberId,
@@ -157,7 +186,7 @@ class PlatformaticTransaction implements TransportTransaction {
     // (kPerformDeduplicated 'commit'), so sending them together silently commits only one partition's offset.
     for (const o of offsets) {
       // The client commits message.offset + 1; we are given the next offset to read.
-      const message = { topic: o.topic, partition: o.partition, offset: BigInt(o.offset) - 1n, metadata: { consumer: member } };
+      const message = { topic: o.topic, partition: o.partition, offset: BigInt(o.offset) - 1n, metadata: { consumer: identity } };
       await this.#txn.addOffset(message as unknown as Message);
     }
   }
@@ -235,9 +264,17 @@ class PlatformaticConsumer implements TransportConsumer {
   #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   #closing = false;
   #wakeLoop: (() => void) | undefined;
+  #eachBatch: (batch: Batch) => Promise<void> = async () => undefined;
+  #streamGeneration = 0;
+  /** OffsetFetch requireStable (the consumer's own fetch does not ask for it); made on first use. */
+  #admin: Admin | undefined;
+  readonly #clientId: string;
+  readonly #brokers: readonly string[];
 
-  constructor(consumer: Consumer, options: ConsumerOptions, groups: Groups) {
+  constructor(consumer: Consumer, options: ConsumerOptions, groups: Groups, config: TransportConfig) {
     this.#consumer = consumer;
+    this.#clientId = config.clientId;
+    this.#brokers = config.brokers;
     this.#options = options;
     this.#groups = groups;
     this.#sequencer = new AssignmentSequencer(options.onAssigned, options.onRevoked);
@@ -248,6 +285,16 @@ class PlatformaticConsumer implements TransportConsumer {
   }
 
   async run(eachBatch: (batch: Batch) => Promise<void>): Promise<void> {
+    this.#eachBatch = eachBatch;
+    await this.#open();
+    this.#groups.set(this.#options.groupId, { consumer: this.#consumer, owns: (t, p) => this.#sequencer.owns(t, p) });
+    return this.#done.promise;
+  }
+
+  /** A message stream from the start offsets (committed, or see #startOffsets) and the loop handing it over. */
+  async #open(): Promise<void> {
+    // The generation moves first: batches of the previous stream, even one already queued, are not handed over.
+    const generation = ++this.#streamGeneration;
     const stream = await this.#consumer.consume({
       topics: [...this.#options.topics],
       ...(await this.#startOffsets()),
@@ -255,12 +302,26 @@ class PlatformaticConsumer implements TransportConsumer {
       autocommit: false,
     });
     this.#stream = stream;
-    this.#groups.set(this.#options.groupId, this.#consumer);
-    stream.on('error', (error) => this.#done.failed(this.#options.groupId, error));
-    this.#loop(stream, eachBatch).catch((error) => {
-      if (!this.#closing) this.#done.failed(this.#options.groupId, error);
+    const current = () => generation === this.#streamGeneration && !this.#closing;
+    stream.on('error', (error) => {
+      if (current()) this.#done.failed(this.#options.groupId, error);
     });
-    return this.#done.promise;
+    this.#loop(stream, this.#eachBatch, current).catch((error) => {
+      if (current()) this.#done.failed(this.#options.groupId, error);
+    });
+  }
+
+  /**
+   * Drops what is buffered and reads every owned partition again from the group's committed offsets. The new stream
+   * opens before the old one closes: the client keeps the topics subscribed, so there is no rejoin (no rebalance).
+   */
+  async rewind(): Promise<void> {
+    if (this.#closing || this.#stream === undefined) return;
+    const old = this.#stream;
+    const wakeOld = this.#wakeLoop;
+    await this.#open();
+    wakeOld?.();
+    if (old !== undefined && !old.closed) await old.close().catch(() => undefined);
   }
 
   /**
@@ -283,7 +344,7 @@ class PlatformaticConsumer implements TransportConsumer {
    * Flowing mode: 'data' fills a buffer, the loop hands it over in per-partition runs. The stream is paused while
    * the buffer holds MAX_DRAIN records (backpressure) and resumed when the loop takes them.
    */
-  async #loop(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, eachBatch: (batch: Batch) => Promise<void>): Promise<void> {
+  async #loop(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, eachBatch: (batch: Batch) => Promise<void>, current: () => boolean): Promise<void> {
     let buffer: InRecord[] = [];
     let wake: (() => void) | undefined;
     const signal = () => {
@@ -298,7 +359,7 @@ class PlatformaticConsumer implements TransportConsumer {
     });
     stream.on('close', signal);
     this.#wakeLoop = signal;
-    while (!this.#closing && !stream.destroyed) {
+    while (current() && !stream.destroyed) {
       if (buffer.length === 0) {
         await new Promise<void>((resolve) => (wake = resolve));
         continue;
@@ -309,13 +370,41 @@ class PlatformaticConsumer implements TransportConsumer {
       for (const run of splitByPartition(drained)) {
         const first = run[0];
         if (first === undefined) continue;
-        await this.#sequencer.runBatch(first.topic, first.partition, () =>
-          eachBatch({ topic: first.topic, partition: first.partition, records: run }),
-        );
+        if (!current()) return; // rewound: the new stream reads these again
+        await this.#sequencer.runBatch(first.topic, first.partition, async () => {
+          if (current()) await eachBatch({ topic: first.topic, partition: first.partition, records: run });
+        });
       }
     }
   }
 
+
+  async stableCommitted(partitions: readonly { topic: string; partition: number }[]): Promise<TopicPartitionOffset[]> {
+    if (partitions.length === 0) return [];
+    const byTopic = new Map<string, number[]>();
+    for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+    const request = {
+      groups: [{ groupId: this.#options.groupId, topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }],
+      requireStable: true,
+    };
+    this.#admin ??= new Admin({ clientId: this.#clientId, bootstrapBrokers: [...this.#brokers], retries: 0 });
+    const until = Date.now() + STABLE_OFFSETS_TIMEOUT_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const groups = await this.#admin.listConsumerGroupOffsets(request);
+        return (groups[0]?.topics ?? []).flatMap((t) => t.partitions
+          .filter((p) => p.committedOffset >= 0n)
+          .map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset.toString() })));
+      } catch (error) {
+        if (!findErrorBy(error as Error, 'apiId', 'UNSTABLE_OFFSET_COMMIT') || Date.now() > until) {
+          throw new ArbiterError('ARB_TRANSPORT_OFFSETS_UNSTABLE',
+            `@platformatic/kafka: stable committed offsets of group ${this.#options.groupId} not readable: ${(error as Error).message}`,
+            { key: this.#options.groupId });
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(200, 5 * 2 ** attempt)));
+      }
+    }
+  }
 
   commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     // leaderEpoch -1: unknown (the broker skips the epoch check).
@@ -327,10 +416,11 @@ class PlatformaticConsumer implements TransportConsumer {
   async close(): Promise<void> {
     this.#closing = true;
     this.#wakeLoop?.();
-    if (this.#groups.get(this.#options.groupId) === this.#consumer) this.#groups.delete(this.#options.groupId);
+    if (this.#groups.get(this.#options.groupId)?.consumer === this.#consumer) this.#groups.delete(this.#options.groupId);
     if (this.#stream !== undefined && !this.#stream.closed) await this.#stream.close();
     await this.#sequencer.idle();
     await this.#consumer.close(true);
+    await this.#admin?.close();
     this.#done.closed();
   }
 }
@@ -384,6 +474,6 @@ export class PlatformaticTransport implements KafkaTransport {
       minBytes: options.minBytes ?? 1,
       isolationLevel: options.readCommitted === true ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED,
     });
-    return new PlatformaticConsumer(consumer, options, this.#groups);
+    return new PlatformaticConsumer(consumer, options, this.#groups, this.#config);
   }
 }

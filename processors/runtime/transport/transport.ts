@@ -103,6 +103,14 @@ export interface TransportConsumer {
   /** Runs until close(). eachBatch resolves when the batch's effects are durable; then its offsets may be committed. */
   run(eachBatch: (batch: Batch) => Promise<void>): Promise<void>;
   commit(offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  /**
+   * Optional: the group's committed offsets of these partitions once no open transaction holds offsets of them
+   * (OffsetFetch requireStable); partitions without a committed offset are left out. A new owner reads from here:
+   * the previous owner's last transaction may still be open when the client fetched its start offsets.
+   */
+  stableCommitted?(partitions: readonly { topic: string; partition: number }[]): Promise<TopicPartitionOffset[]>;
+  /** Optional: drop what is buffered and read every owned partition again from the group's committed offsets. */
+  rewind?(): Promise<void>;
   close(): Promise<void>;
 }
 
