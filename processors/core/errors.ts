@@ -66,7 +66,7 @@ export const ERROR_CATALOGUE = {
   ARB_TRANSPORT_CONSUMER_FAILED: { summary: 'a Kafka consumer stopped with an error', http: 503 },
   ARB_TRANSPORT_PARTITION_REVOKED: { summary: 'offsets were sent in a transaction for a partition this member no longer owns (the group rebalanced): the transaction is aborted, the new owner re-reads from the committed offset', http: 503 },
   ARB_TRANSPORT_GENERATION_STALE: { summary: 'the group refused a transaction\'s offsets because it rebalanced under it (ILLEGAL_GENERATION and the like): the transaction is aborted and the work redone from the committed offsets', http: 503 },
-  ARB_TRANSPORT_OFFSETS_UNSTABLE: { summary: 'the committed offsets of newly assigned partitions stayed unstable (a transaction holding them neither committed nor aborted) for too long', http: 503 },
+  ARB_TRANSPORT_OFFSETS_UNSTABLE: { summary: 'the committed offsets of newly assigned partitions could not be read stably in 90 s (a transaction holding them stayed open, or the group coordinator did not answer)', http: 503 },
   // SIEM forwarders (processors/sinks/siem); location = source topic/partition/offset or config key
   ARB_SIEM_CONFIG_INVALID: { summary: 'a SIEM forwarder setting is missing or invalid (checked once at startup)', http: 500 },
   ARB_SIEM_DECODE_FAILED: { summary: 'a record on a SIEM source topic could not be decoded; it went to the SIEM DLQ', http: 500 },

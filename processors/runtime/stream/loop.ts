@@ -7,7 +7,8 @@
 // fetch) share one commit, made as soon as no batch is being processed (next macrotask) or `maxGroupRecords` input
 // records are pending. A transaction costs several broker round trips whatever its size, so one per fetch instead of
 // one per partition run is what lifts throughput and cuts queueing latency. Contract kept: revocation and close
-// commit what is pending first, and a failed commit aborts the task's state and stops the loop (`stopped` rejects).
+// commit what is pending first, and a failed commit aborts the task's state and stops the loop (`stopped` rejects),
+// except a commit refused by a rebalance, which is absorbed (see #recover).
 // A task without `sealed()` gets no batch while a commit is in flight (its overlay holds exactly the pending
 // batches). A task with `sealed()` is pipelined: at the start of a commit the loop seals the task's state (the
 // committing generation), and batches handed over meanwhile are processed at once on top of it, into the next
@@ -20,7 +21,8 @@
 // its partitions (@platformatic/kafka does on every group join), handing over records already processed whose
 // commit is pending or just landed. Processing them again would send a second verdict; so per owned partition the
 // loop remembers the next offset it expects and drops records below it (counted in `redelivered`). The memory of a
-// partition is cleared when it is revoked or assigned (then the committed offset is the truth).
+// partition is cleared when it is revoked; on assignment it is the group's stable committed offset (the previous
+// owner's last transaction may still move it after the client fetched its start offset).
 import { ArbiterError } from '../../core/errors.ts';
 import type {
   Batch, KafkaTransport, OutRecord, TopicPartitionOffset, TransportConsumer, TransportProducer,

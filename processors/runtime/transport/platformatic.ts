@@ -396,12 +396,14 @@ class PlatformaticConsumer implements TransportConsumer {
           .filter((p) => p.committedOffset >= 0n)
           .map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset.toString() })));
       } catch (error) {
-        if (!findErrorBy(error as Error, 'apiId', 'UNSTABLE_OFFSET_COMMIT') || Date.now() > until) {
+        // UNSTABLE_OFFSET_COMMIT until the open transaction ends; anything else (coordinator moving or loading, a
+        // broker restarting) is retried too, within the same bound.
+        if (Date.now() > until || this.#closing) {
           throw new ArbiterError('ARB_TRANSPORT_OFFSETS_UNSTABLE',
             `@platformatic/kafka: stable committed offsets of group ${this.#options.groupId} not readable: ${(error as Error).message}`,
             { key: this.#options.groupId });
         }
-        await new Promise((resolve) => setTimeout(resolve, Math.min(200, 5 * 2 ** attempt)));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(findErrorBy(error as Error, 'apiId', 'UNSTABLE_OFFSET_COMMIT') ? 200 : 1_000, 5 * 2 ** attempt)));
       }
     }
   }
