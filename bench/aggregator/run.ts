@@ -6,7 +6,8 @@
 // works (thresholds: defaults, memory tools declared). Per round, each side reads everything with a fresh group:
 //  - raw: consumer (read_committed) + TopicSerde.decode of each record, nothing else;
 //  - aggregator: the deployed path, as bin/aggregator.ts runs it: aggregatorLoop (StreamLoop, exactly once, group
-//    commit, pipelined) + AggregatorTask with durable state: decode, correlate, produce alerts, taints and rate
+//    commit, pipelined) + AggregatorTask with durable state: decode (only the fields it reads: projected-decode.ts;
+//    the raw side decodes every field, as a plain consumer would), correlate, produce alerts, taints and rate
 //    signals, and write the changed windows to the changelog in the same transaction as the input offsets. Each round
 //    has its own changelog and rates topics (starts empty; the restore of the empty changelog is before the clock).
 // Throughput = events / time from the first record handed over to the last one processed (aggregator: until the
