@@ -38,6 +38,16 @@ describe('verdict processor on the real broker and registry', () => {
   const propose = (over: Partial<ToolCallProposal>): ToolCallProposal => liveProposal(topics, { replyPartition: 1, ...over });
   const send = (p: ToolCallProposal): Promise<void> => sendProposals(bus, [p]);
   const verdictOf = (id: string) => waitFor(`verdict of ${id}`, () => verdicts.find((v) => v.proposalId === id));
+  /** Every decision so far links to the one before it on its chain partition (no gap, no repeat). */
+  const expectChainsLinked = () => {
+    for (const partition of [0, 1]) {
+      let head: ChainHead = genesisHead(partition);
+      for (const d of decisions.filter((x) => x.chainPartition === partition)) {
+        expect(checkLink(head, d), `partition ${partition} seq ${d.chainSeq}`).toEqual([]);
+        head = headAfter(d);
+      }
+    }
+  };
 
   beforeAll(async () => {
     bus = await openTestBus(config.topicPrefix);
@@ -163,13 +173,7 @@ describe('verdict processor on the real broker and registry', () => {
     await send(next);
     await waitFor('decision after restart', () => decisions.find((d) => d.proposalId === next.proposalId));
     expect(decisions.filter((d) => d.proposalId === p.proposalId)).toHaveLength(1);
-    for (const partition of [0, 1]) {
-      let head: ChainHead = genesisHead(partition);
-      for (const d of decisions.filter((x) => x.chainPartition === partition)) {
-        expect(checkLink(head, d), `partition ${partition} seq ${d.chainSeq}`).toEqual([]);
-        head = headAfter(d);
-      }
-    }
+    expectChainsLinked();
   });
   it('hands partitions over on rebalance (a second instance joins, the first leaves) without losing or repeating a decision', async () => {
     const sent: ToolCallProposal[] = [];
@@ -193,13 +197,7 @@ describe('verdict processor on the real broker and registry', () => {
     const mine = decisions.filter((d) => ids.has(d.proposalId));
     expect(new Set(mine.map((d) => d.proposalId)).size).toBe(ids.size);
     expect(mine).toHaveLength(ids.size);
-    for (const partition of [0, 1]) {
-      let head: ChainHead = genesisHead(partition);
-      for (const d of decisions.filter((x) => x.chainPartition === partition)) {
-        expect(checkLink(head, d), `partition ${partition} seq ${d.chainSeq}`).toEqual([]);
-        head = headAfter(d);
-      }
-    }
+    expectChainsLinked();
   });
 
   it('absorbs repeated rebalances under load: members join and leave while proposals flow, each proposal gets one verdict and one decision', async () => {
@@ -262,12 +260,6 @@ describe('verdict processor on the real broker and registry', () => {
     expect(twiceDecided).toEqual([]);
     expect(twiceAnswered).toEqual([]);
     expect(restarts, 'a member stopped instead of absorbing the rebalance').toBe(0);
-    for (const partition of [0, 1]) {
-      let head: ChainHead = genesisHead(partition);
-      for (const d of decisions.filter((x) => x.chainPartition === partition)) {
-        expect(checkLink(head, d), `partition ${partition} seq ${d.chainSeq}`).toEqual([]);
-        head = headAfter(d);
-      }
-    }
+    expectChainsLinked();
   });
 });
