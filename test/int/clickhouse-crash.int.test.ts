@@ -1,5 +1,6 @@
 // Crash and redeliver: a real child process runs the decisions sink and is SIGKILLed repeatedly mid-stream
-// (mostly mid-batch) while storing 100,000 decisions. Each restart resumes from the committed offsets, so rows
+// (mostly mid-batch) while storing 200,000 decisions (twice the issue's 100,000: the sink now commits 10k–20k-row
+// batches fast enough on a quiet machine that 100,000 ran out before the sixth kill of the plan). Each restart resumes from the committed offsets, so rows
 // inserted but not yet committed are delivered again. In the end every decision id has exactly one row and the
 // hash chains verify. chDB allows one process per data path: the child owns it while alive, the parent opens it
 // only after the last child is dead.
@@ -15,21 +16,21 @@ import { runKillPlan, runSinkChild, type Kill } from '../unit/clickhouse/sink-ch
 import { makeDecisions } from '../unit/clickhouse/decision-fixtures.ts';
 
 const CHILD = fileURLToPath(new URL('../../bench/clickhouse-sink/crash-child.ts', import.meta.url));
-const N = 100_000;
+const N = 200_000;
 const dir = mkdtempSync(join(tmpdir(), 'arbiter-ch-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-it('SIGKILLed repeatedly while storing 100,000 decisions, the sink ends with exactly one row per decision and an intact chain', async () => {
+it('SIGKILLed repeatedly while storing 200,000 decisions, the sink ends with exactly one row per decision and an intact chain', async () => {
   const decisions = makeDecisions({ count: N, partitions: 6, seed: 99, idPrefix: 'crash' });
   writeFileSync(join(dir, 'decisions.jsonl'), decisions.map((d) => JSON.stringify(d)).join('\n'));
   const plan: Kill[] = [
-    { kind: 'external', afterCommits: 1, delayMs: 150 },
+    { kind: 'external', afterCommits: 1, delayMs: 40 },
     { kind: 'before-commit', atInsert: 1 },
-    { kind: 'external', afterCommits: 1, delayMs: 400 },
+    { kind: 'external', afterCommits: 1, delayMs: 120 },
     { kind: 'before-commit', atInsert: 2 },
-    { kind: 'external', afterCommits: 2, delayMs: 50 },
+    { kind: 'external', afterCommits: 2, delayMs: 15 },
     { kind: 'before-commit', atInsert: 1 },
-    { kind: 'external', afterCommits: 1, delayMs: 250 },
+    { kind: 'external', afterCommits: 1, delayMs: 70 },
     { kind: 'before-commit', atInsert: 1 },
   ];
   const offsets = join(dir, 'offsets.json');
