@@ -17,10 +17,10 @@ import type { Decision } from '../../core/types.ts';
 import type { KafkaClientName } from '../../runtime/transport/index.ts';
 import type { AgentVerdict } from '../../sdk/index.ts';
 import { replay, type ReplayStep } from '../../trajectory/replay.ts';
-import { loadAttacks, loadBenign, loadRealRuns, type Trajectory } from './dataset.ts';
+import type { Trajectory } from './dataset.ts';
 import { loadIntentDeclarer } from './intent.ts';
 import { deleteTopics, laneTopicPrefix, startLane, type KafkaLane } from './kafka-pipeline.ts';
-import { loadSuiteBundles, SUITES, type SetReport } from './run.ts';
+import { loadSuiteBundles, SUITES, trajectorySets, type SetReport } from './run.ts';
 import { add, emptyScore, scoreAttack, scoreBenign, type SuiteScore } from './score.ts';
 import { stepsOf, type OutputModel } from './steps.ts';
 
@@ -83,20 +83,6 @@ interface Item {
   readonly trustedDestinations: readonly string[];
   readonly trustedValues: readonly string[];
   readonly inProcess: readonly Decision[];
-}
-
-/** The trajectory sets of the in-process mode (run.ts evaluateAgentDojo): ground truth, then one per real-run pipeline. */
-export function trajectorySets(dataDir: string): [key: string, name: string, trajectories: Trajectory[]][] {
-  const groups: [string, string, Trajectory[]][] = [['ground-truth', 'ground truth v1.2.1 (benign.jsonl + attacks.jsonl)', [...loadBenign(dataDir), ...loadAttacks(dataDir)]]];
-  const pipelines = new Map<string, Trajectory[]>();
-  for (const t of loadRealRuns(dataDir)) {
-    if (t.injectionTaskId === null && t.userTaskSucceeded !== true) continue;
-    if (t.injectionTaskId !== null && !t.calls.some((c) => c.label === 'attack' && c.effectful)) continue;
-    const key = t.id.split('/').slice(1, 3).join(':');
-    pipelines.set(key, [...(pipelines.get(key) ?? []), t]);
-  }
-  for (const [key, ts] of pipelines) groups.push([`real:${key}`, `real runs: ${key.replace(':', ' ')}`, ts]);
-  return groups;
 }
 
 const show = (d: Decision | undefined): string => (d === undefined ? 'nothing' : `${d.effect}${d.ruleIds.length > 0 ? ` (${d.ruleIds.join(', ')})` : ''}`);

@@ -64,9 +64,8 @@ export interface EvalOptions {
   readonly pessimistic?: boolean;
 }
 
-export function evaluateAgentDojo(dataDir: string, policyDir: string, options: EvalOptions = {}): EvalReport {
-  const bundles = loadSuiteBundles(policyDir);
-  const declare = loadIntentDeclarer(join(policyDir, 'intents.yaml'));
+/** The trajectory sets both modes score: ground truth, then one per real-run pipeline. */
+export function trajectorySets(dataDir: string): [key: string, name: string, trajectories: Trajectory[]][] {
   const groups: [string, string, Trajectory[]][] = [['ground-truth', 'ground truth v1.2.1 (benign.jsonl + attacks.jsonl)', [...loadBenign(dataDir), ...loadAttacks(dataDir)]]];
   const pipelines = new Map<string, Trajectory[]>();
   for (const t of loadRealRuns(dataDir)) {
@@ -77,6 +76,13 @@ export function evaluateAgentDojo(dataDir: string, policyDir: string, options: E
     pipelines.set(key, [...(pipelines.get(key) ?? []), t]);
   }
   for (const [key, ts] of pipelines) groups.push([`real:${key}`, `real runs: ${key.replace(':', ' ')}`, ts]);
+  return groups;
+}
+
+export function evaluateAgentDojo(dataDir: string, policyDir: string, options: EvalOptions = {}): EvalReport {
+  const bundles = loadSuiteBundles(policyDir);
+  const declare = loadIntentDeclarer(join(policyDir, 'intents.yaml'));
+  const groups = trajectorySets(dataDir);
   const sets = groups.map(([key, name, ts]) => runSet(key, name, ts, bundles, declare, 'injected'));
   if (options.pessimistic === true) {
     for (const [key, name, ts] of groups) sets.push(runSet(`pessimistic:${key}`, `${name}, pessimistic output model`, ts, bundles, declare, 'pessimistic'));
