@@ -7,14 +7,12 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { connectApprovals, type ApprovalsConnection } from '../approvals/connect.ts';
 import { startApprovalsService, type RunningApprovals } from '../approvals/service.ts';
 import type { ProcessorSettings } from '../core/processor-config.ts';
-import { generateSigningKeys, signBundle } from '../policy/index.ts';
 import { createClickHouse } from '../runtime/clickhouse-client.ts';
-import { ensureArbiterTopics } from '../runtime/topics.ts';
 import { applyMigrations, DEFAULT_TTL_DAYS } from '../sinks/clickhouse/migrations.ts';
 import { startKafkaDecisionsSink, startKafkaTableSink, type RunningSink } from '../sinks/clickhouse/kafka-table-sink.ts';
 import { APPROVAL_EVENTS_TABLE } from '../sinks/clickhouse/table-sink.ts';
 import { startVerdictProcessor, type RunningVerdict } from '../verdict/index.ts';
-import { activationOf } from '../verdict/policy-engine.ts';
+import { ensureTopicsAndPublishBundle } from '../verdict/bundle-publish.ts';
 
 export const DEMO_BUNDLE = join(import.meta.dirname, '..', '..', 'examples', 'demo', 'bundle.yaml');
 
@@ -43,18 +41,10 @@ export async function startPipeline(o: PipelineOptions, say: (line: string) => v
   try {
     const conn = await connectApprovals({ brokers: o.brokers, registryUrl: o.registryUrl, kafkaClient: o.kafkaClient, topicPrefix: o.topicPrefix, partitions: o.partitions }, 'arbiter-demo');
     closers.push(() => conn.producer.close());
-    const admin = await conn.transport.admin();
-    try {
-      await ensureArbiterTopics(admin, conn.topics);
-    } finally {
-      await admin.close();
-    }
+    const keys = await ensureTopicsAndPublishBundle(conn, 'demo',
+      [{ path: 'examples/demo/bundle.yaml', text: readFileSync(DEMO_BUNDLE, 'utf8') }], 'demo-key', 'make demo');
     say(`topics ${o.topicPrefix}.* ready (${o.partitions} partitions), schemas registered`);
 
-    const keys = generateSigningKeys();
-    const signed = signBundle('demo', [{ path: 'examples/demo/bundle.yaml', text: readFileSync(DEMO_BUNDLE, 'utf8') }], keys.privateKeyPem, 'demo-key');
-    await conn.producer.send([{ topic: conn.topics.policyBundles.topic, key: signed.name,
-      value: conn.serde.encode(conn.topics.policyBundles, activationOf(signed, 'make demo', Date.now())) }]);
     const verdict = await startVerdictProcessor({
       brokers: o.brokers, registryUrl: o.registryUrl, kafkaClient: o.kafkaClient, topicPrefix: o.topicPrefix, partitions: o.partitions,
       replicationFactor: 1, groupId: `${o.topicPrefix}-verdict`, instanceId: `demo-${process.pid}`, bundleName: 'demo',

@@ -8,11 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { connectApprovals, type ApprovalsConnection } from '../../approvals/connect.ts';
-import { generateSigningKeys, signBundle, type PolicySource } from '../../policy/index.ts';
-import { ensureArbiterTopics } from '../../runtime/topics.ts';
+import type { PolicySource } from '../../policy/index.ts';
 import type { KafkaClientName } from '../../runtime/transport/index.ts';
 import { ArbiterClient } from '../../sdk/index.ts';
-import { activationOf } from '../../verdict/policy-engine.ts';
+import { ensureTopicsAndPublishBundle } from '../../verdict/bundle-publish.ts';
 import { startVerdictProcessor, type RunningVerdict } from '../../verdict/index.ts';
 import { EvalApprover } from './kafka-approver.ts';
 import { FoldBarrier } from './kafka-fold-barrier.ts';
@@ -61,17 +60,8 @@ export async function startLane(suite: string, o: KafkaLaneOptions): Promise<Kaf
   try {
     const conn: ApprovalsConnection = await connectApprovals({ brokers: o.brokers, registryUrl: o.registryUrl, kafkaClient: o.kafkaClient, topicPrefix: prefix, partitions: o.partitions }, `agentdojo-eval-${suite}`);
     closers.push(() => conn.producer.close());
-    const admin = await conn.transport.admin();
-    try {
-      await ensureArbiterTopics(admin, conn.topics);
-    } finally {
-      await admin.close();
-    }
-    const keys = generateSigningKeys();
     const bundleName = `agentdojo-${suite}`;
-    const signed = signBundle(bundleName, suiteSources(o.policyDir, suite), keys.privateKeyPem, 'agentdojo-eval');
-    await conn.producer.send([{ topic: conn.topics.policyBundles.topic, key: signed.name,
-      value: conn.serde.encode(conn.topics.policyBundles, activationOf(signed, 'arbiter eval --kafka', Date.now())) }]);
+    const keys = await ensureTopicsAndPublishBundle(conn, bundleName, suiteSources(o.policyDir, suite), 'agentdojo-eval', 'arbiter eval --kafka');
     const verdict = await startVerdictProcessor({
       brokers: o.brokers, registryUrl: o.registryUrl, kafkaClient: o.kafkaClient, topicPrefix: prefix, partitions: o.partitions,
       replicationFactor: 1, groupId, instanceId: `agentdojo-eval-${process.pid}-${suite}`, bundleName,
