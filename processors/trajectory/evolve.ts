@@ -6,6 +6,7 @@ import type { ApprovalResolved, DecisionMade, ProposalReceived, QuarantineSignal
 import { findDestination, findValue, isRetryAfterDeny, isTaintedAt } from './detect.ts';
 import { type CallFingerprint, fingerprintCall } from './fingerprint.ts';
 import { destinationKey, hashString, valueKey } from './hash.ts';
+import { FORGOTTEN_DESTINATION, FORGOTTEN_VALUE, forget, wasForgotten } from './forgotten.ts';
 import {
   MAX_DENIED, MAX_DESTINATIONS, MAX_LABEL_CHARS, MAX_LABELS, MAX_PENDING, MAX_RECENT_CALLS, MAX_SOURCE_CHARS,
   MAX_TAINT_SOURCES, MAX_VALUES, OVERFLOW_LABEL, OVERFLOW_SOURCE,
@@ -179,60 +180,84 @@ function addTaint(s: SessionState, sources: readonly string[], t: number): Sessi
   return changed ? { ...s, taintSources: compact(names), taintAt: compact(at) } : s;
 }
 
-/** How one origin list keys its entries, finds a key, and which entry it forgets when full. */
+/** How one origin list keys its entries, finds a key, which entry it forgets when full, and which are untrusted. */
 interface OriginList {
   readonly keyOf: (x: string) => number;
   readonly find: (list: readonly number[], key: number) => number;
   readonly cap: number;
   readonly victim: (list: readonly number[]) => number;
+  /** The origin bits of an entry, and the origin that means "untrusted". */
+  readonly originMask: number;
+  readonly untrusted: number;
+  /** Domain of this list's keys in the forgotten filter. */
+  readonly domain: number;
 }
 
-const oldest = (): number => 0;
 /**
- * Values: the oldest seen in trusted output goes first, then the oldest untrusted one; what the user named goes last,
- * so a long listing cannot make the user's own words read as "unseen".
+ * The entry to forget when a list is full: the oldest whose origin is `first`, else the oldest untrusted one, else
+ * the oldest. Values forget trusted output first and the user's own words last, so a long listing cannot make the
+ * user's words read as "unseen"; destinations forget trusted ones first (an untrusted one evicted goes to the filter).
  */
-function valueVictim(list: readonly number[]): number {
-  let untrusted = -1;
-  for (let i = 0; i < list.length; i++) {
-    const bits = (list[i] as number) & 3;
-    if (bits === 0) return i;
-    if (bits === VALUE_UNTRUSTED && untrusted < 0) untrusted = i;
-  }
-  return untrusted < 0 ? 0 : untrusted;
+function victimPreferring(first: number, mask: number, untrusted: number): (list: readonly number[]) => number {
+  return (list) => {
+    let fallback = -1;
+    for (let i = 0; i < list.length; i++) {
+      const bits = (list[i] as number) & mask;
+      if (bits === first) return i;
+      if (bits === untrusted && fallback < 0) fallback = i;
+    }
+    return fallback < 0 ? 0 : fallback;
+  };
 }
 
-const DESTINATION_LIST: OriginList = { keyOf: destinationKey, find: findDestination, cap: MAX_DESTINATIONS, victim: oldest };
-const VALUE_LIST: OriginList = { keyOf: valueKey, find: findValue, cap: MAX_VALUES, victim: valueVictim };
+const DESTINATION_LIST: OriginList = {
+  keyOf: destinationKey, find: findDestination, cap: MAX_DESTINATIONS, victim: victimPreferring(0, 1, 1),
+  originMask: 1, untrusted: 1, domain: FORGOTTEN_DESTINATION,
+};
+const VALUE_LIST: OriginList = {
+  keyOf: valueKey, find: findValue, cap: MAX_VALUES, victim: victimPreferring(0, 3, VALUE_UNTRUSTED),
+  originMask: 3, untrusted: VALUE_UNTRUSTED, domain: FORGOTTEN_VALUE,
+};
+
+/** An origin list after additions, and the forgotten filter after its evictions. */
+interface Added {
+  readonly list: readonly number[];
+  readonly forgotten: readonly number[];
+}
 
 /**
- * Keys of things not seen before added to an origin list with their origin bits (first sighting wins); past the cap
- * the list's victim is forgotten (it then reads as "unseen"). Returns `known` itself when nothing was new.
+ * Keys of things not seen before added to an origin list with their origin bits (first sighting wins, including a
+ * sighting the list forgot as untrusted); past the cap the list's victim is forgotten: it then reads as "unseen",
+ * or, if untrusted, goes into the forgotten filter. Returns undefined when nothing was new.
  */
-function addKeys(known: readonly number[], seen: readonly string[], how: OriginList, origin: number): readonly number[] {
+function addKeys(known: readonly number[], forgotten: readonly number[], seen: readonly string[], how: OriginList, origin: number): Added | undefined {
   let list: number[] | undefined;
+  let filter = forgotten;
   for (const x of seen) {
     const key = how.keyOf(x);
     if (how.find(list ?? known, key) >= 0) continue;
     list ??= known.slice();
-    if (list.length >= how.cap) list.splice(how.victim(list), 1);
-    list.push(key | origin);
+    if (list.length >= how.cap) {
+      const [evicted] = list.splice(how.victim(list), 1) as [number];
+      if ((evicted & how.originMask) === how.untrusted) filter = forget(filter, evicted & ~how.originMask, how.domain);
+    }
+    list.push(key | (wasForgotten(filter, key, how.domain) ? how.untrusted : origin));
   }
-  return list === undefined ? known : compact(list);
+  return list === undefined ? undefined : { list: compact(list), forgotten: filter };
 }
 
 /** Remembers destinations not seen before, with their origin (low bit: untrusted). */
 function addDestinations(s: SessionState, seen: readonly string[], untrusted: boolean): SessionState {
   if (seen.length === 0) return s;
-  const destinations = addKeys(s.destinations, seen, DESTINATION_LIST, untrusted ? 1 : 0);
-  return destinations === s.destinations ? s : { ...s, destinations };
+  const added = addKeys(s.destinations, s.forgotten, seen, DESTINATION_LIST, untrusted ? 1 : 0);
+  return added === undefined ? s : { ...s, destinations: added.list, forgotten: added.forgotten };
 }
 
 /** Remembers named values not seen before, with their origin (VALUE_UNTRUSTED, VALUE_USER or 0). */
 function addValues(s: SessionState, seen: readonly string[] | undefined, origin: number): SessionState {
   if (seen === undefined || seen.length === 0) return s;
-  const values = addKeys(s.values, seen, VALUE_LIST, origin);
-  return values === s.values ? s : { ...s, values };
+  const added = addKeys(s.values, s.forgotten, seen, VALUE_LIST, origin);
+  return added === undefined ? s : { ...s, values: added.list, forgotten: added.forgotten };
 }
 
 /** Books spend into the UTC day and month of `t`; spend from an earlier day or month than the current one is not added there. */

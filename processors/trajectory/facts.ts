@@ -8,6 +8,7 @@ import { fingerprintCall } from './fingerprint.ts';
 import { destinationKey, valueKey } from './hash.ts';
 import { RATE_BUCKET_MS, RATE_BUCKETS } from './limits.ts';
 import { type SessionState, VALUE_UNTRUSTED, VALUE_USER } from './state.ts';
+import { FORGOTTEN_DESTINATION, FORGOTTEN_VALUE, wasForgotten } from './forgotten.ts';
 import type { ToolInfo } from './tool-info.ts';
 import { callsInWindow, dayIndex, monthIndex } from './windows.ts';
 
@@ -36,13 +37,16 @@ export function factsFor(
   const privilege = tool === undefined ? -1 : VERB_PRIVILEGE[tool.verb];
   const destinations = state.destinations;
   const destinationOrigin = (d: string): DestinationOrigin => {
-    const i = findDestination(destinations, destinationKey(d));
-    return i < 0 ? 'unseen' : ((destinations[i] as number) & 1) === 1 ? 'untrusted' : 'trusted';
+    const key = destinationKey(d);
+    const i = findDestination(destinations, key);
+    if (i < 0) return wasForgotten(state.forgotten, key, FORGOTTEN_DESTINATION) ? 'untrusted' : 'unseen';
+    return ((destinations[i] as number) & 1) === 1 ? 'untrusted' : 'trusted';
   };
   const values = state.values;
   const valueOrigin = (v: string): ValueOrigin => {
-    const i = findValue(values, valueKey(v));
-    if (i < 0) return 'unseen';
+    const key = valueKey(v);
+    const i = findValue(values, key);
+    if (i < 0) return wasForgotten(state.forgotten, key, FORGOTTEN_VALUE) ? 'untrusted' : 'unseen';
     const bits = (values[i] as number) & 3;
     return bits === VALUE_UNTRUSTED ? 'untrusted' : bits === VALUE_USER ? 'user' : 'trusted';
   };

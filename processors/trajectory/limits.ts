@@ -15,15 +15,23 @@ export const MAX_SOURCE_CHARS = 128;
 export const MAX_TAINT_SOURCES = 8;
 export const OVERFLOW_SOURCE = '_other';
 
-/** Destinations remembered with their origin. When full the oldest is forgotten (it then reads as "unseen"). */
+/**
+ * Destinations remembered with their origin. When full the oldest trusted one is forgotten first (it then reads as
+ * "unseen"), then the oldest untrusted one, which goes into the forgotten filter and keeps reading "untrusted".
+ */
 export const MAX_DESTINATIONS = 32;
 
 /**
  * Named values (core/named-values.ts) remembered with their origin. Outputs name more things than they name
  * destinations (a hotel list), so more are kept. When full, values seen in trusted output are forgotten first, then
- * untrusted ones, then the user's own (evolve.ts); a forgotten value reads as "unseen".
+ * untrusted ones, then the user's own (evolve.ts); a forgotten value reads as "unseen", except an untrusted one,
+ * which goes into the forgotten filter and keeps reading "untrusted".
  */
 export const MAX_VALUES = 64;
+
+/** The forgotten filter (forgotten.ts): 32-bit words (2,048 bits, 256 bytes once allocated) and probes per key. */
+export const FORGOTTEN_BLOOM_WORDS = 64;
+export const FORGOTTEN_BLOOM_PROBES = 3;
 
 /** Recent calls kept for loop detection, and the time window a call stays relevant for loops. */
 export const MAX_RECENT_CALLS = 8;

@@ -6,12 +6,12 @@
 //   LABELS n × (utf8 label, records, bytes) | TAINT n × (utf8 source, z(at - last))
 //   DESTINATIONS n × i32 | CALLS n × (z(at - last), i32 × rest) | DENIED likewise | PENDING n × i32 × stride
 //   RATE bucket, rateLow, rateHigh | SPEND day, f64 spentDay, month, f64 spentMonth | QUARANTINE untilMs (≥ 0)
-//   | SEQS n × (i32 streamHash, highest, mask) | VALUES n × i32
+//   | SEQS n × (i32 streamHash, highest, mask) | VALUES n × i32 | FORGOTTEN n × i32 (n = FORGOTTEN_BLOOM_WORDS)
 // i32 and f64 are little-endian fixed width. Strings are length-prefixed UTF-8.
 
 import { ArbiterError } from '../core/errors.ts';
 import {
-  MAX_DENIED, MAX_DESTINATIONS, MAX_EVENT_STREAMS, MAX_LABEL_CHARS, MAX_LABELS, MAX_PENDING, MAX_RECENT_CALLS,
+  FORGOTTEN_BLOOM_WORDS, MAX_DENIED, MAX_DESTINATIONS, MAX_EVENT_STREAMS, MAX_LABEL_CHARS, MAX_LABELS, MAX_PENDING, MAX_RECENT_CALLS,
   MAX_SOURCE_CHARS, MAX_TAINT_SOURCES, MAX_VALUES, SEQ_WINDOW,
 } from './limits.ts';
 import { SEQ_STRIDE } from './sequence.ts';
@@ -21,8 +21,8 @@ import { CALL_STRIDE, DENIED_STRIDE, EMPTY_STATE, PENDING_STRIDE, type SessionSt
 export const STATE_FORMAT = 1;
 
 const S_LABELS = 1, S_TAINT = 2, S_DEST = 4, S_CALLS = 8, S_DENIED = 16, S_PENDING = 32, S_RATE = 64, S_SPEND = 128,
-  S_QUARANTINE = 256, S_SEQS = 512, S_VALUES = 1024;
-const ALL_SECTIONS = 2047;
+  S_QUARANTINE = 256, S_SEQS = 512, S_VALUES = 1024, S_FORGOTTEN = 2048;
+const ALL_SECTIONS = 4095;
 
 // Arrays are allocated at their exact length (no spare push() capacity in stored states).
 // One scratch buffer for writing; a state is bounded by the caps to well under its size.
@@ -65,7 +65,7 @@ function sectionsOf(s: SessionState): number {
     | (s.denied.length > 0 ? S_DENIED : 0) | (s.pending.length > 0 ? S_PENDING : 0)
     | (s.rateBucket !== 0 || s.rateLow !== 0 || s.rateHigh !== 0 ? S_RATE : 0) | (s.spendDay !== 0 || s.spendMonth !== 0 ? S_SPEND : 0)
     | (s.quarantineUntilMs >= 0 ? S_QUARANTINE : 0) | (s.eventSeqs.length > 0 ? S_SEQS : 0)
-    | (s.values.length > 0 ? S_VALUES : 0);
+    | (s.values.length > 0 ? S_VALUES : 0) | (s.forgotten.length > 0 ? S_FORGOTTEN : 0);
 }
 
 export function serializeState(s: SessionState): Buffer {
@@ -117,6 +117,10 @@ export function serializeState(s: SessionState): Buffer {
   if (sections & S_VALUES) {
     u(s.values.length);
     for (const v of s.values) i32(v);
+  }
+  if (sections & S_FORGOTTEN) {
+    u(s.forgotten.length);
+    for (const w of s.forgotten) i32(w);
   }
   const out = Buffer.allocUnsafe(pos);
   scratch.copy(out, 0, 0, pos);
@@ -214,6 +218,7 @@ function readState(): SessionState {
   let quarantineUntilMs = e.quarantineUntilMs;
   let eventSeqs = e.eventSeqs;
   let values = e.values;
+  let forgotten = e.forgotten;
   if (sections & S_LABELS) {
     const n = count(MAX_LABELS, 'labels');
     const l = new Array<string>(n), r = new Array<number>(2 * n);
@@ -269,11 +274,18 @@ function readState(): SessionState {
     for (let i = 0; i < n; i++) v[i] = ri32();
     values = v;
   }
+  if (sections & S_FORGOTTEN) {
+    const n = ru();
+    if (n !== FORGOTTEN_BLOOM_WORDS) fail(`has a forgotten filter of ${n} words, not ${FORGOTTEN_BLOOM_WORDS}`);
+    const w = new Array<number>(n);
+    for (let i = 0; i < n; i++) w[i] = ri32();
+    forgotten = w;
+  }
   if (ra !== rb.length) fail(`has ${rb.length - ra} trailing bytes`);
   // Same property order as EMPTY_STATE, so restored and folded states share one hidden class.
   return {
     lastMs, steps, taintedCalls, deniedCalls, deniedRetries, outsideIntentCalls, maxPrivilege,
-    labels, reads, taintSources, taintAt, destinations, values, calls, denied, pending,
+    labels, reads, taintSources, taintAt, destinations, values, forgotten, calls, denied, pending,
     rateBucket, rateLow, rateHigh, spendDay, spentDay, spendMonth, spentMonth, quarantineUntilMs, eventSeqs,
   };
 }

@@ -40,6 +40,11 @@ export interface SessionState {
    * VALUE_USER (trusted input: the user's own words), or 0 (trusted tool output).
    */
   readonly values: readonly number[];
+  /**
+   * Bloom filter (forgotten.ts) of untrusted destination and value keys the lists above had to forget, so a flood
+   * of names cannot turn "untrusted" into "unseen". Empty until the first such eviction, then FORGOTTEN_BLOOM_WORDS.
+   */
+  readonly forgotten: readonly number[];
   /** Loop ring, CALL_STRIDE per entry. */
   readonly calls: readonly number[];
   /** Denied ring, DENIED_STRIDE per entry. */
@@ -81,6 +86,7 @@ export const EMPTY_STATE: SessionState = Object.freeze({
   taintAt: NONE,
   destinations: NONE,
   values: NONE,
+  forgotten: NONE,
   calls: NONE,
   denied: NONE,
   pending: NONE,

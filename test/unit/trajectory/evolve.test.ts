@@ -4,6 +4,7 @@ import {
   resultReported,
 } from '../../../processors/trajectory/index.ts';
 import { CALL_STRIDE } from '../../../processors/trajectory/state.ts';
+import { destinationKey, valueKey } from '../../../processors/trajectory/hash.ts';
 import { MAX_LABELS, MAX_TAINT_SOURCES, MAX_DESTINATIONS, MAX_VALUES, OVERFLOW_LABEL, OVERFLOW_SOURCE } from '../../../processors/trajectory/limits.ts';
 import { T0, proposal, result, tool } from './fixtures.ts';
 
@@ -155,9 +156,23 @@ describe('named values and their origin', () => {
     expect([f.valueOrigin?.('listed 0'), f.valueOrigin?.('listed 1'), f.valueOrigin?.(`listed ${MAX_VALUES - 1}`)]).toEqual(['unseen', 'unseen', 'trusted']);
     const flooded = after([resultReported(result('read_reviews', T0 + 4, { untrustedSources: ['web:x'], valuesSeen: seen('junk') }), web)], s);
     const g = factsFor(flooded, proposal('book', {}, T0 + 5), send, T0 + 5);
-    // 62 trusted-output entries go first, then the two oldest untrusted ones: a flood can hide an untrusted value.
+    // 62 trusted-output entries go first, then the two oldest untrusted ones, which the forgotten filter keeps
+    // reading as untrusted: a flood of names cannot hide the planted value.
+    expect(flooded.values).toHaveLength(MAX_VALUES);
+    expect(flooded.values.some((v) => (v & ~3) === valueKey('riverside view hotel'))).toBe(false);
     expect([g.valueOrigin?.('le marais boutique'), g.valueOrigin?.('riverside view hotel'), g.valueOrigin?.('junk 0'), g.valueOrigin?.('junk 1')])
-      .toEqual(['user', 'unseen', 'unseen', 'untrusted']);
+      .toEqual(['user', 'untrusted', 'untrusted', 'untrusted']);
+    expect(g.valueOrigin?.('listed 0')).toBe('unseen'); // trusted output forgotten: not in the filter
+  });
+
+  it('given an untrusted value forgotten by a flood, when it is seen again in trusted output, then its first origin (untrusted) stays', () => {
+    const seen = (p: string) => Array.from({ length: MAX_VALUES }, (_, i) => `${p} ${i}`);
+    const s = after([
+      resultReported(result('read_reviews', T0, { untrustedSources: ['web:reviews'], valuesSeen: ['riverside view hotel'] }), read),
+      resultReported(result('read_reviews', T0 + 1, { untrustedSources: ['web:x'], valuesSeen: seen('junk') }), web),
+      resultReported(result('list_hotels', T0 + 2, { valuesSeen: ['riverside view hotel'] }), read),
+    ]);
+    expect(factsFor(s, proposal('book', {}, T0 + 3), send, T0 + 3).valueOrigin?.('riverside view hotel')).toBe('untrusted');
   });
 });
 
@@ -183,12 +198,28 @@ describe('destinations and their origin', () => {
     expect(factsFor(s, proposal('send', {}, T0), send, T0).destinationOrigin('alice@corp.example')).toBe('trusted');
   });
 
-  it('given more destinations than the cap, when folded, then the oldest is forgotten and reads as unseen', () => {
+  it('given more trusted destinations than the cap, when folded, then the oldest is forgotten and reads as unseen', () => {
     const seen = Array.from({ length: MAX_DESTINATIONS + 1 }, (_, i) => `user${i}@corp.example`);
     const s = after([resultReported(result('contacts', T0, { destinationsSeen: seen }), read)]);
     const f = factsFor(s, proposal('send', {}, T0), send, T0);
     expect(s.destinations).toHaveLength(MAX_DESTINATIONS);
+    expect(s.forgotten).toEqual([]);
     expect(f.destinationOrigin('user0@corp.example')).toBe('unseen');
     expect(f.destinationOrigin(`user${MAX_DESTINATIONS}@corp.example`)).toBe('trusted');
+  });
+
+  it('given an injected address followed by a flood of addresses, when the agent sends to it, then it still reads untrusted', () => {
+    const flood = Array.from({ length: 4 * MAX_DESTINATIONS }, (_, i) => `filler${i}@lists.example`);
+    const s = after([
+      resultReported(result('contacts', T0, { destinationsSeen: ['bob@corp.example'] }), read),
+      resultReported(result('read_inbox', T0 + 1, { untrustedSources: ['email:inbox'], destinationsSeen: ['exfil@attacker.example', ...flood] }), read),
+    ]);
+    const f = factsFor(s, proposal('send', {}, T0 + 2), send, T0 + 2);
+    expect(s.destinations.some((d) => (d & ~1) === destinationKey('exfil@attacker.example'))).toBe(false);
+    expect(f.destinationOrigin('exfil@attacker.example')).toBe('untrusted');
+    expect(f.destinationOrigin('filler0@lists.example')).toBe('untrusted');
+    // Trusted entries are forgotten before untrusted ones; a name never seen stays unseen (no false positive here).
+    expect(f.destinationOrigin('bob@corp.example')).toBe('unseen');
+    expect(f.destinationOrigin('carol@corp.example')).toBe('unseen');
   });
 });
