@@ -1,6 +1,7 @@
 // Verdict processor benchmark: the verdict round trip against the no-op echo baseline, same run, same broker,
 // same Kafka client (ARBITER_KAFKA_CLIENT or --client; default platformatic).
 //   node bench/verdict/run.ts [--rounds 3] [--quick] [--client platformatic] [--services plain,eos,verdict] [--rates 500,5000]
+//     [--trace-api] [--cpu-prof DIR]
 // Per round, each service in its own process, the two echoes first, then verdict:
 //  - echo, plain: bench/kafka-clients echo service, pipelined produce + offset commit (at least once): the floor of
 //    a request/reply round trip on this broker and client;
@@ -50,6 +51,8 @@ const { values: args } = parseArgs({
     services: { type: 'string' },
     /** Trace the Kafka requests of the exactly-once services (bench/kafka-clients/api-trace.ts): requests per commit. */
     'trace-api': { type: 'boolean', default: false },
+    /** Directory: the exactly-once echo and verdict processes write V8 CPU profiles there (node --cpu-prof). */
+    'cpu-prof': { type: 'string' },
   },
 });
 const ROUNDS = Math.max(1, Number(args.rounds));
@@ -117,8 +120,11 @@ interface Measured {
 
 const TRACE_MODULE = join(import.meta.dirname, '..', 'kafka-clients', 'api-trace.ts');
 /** Environment that makes a child trace its Kafka requests into `path` (--trace-api). */
-const traceEnv = (path: string): Record<string, string> =>
-  (args['trace-api'] ? { NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --import ${TRACE_MODULE}`.trim(), ARBITER_KAFKA_API_TRACE: path } : {});
+const traceEnv = (path: string): Record<string, string> => {
+  const options = [process.env['NODE_OPTIONS'] ?? '', args['trace-api'] ? `--import ${TRACE_MODULE}` : '',
+    args['cpu-prof'] !== undefined ? `--cpu-prof --cpu-prof-dir=${args['cpu-prof']}` : ''].filter((o) => o !== '').join(' ');
+  return { ...(options === '' ? {} : { NODE_OPTIONS: options }), ...(args['trace-api'] ? { ARBITER_KAFKA_API_TRACE: path } : {}) };
+};
 
 /** Kafka requests between two trace readings: per transaction (EndTxn count) when there are any, with mean ms each. */
 function apiBreakdown(a: ApiTotals, b: ApiTotals): string {

@@ -3,7 +3,7 @@
 // chains from GENESIS_HASH with chainSeq 0; each next record has chainSeq + 1 and prevHash = previous hash.
 // Pure functions: the verdict processor calls chainNext() once per decision (keeping the ChainHead per partition,
 // restorable from the last record it produced), and `arbiter verify` re-walks the chain with checkLink().
-import { createHash } from 'node:crypto';
+import { hash as sha256Of } from 'node:crypto';
 import type { DecisionRecord } from './types.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -55,17 +55,72 @@ export function canonicalJson(value: unknown): string {
   }
 }
 
-/** The hash a record must carry: over prevHash and every field except `hash` itself. */
+/** The hash a record must carry: over prevHash and every field except `hash` itself. Any object shape (the verifier
+ *  re-walks rows as read back); chainNext hashes the same bytes through decisionJson. */
 export function computeHash(record: Omit<DecisionRecord, 'hash'> & { hash?: string }): string {
   const { hash: _ignored, ...rest } = record;
-  return createHash('sha256').update(record.prevHash).update(canonicalJson(rest)).digest('hex');
+  return sha256Of('sha256', record.prevHash + canonicalJson(rest), 'hex');
+}
+
+/** Every DecisionRecord field the hash covers; the type check below fails to compile when the schema gains a field. */
+const DECISION_FIELDS = [
+  'decisionId', 'proposalId', 'sessionId', 'agentId', 'userId', 'tenantId', 'agentRole', 'environment', 'tool', 'intent',
+  'effect', 'ruleIds', 'reasons', 'modifications', 'shadow', 'bundleRevision', 'argsMinimised', 'dataLabels', 'destinations',
+  'factsUsed', 'approvalId', 'errorCode', 'decidedAtMs', 'latencyUs', 'chainPartition', 'chainSeq', 'prevHash',
+] as const satisfies readonly (keyof DecisionRecord)[];
+type UncoveredField = Exclude<keyof Omit<DecisionRecord, 'hash'>, (typeof DECISION_FIELDS)[number]>;
+const everyFieldCovered: [UncoveredField] extends [never] ? true : UncoveredField = true;
+void everyFieldCovered;
+/** The fields in canonicalJson's key order, each with its `"name":` prefix. */
+const SORTED_FIELDS = [...DECISION_FIELDS].sort().map((name) => ({ name, prefix: `${JSON.stringify(name)}:` }));
+
+/** canonicalJson of a string array (JSON.stringify gives the same bytes for strings); anything else the generic way. */
+function stringsJson(values: readonly unknown[]): string {
+  for (const v of values) if (typeof v !== 'string') return canonicalJson(values);
+  return JSON.stringify(values);
+}
+
+/** canonicalJson of a string -> string map: keys sorted, no intermediate arrays of parts. */
+function stringMapJson(map: Readonly<Record<string, unknown>>): string {
+  const keys = Object.keys(map);
+  if (keys.length > 1) keys.sort();
+  let out = '{';
+  for (const k of keys) {
+    const v = map[k];
+    if (v === undefined) continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${typeof v === 'string' ? JSON.stringify(v) : canonicalJson(v)}`;
+  }
+  return `${out}}`;
+}
+
+/**
+ * canonicalJson(record without `hash`) for a DecisionRecord, byte for byte (test/unit/verdict/decision-json.test.ts
+ * compares the two and pins golden hashes), compiled for the record's known fields: keys in their sorted order with pre-quoted names, strings,
+ * string lists and string maps written directly; any other value (modifications, shadow outcomes) the generic way.
+ * Keys outside the schema are not covered: the Avro record drops them, so the stored row could not be verified anyway.
+ */
+export function decisionJson(record: Omit<DecisionRecord, 'hash'>): string {
+  const r = record as unknown as Readonly<Record<string, unknown>>;
+  let out = '{';
+  for (const { name, prefix } of SORTED_FIELDS) {
+    const v = r[name];
+    let json: string;
+    if (typeof v === 'string') json = JSON.stringify(v);
+    else if (v === undefined) continue;
+    else if (Array.isArray(v)) json = v.length === 0 ? '[]' : name === 'modifications' || name === 'shadow' ? canonicalJson(v) : stringsJson(v);
+    else if (typeof v === 'object' && v !== null) json = stringMapJson(v as Record<string, unknown>);
+    else json = canonicalJson(v);
+    out += `${out.length > 1 ? ',' : ''}${prefix}${json}`;
+  }
+  return `${out}}`;
 }
 
 /** Places `decision` on the chain after `head`; returns the chained record and the new head. */
 export function chainNext(head: ChainHead, decision: UnchainedDecision): { record: DecisionRecord; head: ChainHead } {
-  const unhashed = { ...decision, chainPartition: head.partition, chainSeq: head.nextSeq, prevHash: head.lastHash };
-  const record: DecisionRecord = { ...unhashed, hash: computeHash(unhashed) };
-  return { record, head: headAfter(record) };
+  const unhashed: Omit<DecisionRecord, 'hash'> = { ...decision, chainPartition: head.partition, chainSeq: head.nextSeq, prevHash: head.lastHash };
+  const hash = sha256Of('sha256', unhashed.prevHash + decisionJson(unhashed), 'hex');
+  const record: DecisionRecord = { ...unhashed, hash };
+  return { record, head: { partition: head.partition, nextSeq: head.nextSeq + 1, lastHash: hash } };
 }
 
 /** Why a link is broken. Codes are stable (see ERROR_CATALOGUE ARB_CHAIN_*). */

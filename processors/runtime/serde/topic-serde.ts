@@ -13,7 +13,7 @@ import type { TopicDef, TopicMap } from '../topics.ts';
 import { valueSubject } from '../topics.ts';
 import type { InRecord } from '../transport/transport.ts';
 import type { SchemaRegistryClient } from './registry.ts';
-import { frame, unframe } from './wire-format.ts';
+import { HEADER_BYTES, unframe, writeHeader } from './wire-format.ts';
 
 /** Schema name -> the generated type its values decode to. */
 export interface WireTypes {
@@ -40,6 +40,23 @@ export interface SerdeOptions {
 }
 
 export const DEFAULT_SERDE_OPTIONS: SerdeOptions = { maxValueBytes: 1_048_576 };
+
+/** Where values are encoded before being copied out: one exact-size copy per value (toBuffer() + frame() made two,
+ *  the first zero-filled). Grows to the largest value seen. Synchronous use only. */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/** The Confluent-framed Avro encoding of `value` (wire-format.ts), written once into `scratch`. */
+function framed(schemaId: number, type: avro.Type, value: unknown): Buffer {
+  let end = type.encode(value, scratch, HEADER_BYTES);
+  if (end < 0) {
+    scratch = Buffer.allocUnsafe(2 * (scratch.length - end)); // encode() returns minus the bytes missing
+    end = type.encode(value, scratch, HEADER_BYTES);
+  }
+  writeHeader(scratch, schemaId);
+  const out = Buffer.allocUnsafe(end);
+  scratch.copy(out, 0, 0, end);
+  return out;
+}
 
 export function locationOf(record: InRecord): Location {
   return { topic: record.topic, partition: record.partition, offset: record.offset };
@@ -79,16 +96,15 @@ export class TopicSerde {
 
   encode<N extends SchemaName>(topic: TopicDef<N>, value: WireTypes[N]): Buffer {
     const type = avroType(topic.valueSchema);
-    let body: Buffer;
     try {
-      body = type.toBuffer(value);
+      return framed(this.writerId(topic.topic), type, value);
     } catch (error) {
+      if (error instanceof ArbiterError) throw error;
       const paths: string[] = [];
       type.isValid(value, { errorHook: (path) => paths.push(path.join('.') || '(root)') });
       throw new ArbiterError('ARB_SERDE_ENCODE_FAILED',
         `${topic.valueSchema} value does not match its schema at ${paths.join(', ') || '?'}: ${(error as Error).message}`, { topic: topic.topic });
     }
-    return frame(this.writerId(topic.topic), body);
   }
 
   /** Decodes one record's value as the topic's schema. Throws ARB_SERDE_* with the record's location. */

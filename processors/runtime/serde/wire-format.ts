@@ -7,10 +7,15 @@ export const HEADER_BYTES = 5;
 
 export function frame(schemaId: number, body: Buffer): Buffer {
   const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
-  out.writeUInt8(MAGIC_BYTE, 0);
-  out.writeInt32BE(schemaId, 1);
+  writeHeader(out, schemaId);
   body.copy(out, HEADER_BYTES);
   return out;
+}
+
+/** The magic byte and schema id into the first HEADER_BYTES of `out` (the body follows from HEADER_BYTES). */
+export function writeHeader(out: Buffer, schemaId: number): void {
+  out.writeUInt8(MAGIC_BYTE, 0);
+  out.writeInt32BE(schemaId, 1);
 }
 
 /** Schema id and body (a view, not a copy). Throws ARB_SERDE_BAD_MAGIC on a short or foreign value. */
