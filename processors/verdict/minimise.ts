@@ -6,7 +6,7 @@
 //   - short identifier-like strings (<= 32, no spaces, no findings) -> the literal
 //   - everything else (free text, lists, maps)     -> "sha256:<16 hex>" (with the length / item count)
 // Hashes are truncated sha256 of the canonical JSON: equal values correlate across records without revealing them.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from '../core/chain.ts';
 import type { ArgValue, Args } from '../core/types.ts';
 import { detect } from '../policy/detectors.ts';
@@ -16,7 +16,7 @@ import type { ToolMeta } from '../policy/model.ts';
 const SAFE_LITERAL = /^[A-Za-z0-9_.:\-/]{0,32}$/;
 
 export function shortHash(value: ArgValue): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16)}`;
+  return `sha256:${hash('sha256', canonicalJson(value), 'hex').slice(0, 16)}`;
 }
 
 function minimiseString(s: string): string {
@@ -56,10 +56,14 @@ export function minimiseArgs(args: Args, tool: ToolMeta | undefined): MinimisedA
   for (const name of Object.keys(args)) {
     const value = args[name] as ArgValue;
     const kind = tool?.destinations[name];
-    argsMinimised[name] = minimiseValue(value, kind);
-    if (kind !== undefined) {
-      for (const v of Array.isArray(value) ? (value as readonly ArgValue[]) : [value]) destinations.push(minimiseDestination(v, kind));
+    if (kind === undefined) {
+      argsMinimised[name] = minimiseValue(value, kind);
+      continue;
     }
+    // minimiseValue of a destination, without minimising each value twice
+    const each = (Array.isArray(value) ? (value as readonly ArgValue[]) : [value]).map((v) => minimiseDestination(v, kind));
+    argsMinimised[name] = each.join(', ');
+    for (const d of each) destinations.push(d);
   }
   return { argsMinimised, destinations, dataLabels: [...(tool?.labels ?? [])] };
 }

@@ -1,7 +1,7 @@
 // From a Decision to what goes on the wire: the Verdict for the agent, the DecisionRecord for the audit trail
 // (before chaining) and, for escalate, the ApprovalRequested event. Pure; ids are derived from the proposal id,
 // so a reprocessed proposal gets the same decision id (sinks dedup on it).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson, type UnchainedDecision } from '../core/chain.ts';
 import type { Decision, SessionFacts, ToolCallProposal } from '../core/types.ts';
 import type { ToolMeta } from '../policy/model.ts';
@@ -14,14 +14,14 @@ import { toWireArgMap } from '../runtime/serde/args.ts';
 import { minimiseArgs } from './minimise.ts';
 
 function derivedId(prefix: string, proposalId: string): string {
-  return `${prefix}-${createHash('sha256').update(proposalId).digest('hex').slice(0, 32)}`;
+  return `${prefix}-${hash('sha256', proposalId, 'hex').slice(0, 32)}`;
 }
 
 export const decisionIdFor = (proposalId: string): string => derivedId('d', proposalId);
 export const approvalIdFor = (proposalId: string): string => derivedId('a', proposalId);
 
 export function argsHash(proposal: ToolCallProposal): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(proposal.args)).digest('hex')}`;
+  return `sha256:${hash('sha256', canonicalJson(proposal.args), 'hex')}`;
 }
 
 /** fact name -> value as text, for the facts the deciding rules read. Selector facts are rendered from their family. */

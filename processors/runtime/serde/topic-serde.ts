@@ -72,6 +72,8 @@ export class TopicSerde {
    *  (cached too, so a flood of poison records does not query the registry per record). */
   readonly #resolvers = new Map<string, avro.Resolver | Refusal>();
   readonly #pending = new Map<string, Promise<avro.Resolver | Refusal>>();
+  /** Schema name -> its current avsc Type (avroType() builds a version key per call). */
+  readonly #types = new Map<SchemaName, avro.Type>();
 
   constructor(registry: SchemaRegistryClient, topics: TopicMap, options: SerdeOptions = DEFAULT_SERDE_OPTIONS) {
     this.#registry = registry;
@@ -95,7 +97,7 @@ export class TopicSerde {
   }
 
   encode<N extends SchemaName>(topic: TopicDef<N>, value: WireTypes[N]): Buffer {
-    const type = avroType(topic.valueSchema);
+    const type = this.#type(topic.valueSchema);
     try {
       return framed(this.writerId(topic.topic), type, value);
     } catch (error) {
@@ -116,7 +118,7 @@ export class TopicSerde {
       throw new ArbiterError('ARB_SERDE_OVERSIZED', `value is ${value.length} bytes, limit ${this.#options.maxValueBytes}`, where);
     }
     const { schemaId, body } = unframe(value, where);
-    const reader = avroType(topic.valueSchema);
+    const reader = this.#type(topic.valueSchema);
     const resolver = schemaId === this.#writerIds.get(topic.topic) ? undefined : await this.#resolver(topic.valueSchema, schemaId, where);
     try {
       return reader.fromBuffer(body, resolver) as WireTypes[N];
@@ -124,6 +126,12 @@ export class TopicSerde {
       throw new ArbiterError('ARB_SERDE_DECODE_FAILED',
         `not a valid ${topic.valueSchema} (schema id ${schemaId}): ${(error as Error).message}`, where);
     }
+  }
+
+  #type(name: SchemaName): avro.Type {
+    let type = this.#types.get(name);
+    if (type === undefined) this.#types.set(name, (type = avroType(name)));
+    return type;
   }
 
   async #resolver(name: SchemaName, schemaId: number, where: Location): Promise<avro.Resolver> {
