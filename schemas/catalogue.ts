@@ -18,7 +18,7 @@ export function avroOptions(): Partial<avro.ForSchemaOptions> {
 
 /** Current version of each top-level schema. Bump when the .avsc changes and move the old one to history/. */
 export const SCHEMA_VERSIONS = {
-  ToolCallProposal: 3,
+  ToolCallProposal: 4,
   ToolCallResult: 4,
   Verdict: 1,
   DecisionRecord: 1,

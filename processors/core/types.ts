@@ -33,9 +33,9 @@ export type Args = { readonly [name: string]: ArgValue };
 /**
  * A tool call an agent intends to make. It may not act before it has a verdict. The wire record with two deliberate
  * differences: args are JSON-shaped (what the policy reads) instead of the wire's tagged ArgValue union, and what a
- * proposal carries besides the call (pendingResults, trustedContext) stays on the wire value (runtime/serde/records.ts).
+ * proposal carries besides the call (pendingResults, trustedContext, pendingResolutions) stays on the wire value (runtime/serde/records.ts).
  */
-export interface ToolCallProposal extends Omit<WireProposal, 'args' | 'pendingResults' | 'trustedContext'> {
+export interface ToolCallProposal extends Omit<WireProposal, 'args' | 'pendingResults' | 'trustedContext' | 'pendingResolutions'> {
   readonly args: Args;
 }
 

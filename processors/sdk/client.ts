@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { ArbiterError } from '../core/errors.ts';
 import type { ToolCallProposal } from '../core/types.ts';
-import { ApprovalLedger, type LedgerEntry } from '../approvals/ledger.ts';
+import { ApprovalLedger, type LedgerEntry, resolutionGrants } from '../approvals/ledger.ts';
 import { NO_ATTACHMENTS, proposalToWire, resultToWire } from '../runtime/serde/records.ts';
 import { createRegistryClient } from '../runtime/serde/registry.ts';
 import { TopicSerde } from '../runtime/serde/topic-serde.ts';
@@ -30,6 +30,8 @@ interface Remembered {
   readonly session: SessionIdentity;
   readonly call: ToolCall;
   verdict: AgentVerdict;
+  /** The proposing handle's outbox: a rejection of this call's approval goes there for the session's next proposal. */
+  readonly outbox: SessionOutbox | undefined;
 }
 
 /** A bounded map that forgets its oldest entries. */
@@ -157,9 +159,15 @@ export class ArbiterClient {
 
   async #onApproval(r: InRecord): Promise<void> {
     const { event } = await this.#serde.decode(this.#topics.approvals, r);
-    this.#ledger.apply(event);
-    const id = 'arbiter.v1.ApprovalResolved' in event ? event['arbiter.v1.ApprovalResolved'].approvalId : undefined;
-    if (id !== undefined) for (const wake of this.#approvalWaiters.get(id) ?? []) wake();
+    const refused = this.#ledger.apply(event);
+    if (!('arbiter.v1.ApprovalResolved' in event)) return;
+    const resolution = event['arbiter.v1.ApprovalResolved'];
+    // A rejection the ledger accepted rides on the session's next proposal, so that call is decided knowing it (the
+    // processor reads the approvals topic separately and may not have folded it yet). Grants are never carried.
+    if (refused === undefined && !resolutionGrants(resolution) && r.value !== null) {
+      this.#remembered.get(resolution.proposalId)?.outbox?.addResolution(Buffer.from(r.value));
+    }
+    for (const wake of this.#approvalWaiters.get(resolution.approvalId) ?? []) wake();
   }
 
   /** A handle for one agent session; cheap, any number may be open. */
@@ -207,7 +215,7 @@ export class ArbiterClient {
       clearTimeout(deadline);
       this.#waiting.delete(proposal.proposalId);
     }
-    this.#remembered.set(proposal.proposalId, { session, call, verdict });
+    this.#remembered.set(proposal.proposalId, { session, call, verdict, outbox });
     const wait = options.approvalWaitMs ?? this.#s.approvalWaitMs;
     if (verdict.approval !== undefined && wait > 0) return this.awaitApproval(proposal.proposalId, wait, started);
     return verdict;

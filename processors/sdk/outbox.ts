@@ -1,5 +1,6 @@
 // What one session handle has told Arbiter that no verdict has acknowledged yet: its results (each numbered in the
-// handle's stream and encoded once, as produced to the results topic) and declared trusted context. Every proposal
+// handle's stream and encoded once, as produced to the results topic), declared trusted context, and rejections of
+// its calls' approvals (as read from the approvals topic). Every proposal
 // carries the outbox as it is when sent; the processor folds what a proposal carries before deciding (copies it
 // already folded are skipped by sequence), so its verdict acknowledges exactly that and the outbox drops it.
 // Bounded: beyond MAX_OUTBOX items the oldest go (their results-topic copy still counts, only the ordering
@@ -16,6 +17,7 @@ export class SessionOutbox {
   #seq = 0;
   #results: Buffer[] = [];
   #trusted: TrustedContext[] = [];
+  #resolutions: Buffer[] = [];
 
   constructor(stream: string = randomUUID()) {
     this.stream = stream;
@@ -35,19 +37,25 @@ export class SessionOutbox {
     this.#trusted = bounded([...this.#trusted, context]);
   }
 
+  /** Adds an approval resolution that does not grant, exactly as read from the approvals topic. */
+  addResolution(value: Buffer): void {
+    this.#resolutions = bounded([...this.#resolutions, value]);
+  }
+
   /** What the next proposal carries: a snapshot (later additions do not change it). */
   attachments(): ProposalAttachments {
-    return { pendingResults: this.#results, trustedContext: this.#trusted };
+    return { pendingResults: this.#results, trustedContext: this.#trusted, pendingResolutions: this.#resolutions };
   }
 
   /** The verdict of a proposal that carried `sent` arrived: the processor folded all of it. */
   acknowledge(sent: ProposalAttachments): void {
     if (sent.pendingResults.length > 0) this.#results = this.#results.filter((r) => !sent.pendingResults.includes(r));
     if (sent.trustedContext.length > 0) this.#trusted = this.#trusted.filter((t) => !sent.trustedContext.includes(t));
+    if (sent.pendingResolutions.length > 0) this.#resolutions = this.#resolutions.filter((r) => !sent.pendingResolutions.includes(r));
   }
 
   get size(): number {
-    return this.#results.length + this.#trusted.length;
+    return this.#results.length + this.#trusted.length + this.#resolutions.length;
   }
 }
 

@@ -79,12 +79,19 @@ function keyedBySession(record: InRecord, sessionId: string): void {
   }
 }
 
-/** A proposal's attached trusted context and results as session events, in the order they happened. */
+/**
+ * A proposal's attached trusted context, results and approval rejections as session events, in the order they
+ * happened. Only carried resolutions that do not grant are folded: the agent carries them, so they may make the
+ * session's facts stricter (a rejected call counts as denied), never looser; grants come from the approvals topic.
+ */
 function attachedEvents(record: InRecord, a: DecodedAttachments, bundle: PolicyBundle | undefined): SessionEvent[] {
   for (const r of a.results) keyedBySession(record, r.result.sessionId);
+  for (const r of a.resolutions) keyedBySession(record, r.sessionId);
   return inTimeOrder([
     ...a.trusted.map((t) => trustedInput(t.destinations, t.declaredAtMs, t.values)),
     ...a.results.map((r) => resultReported(r.result, bundle?.tools.get(r.result.tool), r.order)),
+    ...a.resolutions.filter((r) => !resolutionGrants(r))
+      .map((r): SessionEvent => ({ kind: 'approval', atMs: r.resolvedAtMs, proposalId: r.proposalId, approved: false })),
   ]);
 }
 

@@ -21,4 +21,6 @@ export interface ToolCallProposal extends SessionIdentity {
   readonly pendingResults: ReadonlyArray<Buffer>;
   /** Trusted context the agent's user declared (prompt, task) and no verdict has acknowledged yet: destinations and values named there count as trusted (added in v2; values in v3). */
   readonly trustedContext: ReadonlyArray<TrustedContext>;
+  /** Approval resolutions this session handle received that no verdict has acknowledged yet, each exactly as read from the approvals topic (Confluent wire format: schema id + ApprovalEvent). The processor folds only those that do not grant (rejected, or expired with on_timeout deny), and only for an approval still pending in the session, so the call right after a rejection is decided with it; a carried resolution can make the session's facts stricter, never looser, and grants come from the approvals topic alone (added in v4). */
+  readonly pendingResolutions: ReadonlyArray<Buffer>;
 }

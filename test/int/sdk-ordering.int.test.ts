@@ -1,7 +1,8 @@
 // Session ordering on the wire, through the SDK and the real verdict processor on the real broker and registry:
 //   - a result and the next proposal produced back to back (different topics): the verdict must see the result;
 //   - trusted context declared by the SDK (the user's prompt) is folded into the same session state;
-//   - an approval that expired with on_timeout allow is folded as granted (not as a denied call).
+//   - an approval that expired with on_timeout allow is folded as granted (not as a denied call);
+//   - a rejected approval is known to the session's very next proposal, even to a processor catching up.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectApprovals, type ApprovalsConnection } from '../../processors/approvals/connect.ts';
@@ -171,5 +172,23 @@ describe('session ordering, trusted context and approval timeouts through the SD
     ]);
     expect(dropAgain).toMatchObject({ effect: 'deny', ruleIds: expect.arrayContaining(['retry-after-deny']) });
     expect(restartAgain).toMatchObject({ effect: 'allow', ruleIds: ['ops-ok'] });
+  });
+
+  it('a processor catching up (down while approvals expired) still decides the next call knowing the rejection', async () => {
+    const sessions = Array.from({ length: PARALLEL }, (_, i) => session(`rejected${i}`));
+    const escalated = await Promise.all(sessions.map((s, i) => s.propose({ tool: 'drop_cache', args: { name: `cache-${i}`, force: 1 } }, { approvalWaitMs: 0 })));
+    expect(escalated.map((v) => v.effect)).toEqual(sessions.map(() => 'escalate'));
+    await processor.close();
+    // The approvals service expires each request (on_timeout deny) while the processor is down; the SDK sees it.
+    const expired = await Promise.all(sessions.map((s, i) => s.awaitApproval(escalated[i] as Awaited<ReturnType<AgentSession['propose']>>, 20_000)));
+    expect(expired.map((v) => v.approval?.status)).toEqual(sessions.map(() => 'expired'));
+    // The altered retry waits on the broker beside the expiry; the restarted processor fetches both topics together.
+    const retries = sessions.map((s, i) => s.propose({ tool: 'drop_cache', args: { name: `cache-${i}`, force: 0 } }, { deadlineMs: 60_000 }));
+    await new Promise((r) => setTimeout(r, 500));
+    processor = await startVerdictProcessor(config);
+    const verdicts = await Promise.all(retries);
+    const missed = verdicts.map((v, i) => `${sessions[i]?.identity.sessionId}: ${v.effect} ${v.ruleIds.join(',')}`)
+      .filter((_, i) => !(verdicts[i]?.effect === 'deny' && verdicts[i]?.ruleIds.includes('retry-after-deny')));
+    expect(missed, `retries decided without the rejection before them: ${missed.length}/${PARALLEL}`).toEqual([]);
   });
 });

@@ -7,22 +7,27 @@ import type { TrustedContext } from '../../../schemas/generated/TrustedContext.t
 import type { Verdict } from '../../../schemas/generated/Verdict.ts';
 import { fromWireArgMap, fromWireArgs, toWireArgs } from './args.ts';
 
-/** What a proposal carries besides the call (ToolCallProposal v2): see schemas/ToolCallProposal.avsc. */
+/** What a proposal carries besides the call (ToolCallProposal v2–v4): see schemas/ToolCallProposal.avsc. */
 export interface ProposalAttachments {
   /** Unacknowledged results, each exactly as produced to the results topic (Confluent wire format). */
   readonly pendingResults: readonly Buffer[];
   readonly trustedContext: readonly TrustedContext[];
+  /** Unacknowledged approval resolutions, each exactly as read from the approvals topic (Confluent wire format). */
+  readonly pendingResolutions: readonly Buffer[];
 }
 
-export const NO_ATTACHMENTS: ProposalAttachments = Object.freeze({ pendingResults: [], trustedContext: [] });
+export const NO_ATTACHMENTS: ProposalAttachments = Object.freeze({ pendingResults: [], trustedContext: [], pendingResolutions: [] });
 
 export function proposalToWire(p: ToolCallProposal, attached: ProposalAttachments = NO_ATTACHMENTS): WireProposal {
-  return { ...p, args: toWireArgs(p.tool, p.args), pendingResults: attached.pendingResults, trustedContext: attached.trustedContext };
+  return {
+    ...p, args: toWireArgs(p.tool, p.args),
+    pendingResults: attached.pendingResults, trustedContext: attached.trustedContext, pendingResolutions: attached.pendingResolutions,
+  };
 }
 
 /** The core proposal, without its attachments (read those from the wire value). */
 export function proposalFromWire(w: WireProposal): ToolCallProposal {
-  const { pendingResults: _results, trustedContext: _trusted, ...core } = w;
+  const { pendingResults: _results, trustedContext: _trusted, pendingResolutions: _resolutions, ...core } = w;
   return { ...core, args: fromWireArgs(w.args) };
 }
 

@@ -12,13 +12,17 @@ describe('SessionOutbox', () => {
     const box = new SessionOutbox('h');
     const r1 = Buffer.from('r1'), r2 = Buffer.from('r2');
     box.addResult(r1);
+    const rejection = Buffer.from('rejected'), later = Buffer.from('rejected later');
     box.addTrusted({ destinations: ['a@b.com'], values: [], declaredAtMs: 1 });
+    box.addResolution(rejection);
     const sent = box.attachments();
     box.addResult(r2);
+    box.addResolution(later);
     expect(sent.pendingResults).toEqual([r1]); // a snapshot
+    expect(sent.pendingResolutions).toEqual([rejection]);
     box.acknowledge(sent);
-    expect(box.attachments()).toEqual({ pendingResults: [r2], trustedContext: [] });
-    expect(box.size).toBe(1);
+    expect(box.attachments()).toEqual({ pendingResults: [r2], trustedContext: [], pendingResolutions: [later] });
+    expect(box.size).toBe(2);
   });
 
   it(`keeps at most ${MAX_OUTBOX} items of each kind, dropping the oldest`, () => {

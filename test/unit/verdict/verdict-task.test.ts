@@ -203,7 +203,7 @@ describe('VerdictTask folding what a proposal carries (results, trusted context)
   it('a tainting result embedded in the next proposal is folded before deciding; its results-topic copy is then a no-op', async () => {
     const ctx = await setup();
     const tainting = ctx.serde.encode(ctx.topics.results, resultToWire(result({ untrustedSources: ['web:page'], recordsRead: { pii: 3 } }), 0, { stream: 'h', seq: 1 }));
-    const out = await ctx.run(ctx.rec(ctx.serde.encode(ctx.topics.proposals, proposalToWire(proposal(email), { pendingResults: [tainting], trustedContext: [] }))));
+    const out = await ctx.run(ctx.rec(ctx.serde.encode(ctx.topics.proposals, proposalToWire(proposal(email), { pendingResults: [tainting], trustedContext: [], pendingResolutions: [] }))));
     expect(await ctx.decode(ctx.topics.verdicts, ctx.on(out, ctx.topics.verdicts.topic)[0] as OutRecord)).toMatchObject({ effect: 'deny', ruleIds: ['email-tainted'] });
     expect((await stateOf(ctx, out)).reads).toEqual([3, 0]);
     const copy = await fromResults(ctx, tainting);
@@ -214,14 +214,14 @@ describe('VerdictTask folding what a proposal carries (results, trusted context)
     const ctx = await setup();
     const reading = ctx.serde.encode(ctx.topics.results, resultToWire(result({ recordsRead: { pii: 3 } }), 0, { stream: 'h', seq: 1 }));
     await fromResults(ctx, reading);
-    const out = await ctx.run(ctx.rec(ctx.serde.encode(ctx.topics.proposals, proposalToWire(proposal(), { pendingResults: [reading], trustedContext: [] }))));
+    const out = await ctx.run(ctx.rec(ctx.serde.encode(ctx.topics.proposals, proposalToWire(proposal(), { pendingResults: [reading], trustedContext: [], pendingResolutions: [] }))));
     expect((await stateOf(ctx, out)).reads).toEqual([3, 0]);
   });
 
   it('an embedded result of another session makes the proposal poison (DLQ + deny), nothing folded', async () => {
     const ctx = await setup();
     const foreign = ctx.serde.encode(ctx.topics.results, resultToWire(result({ sessionId: 's-other' }), 0, { stream: 'h', seq: 1 }));
-    const out = await ctx.run(ctx.rec(ctx.serde.encode(ctx.topics.proposals, proposalToWire(proposal(), { pendingResults: [foreign], trustedContext: [] })),
+    const out = await ctx.run(ctx.rec(ctx.serde.encode(ctx.topics.proposals, proposalToWire(proposal(), { pendingResults: [foreign], trustedContext: [], pendingResolutions: [] })),
       correlationHeaders('p-1', { topic: ctx.topics.verdicts.topic, partition: 0 })));
     expect(ctx.on(out, ctx.topics.dlqProposals.topic)).toHaveLength(1);
     expect(await ctx.decode(ctx.topics.verdicts, ctx.on(out, ctx.topics.verdicts.topic)[0] as OutRecord)).toMatchObject({ effect: 'deny' });
@@ -230,7 +230,7 @@ describe('VerdictTask folding what a proposal carries (results, trusted context)
   it('declared trusted context makes its destinations trusted before a later untrusted sighting', async () => {
     const ctx = await setup();
     const out = await ctx.run(ctx.rec(ctx.serde.encode(ctx.topics.proposals, proposalToWire(proposal(),
-      { pendingResults: [], trustedContext: [{ destinations: ['Bob@Example.com'], values: [], declaredAtMs: 999_000 }] }))));
+      { pendingResults: [], trustedContext: [{ destinations: ['Bob@Example.com'], values: [], declaredAtMs: 999_000 }], pendingResolutions: [] }))));
     const key = destinationKey('bob@example.com');
     expect((await stateOf(ctx, out)).destinations).toEqual([key]);
     const later = await fromResults(ctx, ctx.serde.encode(ctx.topics.results, resultToWire(result({ untrustedSources: ['web:x'], destinationsSeen: ['bob@example.com'] }))));
@@ -240,7 +240,7 @@ describe('VerdictTask folding what a proposal carries (results, trusted context)
   it('declared trusted values and values a result saw on the wire are folded with their origin (user first, untrusted after)', async () => {
     const ctx = await setup();
     const out = await ctx.run(ctx.rec(ctx.serde.encode(ctx.topics.proposals, proposalToWire(proposal(),
-      { pendingResults: [], trustedContext: [{ destinations: [], values: ['riverside view hotel'], declaredAtMs: 999_000 }] }))));
+      { pendingResults: [], trustedContext: [{ destinations: [], values: ['riverside view hotel'], declaredAtMs: 999_000 }], pendingResolutions: [] }))));
     expect((await stateOf(ctx, out)).values).toEqual([valueKey('riverside view hotel') | VALUE_USER]);
     const later = await fromResults(ctx, ctx.serde.encode(ctx.topics.results,
       resultToWire(result({ untrustedSources: ['web:x'], valuesSeen: ['riverside view hotel', 'grand plaza'] }))));
@@ -259,5 +259,41 @@ describe('VerdictTask folding what a proposal carries (results, trusted context)
     const state = await stateOf(ctx, out);
     expect(state.pending).toEqual([]);
     expect(state.deniedCalls).toBe(denied);
+  });
+
+  const resolutionOf = (ctx: Awaited<ReturnType<typeof setup>>, resolution: 'approved' | 'rejected', sessionId = 's-1') =>
+    ctx.serde.encode(ctx.topics.approvals, { event: { 'arbiter.v1.ApprovalResolved': {
+      approvalId: 'a', proposalId: 'p-1', sessionId, argsHash: 'h', resolution, resolvedBy: 'lead', reason: '', resolvedAtMs: 1_400_000, onTimeout: 'deny' } } });
+  const carrying = (ctx: Awaited<ReturnType<typeof setup>>, resolution: Buffer) => ctx.rec(ctx.serde.encode(ctx.topics.proposals,
+    proposalToWire(proposal({ proposalId: 'p-2' }), { pendingResults: [], trustedContext: [], pendingResolutions: [resolution] })),
+  correlationHeaders('p-2', { topic: ctx.topics.verdicts.topic, partition: 0 }));
+
+  it('a rejection carried by the next proposal is folded before deciding; its approvals-topic copy is then a no-op', async () => {
+    const ctx = await setup();
+    await ctx.run(ctx.rec(ctx.encoded({ tool: 'wire_transfer', args: { amount: 5000, to: 'acct' } })));
+    const rejection = resolutionOf(ctx, 'rejected');
+    const out = await ctx.run(carrying(ctx, rejection));
+    const state = await stateOf(ctx, out);
+    expect(state.pending).toEqual([]);
+    expect(state.deniedCalls).toBe(1);
+    const copy = [...await ctx.task.process({ topic: ctx.topics.approvals.topic, partition: 1, records: [{ ...ctx.rec(rejection), topic: ctx.topics.approvals.topic }] }), ...ctx.task.beforeCommit()];
+    ctx.task.committed();
+    expect((await stateOf(ctx, copy)).deniedCalls).toBe(1);
+  });
+
+  it('a grant carried by a proposal is not folded: grants come from the approvals topic only', async () => {
+    const ctx = await setup();
+    const escalated = await ctx.run(ctx.rec(ctx.encoded({ tool: 'wire_transfer', args: { amount: 5000, to: 'acct' } })));
+    const pending = (await stateOf(ctx, escalated)).pending;
+    expect(pending.length).toBeGreaterThan(0);
+    const out = await ctx.run(carrying(ctx, resolutionOf(ctx, 'approved')));
+    expect((await stateOf(ctx, out)).pending).toEqual(pending);
+  });
+
+  it('a carried resolution of another session makes the proposal poison (DLQ + deny), nothing folded', async () => {
+    const ctx = await setup();
+    const out = await ctx.run(carrying(ctx, resolutionOf(ctx, 'rejected', 's-other')));
+    expect(ctx.on(out, ctx.topics.dlqProposals.topic)).toHaveLength(1);
+    expect(await ctx.decode(ctx.topics.verdicts, ctx.on(out, ctx.topics.verdicts.topic)[0] as OutRecord)).toMatchObject({ effect: 'deny' });
   });
 });
