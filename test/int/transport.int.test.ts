@@ -1,5 +1,6 @@
 // The KafkaTransport contract, run against every adapter on the real broker (KAFKA_BROKERS or .run/stack.env).
 import { randomUUID } from 'node:crypto';
+import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTransport, KAFKA_CLIENTS } from '../../processors/runtime/transport/index.ts';
 import type { Batch, InRecord, KafkaTransport, TransportAdmin, TransportConsumer } from '../../processors/runtime/transport/index.ts';
@@ -32,6 +33,27 @@ async function consumeUntil(
 }
 
 const text = (b: Buffer | null | undefined): string | undefined => b?.toString();
+
+/** Waits until `ok()` holds, polling; fails naming `what` after 60 s. */
+async function until(ok: () => boolean, what: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The group's committed offset as a plain OffsetFetch (no requireStable) reads it: what a client's own start-offset fetch sees. */
+async function plainCommitted(groupId: string, topic: string): Promise<string | undefined> {
+  const admin = new kafkajs.Kafka({ clientId: 'contract-plain-fetch', brokers: localBrokers(), logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return offsets?.partitions.find((p) => p.partition === 0)?.offset;
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 describe.each(KAFKA_CLIENTS)('KafkaTransport contract: %s', (client) => {
   let transport: KafkaTransport;
@@ -217,5 +239,79 @@ describe.each(KAFKA_CLIENTS)('KafkaTransport contract: %s', (client) => {
     const resumed = await transport.consumer({ groupId: group, topics: [input], fromBeginning: true, readCommitted: true, ...FAST_GROUP });
     const rest = await consumeUntil(resumed, (rs) => rs.length >= 1);
     expect(rest.map((r) => text(r.value))).toEqual(['e']);
+  });
+
+  it('stableCommitted waits for an open transaction holding the group\'s offsets and returns what it committed, not the stale offset', async () => {
+    const t = topic('stable');
+    const group = `g.stable.${client}.${run}`;
+    await admin.ensureTopics([{ topic: t, partitions: 1, replicationFactor: 1, configs: {} }]);
+    const assigned: number[] = [];
+    const member = await transport.consumer({
+      groupId: group, topics: [t], fromBeginning: true, readCommitted: true, ...FAST_GROUP,
+      onAssigned: async (ps) => void assigned.push(...ps.map((p) => p.partition)),
+    });
+    if (member.stableCommitted === undefined) throw new Error(`${client}: no stableCommitted`);
+    const running = member.run(async () => undefined);
+    await until(() => assigned.includes(0), () => 'the member to own partition 0');
+    const producer = await transport.producer({ transactionalId: `tx.stable.${client}.${run}` });
+    const begin = producer.transaction;
+    if (begin === undefined) throw new Error('transactional producer without transaction()');
+    const first = await begin();
+    await first.sendOffsets(group, [{ topic: t, partition: 0, offset: '1' }]);
+    await first.commit();
+    expect(await member.stableCommitted([{ topic: t, partition: 0 }])).toEqual([{ topic: t, partition: 0, offset: '1' }]);
+
+    // A second transaction moves the offset to 3 and stays open for a while: a plain fetch still says 1.
+    const open = await begin();
+    await open.sendOffsets(group, [{ topic: t, partition: 0, offset: '3' }]);
+    expect(await plainCommitted(group, t)).toBe('1');
+    let commitIssued = false;
+    const committing = new Promise<void>((resolve, reject) => setTimeout(() => {
+      commitIssued = true;
+      open.commit().then(resolve, reject);
+    }, 1_500));
+    const stable = await member.stableCommitted([{ topic: t, partition: 0 }]);
+    expect(commitIssued).toBe(true);
+    expect(stable).toEqual([{ topic: t, partition: 0, offset: '3' }]);
+    await committing;
+    // A partition the group never committed is left out.
+    expect(await member.stableCommitted([{ topic: t, partition: 1 }])).toEqual([]);
+    await producer.close();
+    await member.close();
+    await running;
+  });
+
+  it('rewind after an aborted transaction reads every owned partition again from the last committed offset', async () => {
+    const t = topic('rewind');
+    const group = `g.rewind.${client}.${run}`;
+    await admin.ensureTopics([{ topic: t, partitions: 1, replicationFactor: 1, configs: {} }]);
+    const plain = await transport.producer();
+    await plain.send(Array.from({ length: 6 }, (_, i) => ({ topic: t, partition: 0, key: `k${i}`, value: Buffer.from(`v${i}`) })));
+    await plain.close();
+    const member = await transport.consumer({ groupId: group, topics: [t], fromBeginning: true, readCommitted: true, ...FAST_GROUP });
+    if (member.rewind === undefined) throw new Error(`${client}: no rewind`);
+    const seen: string[] = [];
+    const running = member.run(async (batch) => void seen.push(...batch.records.map((r) => r.offset)));
+    await until(() => seen.length >= 6, () => `the first read of 6 records (seen ${seen.join(',')})`);
+
+    const producer = await transport.producer({ transactionalId: `tx.rewind.${client}.${run}` });
+    const begin = producer.transaction;
+    if (begin === undefined) throw new Error('transactional producer without transaction()');
+    const committed = await begin();
+    await committed.sendOffsets(group, [{ topic: t, partition: 0, offset: '2' }]);
+    await committed.commit();
+    const aborted = await begin();
+    await aborted.sendOffsets(group, [{ topic: t, partition: 0, offset: '4' }]);
+    await aborted.abort();
+
+    const firstRead = seen.length;
+    await member.rewind();
+    await until(() => seen.length >= firstRead + 4, () => `the records from offset 2 again (seen ${seen.join(',')})`);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // nothing else arrives: no record before 2, none twice
+    expect(seen.slice(0, firstRead)).toEqual(['0', '1', '2', '3', '4', '5']);
+    expect(seen.slice(firstRead)).toEqual(['2', '3', '4', '5']);
+    await producer.close();
+    await member.close();
+    await running;
   });
 });

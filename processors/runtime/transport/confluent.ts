@@ -4,11 +4,15 @@
 // Rebalance hooks run inside librdkafka's rebalance callback, which the client awaits before (un)assigning:
 // onAssigned finishes before any record of the partition is fetched; onRevoked runs before the partition is released.
 // sendOffsets needs the live consumer of the group, so consumers are registered by group id in this transport.
+// Rebalances (docs/decisions.md "Rebalances"): the revocation hook runs before the rejoin, so its flush commits under
+// the generation that still owns the partitions; a transaction's offsets carry generation and member (KIP-447), and a
+// refusal (ILLEGAL_GENERATION and the like) is ARB_TRANSPORT_GENERATION_STALE. With readCommitted librdkafka fetches
+// start offsets with requireStable itself; stableCommitted asks the same way (committed()), rewind seeks.
 import confluent from '@confluentinc/kafka-javascript';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import { ArbiterError } from '../../core/errors.ts';
 import { AssignmentSequencer, partitionsNotIn, type TopicPartition } from './assignment-sequencer.ts';
-import { KafkajsShapedTransportAdmin, topicMessages } from './kafkajs-shape.ts';
+import { KafkajsShapedTransportAdmin, topicMessages, untilStable } from './kafkajs-shape.ts';
 import { headersFrom, offsetsByTopic } from './records.ts';
 import { RunUntilClosed } from './run-until-closed.ts';
 import type {
@@ -33,6 +37,15 @@ const DEFAULT_MAX_WAIT_MS = 100;
 const DEFAULT_LINGER_MS = 0;
 /** Records per eachBatch call (the client's default is 32). */
 const MAX_BATCH = 1024;
+/** One committed() call's bound, ms (librdkafka retries UNSTABLE_OFFSET_COMMIT inside it; untilStable around it). */
+const COMMITTED_TIMEOUT_MS = 10_000;
+/** TxnOffsetCommit answers meaning the member's generation is over (the group rebalanced under the transaction). */
+const GENERATION_ERRORS: ReadonlyMap<number, string> = new Map([
+  [ErrorCodes.ERR_ILLEGAL_GENERATION, 'ILLEGAL_GENERATION'],
+  [ErrorCodes.ERR_UNKNOWN_MEMBER_ID, 'UNKNOWN_MEMBER_ID'],
+  [ErrorCodes.ERR_REBALANCE_IN_PROGRESS, 'REBALANCE_IN_PROGRESS'],
+  [ErrorCodes.ERR_FENCED_INSTANCE_ID, 'FENCED_INSTANCE_ID'],
+]);
 
 /** The client's transaction is the producer itself, in transactional state. */
 class ConfluentTransaction implements TransportTransaction {
@@ -50,7 +63,12 @@ class ConfluentTransaction implements TransportTransaction {
     if (consumer === undefined) {
       throw new ArbiterError('ARB_TRANSPORT_NO_GROUP_CONSUMER', `@confluentinc/kafka-javascript: no running consumer for group ${groupId}`, { key: groupId });
     }
-    return this.#txn.sendOffsets({ consumer, topics: offsetsByTopic(offsets) });
+    return this.#txn.sendOffsets({ consumer, topics: offsetsByTopic(offsets) }).catch((error: unknown) => {
+      const stale = GENERATION_ERRORS.get((error as { code?: number }).code ?? 0);
+      if (stale === undefined) throw error;
+      throw new ArbiterError('ARB_TRANSPORT_GENERATION_STALE',
+        `@confluentinc/kafka-javascript: group ${groupId} refused the transaction's offsets (${stale}): it rebalanced meanwhile`, { key: groupId });
+    });
   }
   commit(): Promise<void> {
     return this.#txn.commit();
@@ -84,6 +102,7 @@ class ConfluentConsumer implements TransportConsumer {
   readonly #groups: Groups;
   readonly #sequencer: AssignmentSequencer;
   readonly #done = new RunUntilClosed();
+  #closing = false;
 
   constructor(kafka: KafkaJS.Kafka, options: ConsumerOptions, groups: Groups) {
     this.#options = options;
@@ -120,7 +139,7 @@ class ConfluentConsumer implements TransportConsumer {
     await this.#consumer.subscribe({ topics: [...this.#options.topics] });
     await this.#consumer.run({
       partitionsConsumedConcurrently: 1,
-      eachBatch: async ({ batch }) => {
+      eachBatch: async ({ batch, isStale }) => {
         const records: InRecord[] = batch.messages.map((m) => ({
           topic: batch.topic,
           partition: batch.partition,
@@ -132,7 +151,10 @@ class ConfluentConsumer implements TransportConsumer {
         }));
         if (records.length === 0) return;
         try {
-          await this.#sequencer.runBatch(batch.topic, batch.partition, () => eachBatch({ topic: batch.topic, partition: batch.partition, records }));
+          await this.#sequencer.runBatch(batch.topic, batch.partition, async () => {
+            // Read before a rewind's seek: the client reads it again from the seek offset.
+            if (!isStale()) await eachBatch({ topic: batch.topic, partition: batch.partition, records });
+          });
         } catch (error) {
           // The client would retry the batch forever; a processing failure stops this consumer instead.
           this.#done.failed(this.#options.groupId, error);
@@ -147,7 +169,40 @@ class ConfluentConsumer implements TransportConsumer {
     return this.#consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })));
   }
 
+  /** committed() asks requireStable under read_committed (librdkafka: isolation.level decides); retried until stable. */
+  async stableCommitted(partitions: readonly { topic: string; partition: number }[]): Promise<TopicPartitionOffset[]> {
+    if (partitions.length === 0) return [];
+    if (this.#options.readCommitted !== true) {
+      throw new ArbiterError('ARB_CONFIG_INVALID',
+        `@confluentinc/kafka-javascript: stable committed offsets need a readCommitted consumer (librdkafka asks requireStable only under read_committed); group ${this.#options.groupId}`,
+        { key: 'readCommitted' });
+    }
+    const request = partitions.map((p) => ({ topic: p.topic, partition: p.partition }));
+    const offsets = await untilStable('@confluentinc/kafka-javascript', this.#options.groupId,
+      () => this.#consumer.committed(request, COMMITTED_TIMEOUT_MS),
+      (error) => (error as { code?: number }).code === ErrorCodes.ERR_UNSTABLE_OFFSET_COMMIT, () => this.#closing);
+    // No committed offset: the client answers offset null (librdkafka's OFFSET_INVALID, -1001, underneath).
+    const valid = (offset: unknown): offset is string | number => offset !== null && offset !== undefined && Number(offset) >= 0;
+    return offsets.filter((o) => valid(o.offset)).map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) }));
+  }
+
+  /**
+   * Every owned partition reads again from the group's committed offset; one without, from the log start when
+   * fromBeginning (otherwise it keeps its position: the client takes no "end" seek here). The client marks batches
+   * of a seeked partition stale (dropped in run()) and purges what it prefetched.
+   */
+  async rewind(): Promise<void> {
+    if (this.#closing) return;
+    const owned = [...this.#sequencer.owned];
+    const committed = await this.stableCommitted(owned);
+    for (const p of owned) {
+      const offset = committed.find((c) => c.topic === p.topic && c.partition === p.partition)?.offset ?? (this.#options.fromBeginning ? '-2' : undefined);
+      if (offset !== undefined) this.#consumer.seek({ topic: p.topic, partition: p.partition, offset });
+    }
+  }
+
   async close(): Promise<void> {
+    this.#closing = true;
     if (this.#groups.get(this.#options.groupId) === this.#consumer) this.#groups.delete(this.#options.groupId);
     await this.#consumer.disconnect();
     await this.#sequencer.idle();

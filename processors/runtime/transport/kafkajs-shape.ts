@@ -1,8 +1,34 @@
 // What kafkajs and @confluentinc/kafka-javascript (its KafkaJS-compatible API) share: the admin calls and the
 // { topic, messages } produce shape. Structural types, so neither client is imported here.
+import { ArbiterError } from '../../core/errors.ts';
 import { awaitTopicsReady } from './await-topics.ts';
 import { groupByTopic, keyBuffer } from './records.ts';
 import type { OutRecord, TopicSpec, TransportAdmin } from './transport.ts';
+
+/** How long a new owner waits for the previous owner's open transaction to settle its offsets (its timeout is 60 s). */
+const STABLE_OFFSETS_TIMEOUT_MS = 90_000;
+
+/**
+ * Retries `read` (a requireStable offset fetch) until it succeeds: UNSTABLE_OFFSET_COMMIT (`unstable(error)`) until
+ * the open transaction ends, every other error (coordinator moving or loading) too, within one bound; then, or once
+ * `closing()`, ARB_TRANSPORT_OFFSETS_UNSTABLE naming the client and group.
+ */
+export async function untilStable<T>(
+  client: string, groupId: string, read: () => Promise<T>, unstable: (error: unknown) => boolean, closing: () => boolean,
+): Promise<T> {
+  const until = Date.now() + STABLE_OFFSETS_TIMEOUT_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if (Date.now() > until || closing()) {
+        throw new ArbiterError('ARB_TRANSPORT_OFFSETS_UNSTABLE',
+          `${client}: stable committed offsets of group ${groupId} not readable: ${(error as Error).message}`, { key: groupId });
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(unstable(error) ? 200 : 1_000, 5 * 2 ** attempt)));
+    }
+  }
+}
 
 export interface KafkajsShapedAdmin {
   listTopics(): Promise<string[]>;
