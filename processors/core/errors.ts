@@ -67,6 +67,10 @@ export const ERROR_CATALOGUE = {
   ARB_TRANSPORT_PARTITION_REVOKED: { summary: 'offsets were sent in a transaction for a partition this member no longer owns (the group rebalanced): the transaction is aborted, the new owner re-reads from the committed offset', http: 503 },
   ARB_TRANSPORT_GENERATION_STALE: { summary: 'the group refused a transaction\'s offsets because it rebalanced under it (ILLEGAL_GENERATION and the like): the transaction is aborted and the work redone from the committed offsets', http: 503 },
   ARB_TRANSPORT_OFFSETS_UNSTABLE: { summary: 'the committed offsets of newly assigned partitions could not be read stably in 90 s (a transaction holding them stayed open, or the group coordinator did not answer)', http: 503 },
+  ARB_TRANSPORT_AUTH_FAILED: { summary: 'the Kafka brokers refused the SASL credentials (wrong user or password, or a mechanism the broker does not enable)', http: 503 },
+  ARB_TRANSPORT_TLS_FAILED: { summary: 'the TLS handshake with a Kafka broker failed (certificate not trusted by KAFKA_SSL_CA_FILE, wrong host name, or the port does not speak TLS)', http: 503 },
+  ARB_TRANSPORT_NOT_AUTHORIZED: { summary: 'the Kafka brokers denied this principal an operation on a topic, group or transactional id (ACLs; see docs/security.md)', http: 403 },
+  ARB_TRANSPORT_SECURITY_UNSUPPORTED: { summary: 'the configured Kafka client cannot do the configured security setting (e.g. a SASL mechanism it does not implement)', http: 500 },
   // SIEM forwarders (processors/sinks/siem); location = source topic/partition/offset or config key
   ARB_SIEM_CONFIG_INVALID: { summary: 'a SIEM forwarder setting is missing or invalid (checked once at startup)', http: 500 },
   ARB_SIEM_DECODE_FAILED: { summary: 'a record on a SIEM source topic could not be decoded; it went to the SIEM DLQ', http: 500 },
