@@ -4,6 +4,10 @@
 #   deploy/local/kafka.sh start|stop|status
 # start is idempotent: it reuses a broker this run dir started, or any Kafka broker already answering on $KAFKA_PORT.
 # Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_HEAP (512m), ARBITER_RUN_DIR (.run), ARBITER_CACHE.
+# Tuning experiments (docs/benchmarks.md, "Local broker tuning"): KAFKA_JAVA (java binary), KAFKA_GC_OPTS (replaces
+# the GC flags below), KAFKA_EXTRA_PROPERTIES (key=value lines appended to server.properties; a later key wins),
+# KAFKA_JMX_PORT (opens an unauthenticated JMX port on 127.0.0.1 for the broker's request metrics).
+# The GC log is always written to $ARBITER_RUN_DIR/logs/kafka-gc.log (pauses, for latency work; two 10 MB files).
 set -euo pipefail
 ARBITER_COMPONENT=kafka
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -11,6 +15,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 KAFKA_LIBS="$ARBITER_CACHE/kafka-$KAFKA_VERSION/libs"
 KAFKA_HOME_RUN="$ARBITER_RUN_DIR/kafka"
 KAFKA_HEAP="${KAFKA_HEAP:-512m}"
+KAFKA_JAVA="${KAFKA_JAVA:-java}"
+KAFKA_GC_OPTS="${KAFKA_GC_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20}"
 
 # Sends an ApiVersions v0 request and checks for a well-formed reply with error_code 0: proves a Kafka broker answers,
 # not just that some process holds the port.
@@ -49,6 +55,7 @@ min.insync.replicas=1
 group.initial.rebalance.delay.ms=0
 log.retention.hours=24
 PROPS
+  [ -n "${KAFKA_EXTRA_PROPERTIES:-}" ] && printf '# KAFKA_EXTRA_PROPERTIES\n%s\n' "$KAFKA_EXTRA_PROPERTIES" >> "$KAFKA_HOME_RUN/server.properties"
   cat > "$KAFKA_HOME_RUN/log4j2.properties" <<'PROPS'
 status = warn
 appender.out.type = Console
@@ -90,7 +97,14 @@ server_prepare() {
   ls "$KAFKA_LIBS"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null 2>&1 || die ERR_LOCAL_KAFKA_MISSING "no Kafka jars in $KAFKA_LIBS; run deploy/local/prereqs.sh"
   write_config
   format_storage
-  SERVER_CMD=(java -Xms128m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
+  local gc_opts jmx_opts=()
+  read -r -a gc_opts <<< "$KAFKA_GC_OPTS"
+  [ -n "${KAFKA_JMX_PORT:-}" ] && jmx_opts=(-Dcom.sun.management.jmxremote.port="$KAFKA_JMX_PORT"
+    -Dcom.sun.management.jmxremote.rmi.port="$KAFKA_JMX_PORT" -Djava.rmi.server.hostname=127.0.0.1
+    -Dcom.sun.management.jmxremote.host=127.0.0.1 -Dcom.sun.management.jmxremote.authenticate=false
+    -Dcom.sun.management.jmxremote.ssl=false)
+  SERVER_CMD=("$KAFKA_JAVA" -Xms128m -Xmx"$KAFKA_HEAP" "${gc_opts[@]}" -Djava.awt.headless=true
+    -Xlog:gc:file="$ARBITER_RUN_DIR/logs/kafka-gc.log":uptime,level:filecount=2,filesize=10m "${jmx_opts[@]}"
     -Dlog4j2.configurationFile="$KAFKA_HOME_RUN/log4j2.properties" -cp "$(classpath)"
     kafka.Kafka "$KAFKA_HOME_RUN/server.properties")
 }
