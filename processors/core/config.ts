@@ -3,6 +3,8 @@
 // each bad key. Pure: the caller passes the environment in (process.env, or that merged with .run/stack.env).
 import { ArbiterError, type Problem } from './errors.ts';
 import { parseBrokers } from '../runtime/transport/brokers.ts';
+import type { KafkaSecurity } from '../runtime/transport/transport.ts';
+import { kafkaSecurityFromEnv, registryAuthFromEnv, type RegistryAuth } from './kafka-security-config.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -12,9 +14,10 @@ export type ClickHouseConfig =
   | { readonly kind: 'http'; readonly url: string; readonly username: string; readonly password: string; readonly database: string };
 
 export interface StackConfig {
-  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string };
-  /** Base URL of the Confluent Schema Registry API (Apicurio serves it under /apis/ccompat/v7). */
-  readonly registry: { readonly url: string };
+  /** security: TLS and SASL towards the brokers (KAFKA_SECURITY_PROTOCOL and friends, docs/security.md). */
+  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string; readonly security: KafkaSecurity };
+  /** Base URL of the Confluent Schema Registry API (Apicurio serves it under /apis/ccompat/v7), and its auth. */
+  readonly registry: { readonly url: string; readonly auth: RegistryAuth };
   readonly clickhouse: ClickHouseConfig;
 }
 
@@ -74,12 +77,14 @@ export function loadStackConfig(env: Env): StackConfig {
         database: setting(env, 'CLICKHOUSE_DATABASE'),
       }
     : { kind: 'chdb', path: setting(env, 'CHDB_PATH') };
+  const security = kafkaSecurityFromEnv(env, problems);
+  const registryAuth = registryAuthFromEnv(env, registryUrl, problems);
   if (problems.length > 0) {
     throw new ArbiterError('ARB_CONFIG_INVALID', `${problems.length} invalid setting(s): ${problems.map((p) => p.message).join('; ')}`, {
       key: problems.map((p) => p.location?.key).join(','),
     });
   }
-  return { kafka: { brokers, clientId }, registry: { url: registryUrl }, clickhouse };
+  return { kafka: { brokers, clientId, security }, registry: { url: registryUrl, auth: registryAuth }, clickhouse };
 }
 
 /**

@@ -2,6 +2,8 @@
 // own settings use. Pure: the caller passes the environment in; a bad value throws an ArbiterError with the caller's
 // code, naming the key. Endpoints (KAFKA_BROKERS, SCHEMA_REGISTRY_URL) come from processors/core/config.ts.
 import { loadStackConfig, type Env } from './config.ts';
+import type { RegistryAuth } from './kafka-security-config.ts';
+import type { KafkaSecurity } from '../runtime/transport/transport.ts';
 import { ArbiterError, type ErrorCode } from './errors.ts';
 import { KAFKA_CLIENT_ENV, parseKafkaClient, type KafkaClientName } from '../runtime/transport/index.ts';
 
@@ -10,6 +12,10 @@ export interface ProcessorSettings {
   readonly brokers: readonly string[];
   /** SCHEMA_REGISTRY_URL: Confluent-compatible registry base URL (Apicurio: .../apis/ccompat/v7). */
   readonly registryUrl: string;
+  /** SCHEMA_REGISTRY_USERNAME/PASSWORD(_FILE), SCHEMA_REGISTRY_CA_FILE (docs/security.md). */
+  readonly registryAuth: RegistryAuth;
+  /** KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_* (docs/security.md); pass it on as TransportConfig.security. */
+  readonly kafkaSecurity: KafkaSecurity;
   /** ARBITER_KAFKA_CLIENT: kafkajs | confluent | platformatic. */
   readonly kafkaClient: KafkaClientName;
   /** ARBITER_TOPIC_PREFIX (default "arbiter"). */
@@ -48,6 +54,8 @@ export function processorSettingsFromEnv(env: Env, code: ErrorCode = 'ARB_CONFIG
   return {
     brokers: stack.kafka.brokers,
     registryUrl: stack.registry.url,
+    registryAuth: stack.registry.auth,
+    kafkaSecurity: stack.kafka.security,
     kafkaClient: parseKafkaClient(env[KAFKA_CLIENT_ENV]),
     topicPrefix: env['ARBITER_TOPIC_PREFIX'] || 'arbiter',
     partitions: positiveInt(env, 'ARBITER_PARTITIONS', 6, code),

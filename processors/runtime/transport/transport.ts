@@ -2,6 +2,7 @@
 // @platformatic/kafka) implement it; the default is chosen by measurement (docs/decisions.md).
 // Contract: byte-level only (serde lives elsewhere); offsets are strings (int64); a record's offset
 // is committed only after its effects are produced (commit "offset + 1", Kafka's convention).
+import type { Secret } from '../../core/secret.ts';
 
 export type Headers = Readonly<Record<string, Buffer>>;
 
@@ -122,7 +123,40 @@ export interface KafkaTransport {
   consumer(options: ConsumerOptions): Promise<TransportConsumer>;
 }
 
+export const KAFKA_SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+export type KafkaSecurityProtocol = (typeof KAFKA_SECURITY_PROTOCOLS)[number];
+export const KAFKA_SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
+
+/** TLS towards the brokers: PEM texts (read from files once at startup), so every client takes them the same way. */
+export interface KafkaTls {
+  /** Trusted CA certificates; absent: the platform's default trust store. */
+  readonly ca?: string;
+  /** Client certificate and key for mutual TLS (both or neither). */
+  readonly cert?: string;
+  readonly key?: Secret;
+  /** false only for development: accepts any broker certificate. */
+  readonly rejectUnauthorized: boolean;
+}
+
+export interface KafkaSasl {
+  readonly mechanism: KafkaSaslMechanism;
+  readonly username: string;
+  readonly password: Secret;
+}
+
+/** How the client authenticates and encrypts (docs/security.md); validated in processors/core/kafka-security-config.ts. */
+export interface KafkaSecurity {
+  readonly protocol: KafkaSecurityProtocol;
+  /** Present exactly when protocol is SSL or SASL_SSL. */
+  readonly tls?: KafkaTls;
+  /** Present exactly when protocol is SASL_PLAINTEXT or SASL_SSL. */
+  readonly sasl?: KafkaSasl;
+}
+
 export interface TransportConfig {
   readonly brokers: readonly string[];
   readonly clientId: string;
+  /** Absent: PLAINTEXT. */
+  readonly security?: KafkaSecurity;
 }
