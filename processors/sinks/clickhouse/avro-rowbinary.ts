@@ -6,56 +6,19 @@
 // handle (a type outside the ones below, an array or map split into several blocks, a truncated or over-long body)
 // throws, and the caller falls back to the decoder, which reports what was wrong.
 import type avro from 'avsc';
+import { AvroCursor, type IntColumn } from './avro-cursor.ts';
 import type { RowBinaryWriter } from './row-binary.ts';
 
-/** ClickHouse integer column types an Avro int/long may be written as. */
-export type IntColumn = 'Int64' | 'UInt64' | 'UInt32';
+export type { IntColumn } from './avro-cursor.ts';
 
-class Cursor {
-  buf: Buffer = Buffer.alloc(0);
-  pos = 0;
+type Step = (c: AvroCursor, w: RowBinaryWriter) => void;
 
-  /** A zig-zag varint (Avro int and long), exact up to 2^53. */
-  long(): number {
-    const buf = this.buf;
-    let b = buf[this.pos++];
-    if (b === undefined) throw new RangeError('truncated');
-    let n = b & 0x7f;
-    let scale = 128;
-    while (b >= 0x80) {
-      b = buf[this.pos++];
-      if (b === undefined) throw new RangeError('truncated');
-      n += (b & 0x7f) * scale;
-      scale *= 128;
-      if (scale > 2 ** 63) throw new RangeError('varint too long');
-    }
-    return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
-  }
-}
-
-type Step = (c: Cursor, w: RowBinaryWriter) => void;
-
-function copyString(c: Cursor, w: RowBinaryWriter): void {
-  const len = c.long();
+function copyString(c: AvroCursor, w: RowBinaryWriter): void {
+  const len = c.stringLength();
   const end = c.pos + len;
-  if (len < 0 || end > c.buf.length) throw new RangeError('string past the end');
   w.uvarint(len);
   w.raw(c.buf, c.pos, end);
   c.pos = end;
-}
-
-/** One-block arrays and maps (what avsc and the Java client write); more blocks throw (the decoder handles them). */
-function blockCount(c: Cursor): number {
-  let n = c.long();
-  if (n < 0) {
-    n = -n;
-    c.long(); // block size in bytes
-  }
-  return n;
-}
-
-function endOfBlocks(c: Cursor): void {
-  if (c.long() !== 0) throw new RangeError('more than one block');
 }
 
 function compile(type: avro.Type, intColumn: IntColumn | undefined, where: string): Step {
@@ -88,24 +51,24 @@ function compile(type: avro.Type, intColumn: IntColumn | undefined, where: strin
     case 'array': {
       const item = compile((type as avro.types.ArrayType).itemsType, undefined, `${where}[]`);
       return (c, w) => {
-        const n = blockCount(c);
+        const n = c.blockCount();
         w.uvarint(n);
         if (n === 0) return;
         for (let i = 0; i < n; i++) item(c, w);
-        endOfBlocks(c);
+        c.endOfBlocks();
       };
     }
     case 'map': {
       const value = compile((type as avro.types.MapType).valuesType, undefined, `${where}{}`);
       return (c, w) => {
-        const n = blockCount(c);
+        const n = c.blockCount();
         w.uvarint(n);
         if (n === 0) return;
         for (let i = 0; i < n; i++) {
           copyString(c, w);
           value(c, w);
         }
-        endOfBlocks(c);
+        c.endOfBlocks();
       };
     }
     case 'record': {
@@ -119,7 +82,8 @@ function compile(type: avro.Type, intColumn: IntColumn | undefined, where: strin
   }
 }
 
-export type Transcoder = (body: Buffer, writer: RowBinaryWriter) => void;
+/** Writes the row of the Avro record body at body[start..] (the whole rest of the buffer). */
+export type Transcoder = (body: Buffer, writer: RowBinaryWriter, start?: number) => void;
 
 /**
  * Compiles a transcoder for records of `type` into a table whose columns are the record's top-level fields in order.
@@ -128,11 +92,10 @@ export type Transcoder = (body: Buffer, writer: RowBinaryWriter) => void;
 export function compileTranscoder(type: avro.Type, ints: Readonly<Record<string, IntColumn>>): Transcoder {
   const record = type as avro.types.RecordType;
   const steps = record.fields.map((f) => compile(f.type, ints[f.name], f.name));
-  const cursor = new Cursor();
-  return (body, w) => {
-    cursor.buf = body;
-    cursor.pos = 0;
+  const cursor = new AvroCursor();
+  return (body, w, start = 0) => {
+    cursor.reset(body, start);
     for (const s of steps) s(cursor, w);
-    if (cursor.pos !== body.length) throw new RangeError(`${body.length - cursor.pos} bytes after the record`);
+    cursor.atEnd();
   };
 }

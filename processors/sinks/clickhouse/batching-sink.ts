@@ -1,16 +1,17 @@
 // The batching core of a ClickHouse table sink, transport-agnostic. Records arrive in per-partition batches;
-// each is transcoded from its bytes, or decoded (injected) and written, right away into one buffer per accepted
-// batch (so a flush only gathers byte ranges and the event loop never runs one long encode), and buffered. A flush
-// inserts the oldest ≤ maxBatchRows rows when ≥ minBatchRows are buffered or lingerMs passed since the oldest
-// buffered row, then commits, per partition,
-// the offset after the last inserted record. Flushes are sequential and FIFO, so a committed offset never passes
-// a row that is not yet in ClickHouse. accept() returns once the batch is buffered, waiting only while more than
-// maxBufferedRows are pending (backpressure), so the consumer keeps fetching while a batch fills or lingers.
+// each record is transcoded from its bytes, or decoded (injected) and written, right away into the open insert
+// block (block-encoder.ts: rows, or Native columns), so the event loop never runs one long encode and a flush only
+// seals the block. The block is sealed when it holds maxBatchRows rows or when a flush finds no sealed block; a
+// flush runs when ≥ minBatchRows are buffered or lingerMs passed since the oldest buffered row, inserts the oldest
+// sealed block and then commits, per partition, the offset after the last record in it. Flushes are sequential and
+// FIFO, so a committed offset never passes a row that is not yet in ClickHouse; while one insert is in flight the
+// next block fills (encode and insert overlap). accept() returns once the batch is buffered, waiting only while more
+// than maxBufferedRows are pending (backpressure), so the consumer keeps fetching while a batch fills or lingers.
 // Redelivery after a crash re-inserts rows already stored; the table engine (ReplacingMergeTree) collapses them.
 import { ArbiterError } from '../../core/errors.ts';
 import type { Batch, InRecord, TopicPartitionOffset } from '../../runtime/transport/transport.ts';
+import type { BlockEncoder, SealedBlock } from './block-encoder.ts';
 import type { InsertRows } from './insert.ts';
-import { RowBinaryWriter } from './row-binary.ts';
 
 export interface BatchingOptions {
   /** Flush as soon as this many rows are buffered. */
@@ -36,15 +37,17 @@ export const DEFAULT_BATCHING: BatchingOptions = {
   retryBackoffMs: 200,
 };
 
-export interface SinkDeps<R> {
+export interface SinkDeps<R, W> {
   readonly table: string;
+  /** The insert block rows are written into (owned by this sink). */
+  readonly encoder: BlockEncoder<W>;
   /** Injected decoder (e.g. the registry serde); throw an ArbiterError with the record's location on failure. */
   readonly decode: (record: InRecord) => Promise<R> | R;
   /** Appends one row in the insert format; may throw (the row is then dropped and reported like a decode error). */
-  readonly write: (writer: RowBinaryWriter, record: R) => void;
+  readonly write: (writer: W, record: R) => void;
   /** Optional fast path: writes the record's row straight from its bytes and returns true, or returns false when
    *  it does not apply. If it throws, what it wrote is dropped and the record goes through decode + write. */
-  readonly transcode?: (record: InRecord, writer: RowBinaryWriter) => boolean;
+  readonly transcode?: (record: InRecord, writer: W) => boolean;
   readonly insert: InsertRows;
   readonly commit: (offsets: readonly TopicPartitionOffset[]) => Promise<void>;
   /** A record that cannot be decoded is skipped (its offset still advances) and reported here. */
@@ -81,10 +84,6 @@ export interface BatchingSink {
 }
 
 interface Pending {
-  /** The accepted batch's encoded rows; null: undecodable record, only its offset moves. */
-  readonly chunk: Buffer | null;
-  readonly start: number;
-  readonly end: number;
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
@@ -98,8 +97,15 @@ interface Waiter {
   readonly reject: (e: unknown) => void;
 }
 
-export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DEFAULT_BATCHING): BatchingSink {
+/** A sealed block waiting for its insert; it holds the rows of the buffered records up to entry `upTo`. */
+interface Ready extends SealedBlock {
+  readonly upTo: number;
+}
+
+export function createBatchingSink<R, W>(deps: SinkDeps<R, W>, o: BatchingOptions = DEFAULT_BATCHING): BatchingSink {
+  const encoder = deps.encoder;
   const buffer: Pending[] = [];
+  const ready: Ready[] = [];
   let head = 0; // index of the oldest unflushed entry in buffer
   let accepted = 0; // entries ever accepted
   let durable = 0; // entries inserted and committed
@@ -112,14 +118,51 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
   const bufferedCount = (): number => buffer.length - head;
   const oldestAt = (): number => buffer[head]?.at ?? Date.now();
 
-  function transcoded(rec: InRecord, writer: RowBinaryWriter, start: number): boolean {
+  /** Seals the open block: it holds the rows of every record accepted so far and not in an earlier block. */
+  function seal(): void {
+    ready.push({ ...encoder.seal(), upTo: accepted });
+  }
+
+  /** Writes the record's row from its bytes if the transcoder applies; a half-written row is rolled back. */
+  function transcoded(rec: InRecord): boolean {
     if (!deps.transcode) return false;
+    encoder.begin();
     try {
-      return deps.transcode(rec, writer);
+      if (deps.transcode(rec, encoder.writer)) return true;
     } catch {
-      writer.truncate(start);
-      return false;
+      // falls back to decode + write
     }
+    encoder.rollback();
+    return false;
+  }
+
+  /** Buffers an accepted record (its row, if any, is in the open block): its offset moves with the block. */
+  function buffered(rec: InRecord, at: number): void {
+    buffer.push({ topic: rec.topic, partition: rec.partition, offset: rec.offset, at });
+    accepted++;
+    if (encoder.rows >= o.maxBatchRows) seal();
+  }
+
+  /** The slow path: decode, then write the row; a record that fails either is reported and buffered without a row. */
+  async function decodeAndWrite(rec: InRecord, at: number): Promise<void> {
+    try {
+      if (rec.value === null) throw new Error('record has no value (tombstone)');
+      const record = await deps.decode(rec);
+      // No await from begin() to end(): a flush may seal the block while a decode is pending, never mid-row.
+      encoder.begin();
+      try {
+        deps.write(encoder.writer, record);
+      } catch (e) {
+        encoder.rollback();
+        throw e;
+      }
+      encoder.end();
+    } catch (e) {
+      stats.decodeErrors++;
+      const err = e instanceof ArbiterError ? e : new ArbiterError('ARB_CH_DECODE_FAILED', (e as Error).message, { topic: rec.topic, partition: rec.partition, offset: rec.offset });
+      deps.onDecodeError(err, rec.value);
+    }
+    buffered(rec, at);
   }
 
   function settleWaiters(): void {
@@ -131,7 +174,7 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
     for (const w of waiters.splice(0)) w.reject(e);
   }
 
-  async function insertWithRetry(parts: Buffer[], rows: number, token: string): Promise<void> {
+  async function insertWithRetry(parts: readonly Uint8Array[], rows: number, token: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await deps.insert(parts, rows, token);
@@ -145,25 +188,15 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
   }
 
   async function flushOnce(): Promise<void> {
-    const take = Math.min(bufferedCount(), o.maxBatchRows);
+    if (ready.length === 0) seal();
+    const block = ready[0] as Ready;
+    const take = block.upTo - durable;
     const slice = buffer.slice(head, head + take);
-    // Adjacent rows of one chunk become one zero-copy view.
-    const parts: Buffer[] = [];
-    let rows = 0;
-    let open: { chunk: Buffer; start: number; end: number } | undefined;
+    const { parts, rows } = block;
     const last = new Map<string, TopicPartitionOffset>();
     for (const p of slice) {
-      if (p.chunk !== null) {
-        rows++;
-        if (open && open.chunk === p.chunk && open.end === p.start) open.end = p.end;
-        else {
-          if (open) parts.push(open.chunk.subarray(open.start, open.end));
-          open = { chunk: p.chunk, start: p.start, end: p.end };
-        }
-      }
       last.set(`${p.topic}\u0000${p.partition}`, { topic: p.topic, partition: p.partition, offset: (BigInt(p.offset) + 1n).toString() });
     }
-    if (open) parts.push(open.chunk.subarray(open.start, open.end));
     const first = slice[0];
     const end = slice[slice.length - 1];
     const token = `${deps.table}:${first?.topic}/${first?.partition}@${first?.offset}..${end?.topic}/${end?.partition}@${end?.offset}:${rows}`;
@@ -177,6 +210,7 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
     deps.observe?.({ phase: 'inserted', rows, insertMs, offsets });
     await deps.commit(offsets);
     deps.observe?.({ phase: 'committed', rows, insertMs, offsets });
+    ready.shift();
     head += take;
     durable += take;
     if (head > 200_000 && head * 2 > buffer.length) {
@@ -230,29 +264,12 @@ export function createBatchingSink<R>(deps: SinkDeps<R>, o: BatchingOptions = DE
     async accept(batch) {
       if (failed) throw failed;
       const at = Date.now();
-      // A writer per call: accept() awaits each decode, so calls may interleave.
-      const writer = new RowBinaryWriter(batch.records.length * 512);
-      const bounds: number[] = []; // start, end per record; -1, -1 for a dropped one
       for (const rec of batch.records) {
-        const start = writer.length;
-        try {
-          if (rec.value === null) throw new Error('record has no value (tombstone)');
-          if (!transcoded(rec, writer, start)) deps.write(writer, await deps.decode(rec));
-          bounds.push(start, writer.length);
-        } catch (e) {
-          writer.truncate(start);
-          bounds.push(-1, -1);
-          stats.decodeErrors++;
-          const err = e instanceof ArbiterError ? e : new ArbiterError('ARB_CH_DECODE_FAILED', (e as Error).message, { topic: rec.topic, partition: rec.partition, offset: rec.offset });
-          deps.onDecodeError(err, rec.value);
-        }
+        if (rec.value !== null && transcoded(rec)) {
+          encoder.end();
+          buffered(rec, at);
+        } else await decodeAndWrite(rec, at);
       }
-      const chunk = writer.bytes();
-      batch.records.forEach((rec, i) => {
-        const start = bounds[2 * i] ?? -1;
-        buffer.push({ chunk: start < 0 ? null : chunk, start, end: bounds[2 * i + 1] ?? -1, topic: rec.topic, partition: rec.partition, offset: rec.offset, at });
-      });
-      accepted += batch.records.length;
       void schedule();
       // Encoding a batch never awaits I/O, so a caller feeding batches back to back would run on microtasks alone and
       // starve the insert in flight (its file write and chDB call complete on the event loop): yield once per batch.

@@ -16,7 +16,7 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { ArbiterError } from '../../core/errors.ts';
 import { chdbSessionOf } from '../../runtime/clickhouse-client.ts';
 
-export type InsertFormat = 'RowBinary' | 'JSONCompactEachRow';
+export type InsertFormat = 'Native' | 'RowBinary' | 'JSONCompactEachRow';
 
 export interface InsertOptions {
   readonly table: string;

@@ -10,8 +10,7 @@ import type { TopicDef } from '../../runtime/topics.ts';
 import type { TopicSerde, WireTypes } from '../../runtime/serde/topic-serde.ts';
 import type { KafkaTransport, TopicPartitionOffset } from '../../runtime/transport/transport.ts';
 import { DEFAULT_BATCHING, type BatchingOptions, type FlushEvent, type SinkStats } from './batching-sink.ts';
-import { createTableSink, DECISIONS_TABLE, framedTranscode, type TableSpec } from './table-sink.ts';
-import { avroType } from '../../../schemas/catalogue.ts';
+import { createTableSink, DECISIONS_TABLE, type TableSpec } from './table-sink.ts';
 import { PIPELINE_METRICS, writePipelineMetrics, type PipelineSample } from './pipeline-metrics.ts';
 
 /** Consumer group of the decisions sink; the other tables' sinks use `<this>-<table>`. */
@@ -62,10 +61,9 @@ export async function startKafkaTableSink<N extends SchemaName>(o: KafkaTableSin
       await sinkRef?.flush();
     },
   });
-  // Records framed with the topic's current schema id are transcoded from their bytes; others are decoded.
-  const transcode = framedTranscode(o.table, avroType(o.topic.valueSchema), () => o.serde.writerId(o.topic.topic));
   const sink = createTableSink(o.client, o.table, {
-    ...(transcode ? { transcode } : {}),
+    // Records framed with the topic's current schema id are transcoded from their bytes; others are decoded.
+    writerSchemaId: () => o.serde.writerId(o.topic.topic),
     decode: (record) => o.serde.decode(o.topic, record),
     commit: async (offsets: readonly TopicPartitionOffset[]) => {
       await consumer.commit(offsets);

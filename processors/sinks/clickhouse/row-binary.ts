@@ -119,6 +119,15 @@ export class RowBinaryWriter {
     return this.#buf.subarray(0, this.#pos);
   }
 
+  /** Hands the bytes written so far to the caller (the buffer is theirs now) and starts empty on a fresh buffer
+   *  about the size this one needed, so a writer refilled to a similar size rarely grows. */
+  detach(): Buffer {
+    const out = this.#buf.subarray(0, this.#pos);
+    this.#buf = Buffer.allocUnsafe(this.#pos + (this.#pos >> 2) + 64);
+    this.#pos = 0;
+    return out;
+  }
+
   /** Drops everything written after `length` bytes. */
   truncate(length: number): void {
     this.#pos = Math.min(this.#pos, length);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createBatchingSink, type BatchingOptions } from '../../../processors/sinks/clickhouse/batching-sink.ts';
 import type { ArbiterError } from '../../../processors/core/errors.ts';
 import type { RowBinaryWriter } from '../../../processors/sinks/clickhouse/row-binary.ts';
+import { rowBlockEncoder } from '../../../processors/sinks/clickhouse/block-encoder.ts';
 import type { Batch, TopicPartitionOffset } from '../../../processors/runtime/transport/transport.ts';
 
 const opts = (o: Partial<BatchingOptions> = {}): BatchingOptions => ({
@@ -27,7 +28,8 @@ function harness(o: BatchingOptions, failTimes = 0) {
   const commits: TopicPartitionOffset[][] = [];
   const decodeErrors: ArbiterError[] = [];
   let failures = failTimes;
-  const sink = createBatchingSink<string>({
+  const sink = createBatchingSink<string, RowBinaryWriter>({
+    encoder: rowBlockEncoder(),
     table: 't',
     decode: (r) => {
       const s = String(r.value);
@@ -78,7 +80,8 @@ describe('batching sink', () => {
   it('times the linger from each row\'s arrival, so rows that arrived during an insert do not wait a full linger after it', async () => {
     const starts: number[] = [];
     const t0 = Date.now();
-    const sink = createBatchingSink<string>({
+    const sink = createBatchingSink<string, RowBinaryWriter>({
+    encoder: rowBlockEncoder(),
       table: 't', decode: (r) => String(r.value), write: line, onDecodeError: () => undefined, commit: async () => undefined,
       insert: async () => {
         starts.push(Date.now() - t0);
@@ -104,7 +107,8 @@ describe('batching sink', () => {
 
   it('retries with the same dedup token so a retried insert is idempotent on the server', async () => {
     const tokens: string[] = [];
-    const sink = createBatchingSink<string>({
+    const sink = createBatchingSink<string, RowBinaryWriter>({
+    encoder: rowBlockEncoder(),
       table: 't', decode: (r) => String(r.value), write: line, onDecodeError: () => undefined, commit: async () => undefined,
       insert: async (_parts, _rows, token) => {
         tokens.push(token);
@@ -147,7 +151,8 @@ describe('batching sink', () => {
   it('uses transcode where it applies, and decode + write where it returns false or throws halfway', async () => {
     const decoded: string[] = [];
     const inserted: string[] = [];
-    const sink = createBatchingSink<string>({
+    const sink = createBatchingSink<string, RowBinaryWriter>({
+    encoder: rowBlockEncoder(),
       table: 't', onDecodeError: () => undefined, commit: async () => undefined,
       decode: (r) => {
         decoded.push(r.offset);
@@ -176,7 +181,8 @@ describe('batching sink', () => {
   it('makes accept wait while more than maxBufferedRows are not yet durable', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
-    const sink = createBatchingSink<string>({
+    const sink = createBatchingSink<string, RowBinaryWriter>({
+    encoder: rowBlockEncoder(),
       table: 't', decode: (r) => String(r.value), write: line, onDecodeError: () => undefined, commit: async () => undefined,
       insert: () => gate,
     }, opts({ minBatchRows: 5, maxBatchRows: 5, maxBufferedRows: 8 }));

@@ -1,0 +1,124 @@
+// A ClickHouse Native-format block filled row by row (columnar): every column is split into the byte streams Native
+// lays out one after the other, each its own growable buffer. A String value is a LEB128 length then its UTF-8, an
+// integer is fixed-width little-endian, an Array or Map is a stream of running UInt64 end offsets (one per row)
+// followed by the streams of its elements (a Map's keys, then its values), a Tuple is its elements' streams in order.
+// seal() lays the block out as Native input reads it: column count, row count, then per column its name, its type
+// and its streams (no block info and no serialization-kind prefix: those belong to the TCP protocol, not the format).
+// The streams of a column are created in that order by whoever defines the column (avro-native.ts).
+import type { BlockEncoder, SealedBlock } from './block-encoder.ts';
+import { RowBinaryWriter } from './row-binary.ts';
+
+/** The end offsets of an Array or Map column (or of one nested inside a Tuple or Array). */
+export class OffsetStream {
+  readonly writer = new RowBinaryWriter(1 << 12);
+  /** Elements written so far in this block. */
+  total = 0;
+
+  /** A row (or outer element) with `n` elements. */
+  push(n: number): void {
+    this.total += n;
+    this.writer.int64(this.total);
+  }
+}
+
+interface ColumnLayout {
+  /** Name and type, as the block writes them before the column's data. */
+  readonly head: Buffer;
+  /** Its streams are #streams[first, end). */
+  readonly first: number;
+  readonly end: number;
+}
+
+const prefixed = (s: string): Buffer => {
+  const w = new RowBinaryWriter(s.length * 3 + 10);
+  w.string(s);
+  return Buffer.from(w.bytes());
+};
+
+export class NativeBlock implements BlockEncoder<NativeBlock> {
+  readonly #streams: RowBinaryWriter[] = [];
+  readonly #offsets: OffsetStream[] = [];
+  readonly #columns: ColumnLayout[] = [];
+  #rows = 0;
+  #markLengths: number[] = [];
+  #markTotals: number[] = [];
+
+  get writer(): NativeBlock {
+    return this;
+  }
+
+  get rows(): number {
+    return this.#rows;
+  }
+
+  /** Streams created so far: a column's streams are those created between two column() calls. */
+  get streamCount(): number {
+    return this.#streams.length;
+  }
+
+  /** A value stream for the column being defined. */
+  stream(): RowBinaryWriter {
+    const w = new RowBinaryWriter(1 << 12);
+    this.#streams.push(w);
+    return w;
+  }
+
+  /** An offsets stream for an Array or Map of the column being defined (before its elements' streams). */
+  offsets(): OffsetStream {
+    const o = new OffsetStream();
+    this.#streams.push(o.writer);
+    this.#offsets.push(o);
+    return o;
+  }
+
+  /** Closes the definition of a column: the streams created since `firstStream` are its data, in order. */
+  column(name: string, type: string, firstStream: number): void {
+    if (this.#rows > 0) throw new Error('columns are defined before the first row');
+    this.#columns.push({ head: Buffer.concat([prefixed(name), prefixed(type)]), first: firstStream, end: this.#streams.length });
+  }
+
+  /** Columns defined. */
+  get columnCount(): number {
+    return this.#columns.length;
+  }
+
+  begin(): void {
+    const lengths = this.#markLengths;
+    const streams = this.#streams;
+    for (let i = 0; i < streams.length; i++) lengths[i] = (streams[i] as RowBinaryWriter).length;
+    const totals = this.#markTotals;
+    const offsets = this.#offsets;
+    for (let i = 0; i < offsets.length; i++) totals[i] = (offsets[i] as OffsetStream).total;
+  }
+
+  end(): void {
+    this.#rows++;
+  }
+
+  rollback(): void {
+    this.#streams.forEach((s, i) => s.truncate(this.#markLengths[i] ?? 0));
+    this.#offsets.forEach((o, i) => (o.total = this.#markTotals[i] ?? 0));
+  }
+
+  seal(): SealedBlock {
+    const rows = this.#rows;
+    this.#rows = 0;
+    for (const o of this.#offsets) o.total = 0;
+    if (rows === 0) {
+      for (const s of this.#streams) s.truncate(0);
+      return { parts: [], rows: 0 };
+    }
+    const counts = new RowBinaryWriter(20);
+    counts.uvarint(this.#columns.length);
+    counts.uvarint(rows);
+    const parts: Uint8Array[] = [counts.bytes()];
+    for (const c of this.#columns) {
+      parts.push(c.head);
+      for (let i = c.first; i < c.end; i++) {
+        const s = this.#streams[i] as RowBinaryWriter;
+        if (s.length > 0) parts.push(s.detach());
+      }
+    }
+    return { parts, rows };
+  }
+}

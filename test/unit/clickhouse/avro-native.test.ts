@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import avsc from 'avsc';
+import { avroType, loadSchema } from '../../../schemas/catalogue.ts';
+import type { DecisionRecord } from '../../../processors/core/types.ts';
+import { compileNativeTranscoder } from '../../../processors/sinks/clickhouse/avro-native.ts';
+import { NativeBlock } from '../../../processors/sinks/clickhouse/native-block.ts';
+import { DECISIONS_TABLE } from '../../../processors/sinks/clickhouse/table-sink.ts';
+import { makeDecisions } from './decision-fixtures.ts';
+
+const type = avroType('DecisionRecord');
+const ints = DECISIONS_TABLE.avro?.ints ?? {};
+
+/** A fresh decisions block and its writers. */
+function decisionsBlock() {
+  const block = new NativeBlock();
+  const t = compileNativeTranscoder<DecisionRecord>(type, DECISIONS_TABLE.columns, ints, block);
+  return { block, t };
+}
+const hexOf = (block: NativeBlock): string => Buffer.concat(block.seal().parts).toString('hex');
+
+/** The whole block written once from Avro bytes and once from the decoded records. */
+function bothWays(ds: readonly DecisionRecord[]): { bytes: string; records: string } {
+  const a = decisionsBlock();
+  const b = decisionsBlock();
+  for (const d of ds) {
+    a.block.begin();
+    a.t.bytes(type.toBuffer(d));
+    a.block.end();
+    b.block.begin();
+    b.t.record(type.fromBuffer(type.toBuffer(d)) as DecisionRecord);
+    b.block.end();
+  }
+  return { bytes: hexOf(a.block), records: hexOf(b.block) };
+}
+
+describe('Native block', () => {
+  it('lays a block out as Native input reads it: counts, then per column name, type and its streams', () => {
+    const small = avsc.Type.forSchema({
+      type: 'record', name: 'R', fields: [
+        { name: 'someName', type: 'string' }, { name: 'n', type: 'long' }, { name: 'xs', type: { type: 'array', items: 'string' } },
+        { name: 'm', type: { type: 'map', values: 'string' } },
+        { name: 'ts', type: { type: 'array', items: { type: 'record', name: 'T', fields: [{ name: 'aB', type: 'string' }] } } },
+      ],
+    });
+    const block = new NativeBlock();
+    const t = compileNativeTranscoder(small, ['some_name', 'n', 'xs', 'm', 'ts'], { n: 'Int64' }, block);
+    t.record({ someName: 'ab', n: -2, xs: ['x', 'yz'], m: { k: 'v' }, ts: [] });
+    block.end();
+    t.bytes(small.toBuffer({ someName: '', n: 300, xs: [], m: {}, ts: [{ aB: 'q' }] }));
+    block.end();
+    const u64 = (n: number): number[] => [n, 0, 0, 0, 0, 0, 0, 0];
+    const str = (s: string): number[] => [s.length, ...Buffer.from(s)];
+    expect([...Buffer.concat(block.seal().parts)]).toEqual([
+      5, 2, // columns, rows
+      ...str('some_name'), ...str('String'), ...str('ab'), ...str(''),
+      ...str('n'), ...str('Int64'), 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x2c, 0x01, 0, 0, 0, 0, 0, 0,
+      ...str('xs'), ...str('Array(String)'), ...u64(2), ...u64(2), ...str('x'), ...str('yz'),
+      ...str('m'), ...str('Map(String, String)'), ...u64(1), ...u64(1), ...str('k'), ...str('v'),
+      ...str('ts'), ...str('Array(Tuple(a_b String))'), ...u64(0), ...u64(1), ...str('q'),
+    ]);
+    expect(block.seal()).toEqual({ parts: [], rows: 0 });
+  });
+
+  it('writes the same block from Avro bytes as from the decoded records, for every fixture decision', () => {
+    const { bytes, records } = bothWays(makeDecisions({ count: 500, partitions: 3, seed: 5 }));
+    expect(bytes).toEqual(records);
+  });
+
+  it('matches on non-ASCII, long, empty and extreme values, and restarts offsets in each block', () => {
+    const [base] = makeDecisions({ count: 1, partitions: 1, seed: 6 });
+    if (!base) throw new Error('no fixture');
+    const d: DecisionRecord = {
+      ...base, sessionId: 'zürich-€-😀', intent: 'x'.repeat(3000), reasons: ['', 'é'.repeat(70)],
+      argsMinimised: { 'ключ': 'знач', '': '' }, factsUsed: {}, latencyUs: 4_294_967_295, chainSeq: 2 ** 52, decidedAtMs: 0,
+      modifications: [{ kind: 'truncate', path: 'a.b', ruleId: 'r', detail: '' }],
+      shadow: [{ ruleId: 'r', mode: 'warn', effect: 'escalate', reason: 'ß' }],
+    };
+    const once = bothWays([d, base]);
+    expect(once.bytes).toEqual(once.records);
+    const { block, t } = decisionsBlock();
+    t.record(base);
+    block.end();
+    block.seal();
+    t.record(d);
+    block.end();
+    t.record(base);
+    block.end();
+    expect(hexOf(block)).toEqual(once.bytes); // a second block does not continue the first one's offsets
+  });
+
+  it('writes a record decoded from an older schema version like the current-version bytes of the same decision', () => {
+    // An older DecisionRecord: latencyUs and chainPartition were ints, and it carried a field since removed.
+    const current = loadSchema('DecisionRecord') as { fields: { name: string; type: unknown }[] };
+    const older = avsc.Type.forSchema({
+      ...current,
+      fields: [...current.fields.map((f) => (f.name === 'latencyUs' ? { ...f, type: 'int' } : f)), { name: 'legacyNote', type: 'string' }],
+    } as avsc.Schema);
+    const resolver = type.createResolver(older);
+    const ds = makeDecisions({ count: 50, partitions: 2, seed: 8 });
+    const a = decisionsBlock();
+    const b = decisionsBlock();
+    for (const d of ds) {
+      a.t.bytes(type.toBuffer(d));
+      a.block.end();
+      const old = older.toBuffer({ ...d, legacyNote: 'gone' });
+      b.t.record(type.fromBuffer(old, resolver) as DecisionRecord);
+      b.block.end();
+    }
+    expect(hexOf(b.block)).toEqual(hexOf(a.block));
+  });
+
+  it('rolls a half-written row back (streams and offsets), so the block equals one without it', () => {
+    const ds = makeDecisions({ count: 3, partitions: 1, seed: 3 });
+    const [d0, d1, d2] = ds;
+    if (!d0 || !d1 || !d2) throw new Error('no fixture');
+    const { block, t } = decisionsBlock();
+    t.bytes(type.toBuffer(d0));
+    block.end();
+    block.begin();
+    const body = type.toBuffer({ ...d1, ruleIds: ['a', 'b'], reasons: ['x'] });
+    expect(() => t.bytes(body.subarray(0, body.length - 20))).toThrow();
+    block.rollback();
+    block.begin();
+    t.bytes(type.toBuffer(d2));
+    block.end();
+    expect(hexOf(block)).toEqual(bothWays([d0, d2]).bytes);
+  });
+
+  it('throws (so the sink decodes instead) on trailing bytes, an array split in blocks, or a negative UInt64', () => {
+    const [d] = makeDecisions({ count: 1, partitions: 1, seed: 7 });
+    if (!d) throw new Error('no fixture');
+    const { t } = decisionsBlock();
+    expect(() => t.bytes(Buffer.concat([type.toBuffer(d), Buffer.from([0])]))).toThrow(/after the record/);
+    const blocks = avsc.Type.forSchema({ type: 'record', name: 'R', fields: [{ name: 'xs', type: { type: 'array', items: 'string' } }] });
+    const t2 = compileNativeTranscoder(blocks, ['xs'], {}, new NativeBlock());
+    expect(() => t2.bytes(Buffer.from([2, 2, 97, 2, 2, 98, 0]))).toThrow(/more than one block/);
+    expect(() => t.record({ ...d, chainSeq: -1 })).toThrow(/negative value for UInt64/);
+  });
+});
