@@ -13,9 +13,9 @@ export interface ProcessorSettings {
   /** SCHEMA_REGISTRY_URL: Confluent-compatible registry base URL (Apicurio: .../apis/ccompat/v7). */
   readonly registryUrl: string;
   /** SCHEMA_REGISTRY_USERNAME/PASSWORD(_FILE), SCHEMA_REGISTRY_CA_FILE (docs/security.md). */
-  readonly registryAuth: RegistryAuth;
+  readonly registryAuth?: RegistryAuth;
   /** KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_* (docs/security.md); pass it on as TransportConfig.security. */
-  readonly kafkaSecurity: KafkaSecurity;
+  readonly kafkaSecurity?: KafkaSecurity;
   /** ARBITER_KAFKA_CLIENT: kafkajs | confluent | platformatic. */
   readonly kafkaClient: KafkaClientName;
   /** ARBITER_TOPIC_PREFIX (default "arbiter"). */

@@ -15,6 +15,7 @@ import { AssignmentSequencer, partitionsNotIn, type TopicPartition } from './ass
 import { KafkajsShapedTransportAdmin, topicMessages, untilStable } from './kafkajs-shape.ts';
 import { headersFrom, offsetsByTopic } from './records.ts';
 import { RunUntilClosed } from './run-until-closed.ts';
+import { librdkafkaSecurity } from './security-options.ts';
 import type {
   Batch,
   ConsumerOptions,
@@ -217,7 +218,10 @@ export class ConfluentTransport implements KafkaTransport {
   readonly #groups: Groups = new Map();
 
   constructor(config: TransportConfig) {
-    this.#kafka = new Kafka({ kafkaJS: { clientId: config.clientId, brokers: [...config.brokers], logLevel: logLevel.ERROR } });
+    this.#kafka = new Kafka({
+      kafkaJS: { clientId: config.clientId, brokers: [...config.brokers], logLevel: logLevel.ERROR },
+      ...librdkafkaSecurity(config.security),
+    });
   }
 
   async admin(): Promise<TransportAdmin> {

@@ -2,6 +2,7 @@
 // "Kafka clients"); the others stay selectable with ARBITER_KAFKA_CLIENT. Adapters load lazily, so the optional
 // native client (confluent) is only required when chosen.
 import { ArbiterError } from '../../core/errors.ts';
+import { secured } from './secured.ts';
 import type { KafkaTransport, TransportConfig } from './transport.ts';
 
 export type * from './transport.ts';
@@ -23,7 +24,12 @@ export function parseKafkaClient(value: string | undefined): KafkaClientName {
   });
 }
 
+/** The client's transport; with TLS/SASL configured, its security failures come out as ARB_TRANSPORT_* (secured.ts). */
 export async function createTransport(name: KafkaClientName, config: TransportConfig): Promise<KafkaTransport> {
+  return secured(await createClientTransport(name, config), config);
+}
+
+async function createClientTransport(name: KafkaClientName, config: TransportConfig): Promise<KafkaTransport> {
   switch (name) {
     case 'kafkajs':
       return new (await import('./kafkajs.ts')).KafkajsTransport(config);

@@ -15,6 +15,7 @@ import { KafkajsShapedTransportAdmin, topicMessages, untilStable } from './kafka
 import { decodeOffsetFetchV7, encodeOffsetFetchV7, OFFSET_FETCH_API_KEY, OFFSET_FETCH_VERSION, UNSTABLE_OFFSET_COMMIT, type OffsetFetchResult } from './offset-fetch-v7.ts';
 import { chunkBySize, headersFrom, offsetsByTopic } from './records.ts';
 import { RunUntilClosed } from './run-until-closed.ts';
+import { kafkajsSecurity } from './security-options.ts';
 import type {
   Batch,
   ConsumerOptions,
@@ -276,6 +277,7 @@ export class KafkajsTransport implements KafkaTransport {
       clientId: config.clientId,
       brokers: [...config.brokers],
       logLevel: kafkajs.logLevel.ERROR,
+      ...kafkajsSecurity(config.security),
     });
     if (clusterFactory(this.#kafka) === undefined) {
       throw new ArbiterError('ARB_TRANSPORT_CLIENT_UNAVAILABLE',

@@ -11,6 +11,7 @@ import { awaitTopicsReady } from './await-topics.ts';
 import { AssignmentSequencer } from './assignment-sequencer.ts';
 import { chunkBySize, headersFrom, keyBuffer, splitByPartition } from './records.ts';
 import { RunUntilClosed } from './run-until-closed.ts';
+import { platformaticSecurity } from './security-options.ts';
 import type {
   Batch,
   ConsumerOptions,
@@ -23,6 +24,7 @@ import type {
   TopicSpec,
   TransportAdmin,
   TransportConfig,
+  KafkaSecurity,
   TransportConsumer,
   TransportProducer,
   TransportTransaction,
@@ -237,9 +239,9 @@ class PlatformaticProducer implements TransportProducer {
   readonly #pool: ConnectionPool;
   readonly transaction?: () => Promise<TransportTransaction>;
 
-  constructor(producer: Producer, transactional: boolean, groups: Groups, clientId: string) {
+  constructor(producer: Producer, transactional: boolean, groups: Groups, clientId: string, security?: KafkaSecurity) {
     this.#producer = producer;
-    this.#pool = new ConnectionPool(clientId);
+    this.#pool = new ConnectionPool(clientId, platformaticSecurity(security));
     if (transactional) {
       this.transaction = async () => new PlatformaticTransaction(await this.#producer.beginTransaction(), groups, this.#producer, this.#pool);
     }
@@ -270,11 +272,13 @@ class PlatformaticConsumer implements TransportConsumer {
   #admin: Admin | undefined;
   readonly #clientId: string;
   readonly #brokers: readonly string[];
+  readonly #security: KafkaSecurity | undefined;
 
   constructor(consumer: Consumer, options: ConsumerOptions, groups: Groups, config: TransportConfig) {
     this.#consumer = consumer;
     this.#clientId = config.clientId;
     this.#brokers = config.brokers;
+    this.#security = config.security;
     this.#options = options;
     this.#groups = groups;
     this.#sequencer = new AssignmentSequencer(options.onAssigned, options.onRevoked);
@@ -387,7 +391,7 @@ class PlatformaticConsumer implements TransportConsumer {
       groups: [{ groupId: this.#options.groupId, topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }],
       requireStable: true,
     };
-    this.#admin ??= new Admin({ clientId: this.#clientId, bootstrapBrokers: [...this.#brokers], retries: 0 });
+    this.#admin ??= new Admin({ clientId: this.#clientId, bootstrapBrokers: [...this.#brokers], retries: 0, ...platformaticSecurity(this.#security) });
     const until = Date.now() + STABLE_OFFSETS_TIMEOUT_MS;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -438,7 +442,7 @@ export class PlatformaticTransport implements KafkaTransport {
   }
 
   #base() {
-    return { clientId: this.#config.clientId, bootstrapBrokers: [...this.#config.brokers] };
+    return { clientId: this.#config.clientId, bootstrapBrokers: [...this.#config.brokers], ...platformaticSecurity(this.#config.security) };
   }
 
   async admin(): Promise<TransportAdmin> {
@@ -461,7 +465,7 @@ export class PlatformaticTransport implements KafkaTransport {
       // -1/-1 is the protocol's "new producer" value.
       ...(idempotent ? { producerId: -1n, producerEpoch: -1 } : {}),
     });
-    return new PlatformaticProducer(producer, transactional, this.#groups, this.#config.clientId);
+    return new PlatformaticProducer(producer, transactional, this.#groups, this.#config.clientId, this.#config.security);
   }
 
   async consumer(options: ConsumerOptions): Promise<TransportConsumer> {
