@@ -315,3 +315,48 @@ describe.each(KAFKA_CLIENTS)('KafkaTransport contract: %s', (client) => {
     await running;
   });
 });
+
+// Adapters whose client rejoins before our hooks run (kafkajs, platformatic) fence a transaction's offsets by
+// ownership; confluent's revocation hook runs before the rejoin and the broker fences by generation instead.
+describe.each(['kafkajs', 'platformatic'] as const)('KafkaTransport ownership fence: %s', (client) => {
+  const run = randomUUID().slice(0, 8);
+
+  it('a transaction refuses offsets of a partition the group has given to another member (ARB_TRANSPORT_PARTITION_REVOKED)', async () => {
+    const config = { brokers: localBrokers(), clientId: `fence-${client}` };
+    const [mine, theirs] = [await createTransport(client, config), await createTransport(client, config)];
+    const admin = await mine.admin();
+    const t = `t.${client}.fence.${run}`;
+    const group = `g.fence.${client}.${run}`;
+    await admin.ensureTopics([{ topic: t, partitions: 2, replicationFactor: 1, configs: {} }]);
+    const owned = { a: new Set<number>(), b: new Set<number>() };
+    const member = (transport: KafkaTransport, name: 'a' | 'b') => transport.consumer({
+      groupId: group, topics: [t], fromBeginning: true, readCommitted: true, ...FAST_GROUP,
+      onAssigned: async (ps) => { for (const p of ps) owned[name].add(p.partition); },
+      onRevoked: async (ps) => { for (const p of ps) owned[name].delete(p.partition); },
+    });
+    const a = await member(mine, 'a');
+    const runningA = a.run(async () => undefined);
+    await until(() => owned.a.size === 2, () => `a to own both partitions (a=${[...owned.a]})`);
+    const b = await member(theirs, 'b');
+    const runningB = b.run(async () => undefined);
+    await until(() => owned.a.size === 1 && owned.b.size === 1, () => `one partition each (a=${[...owned.a]} b=${[...owned.b]})`);
+    const lost = [...owned.b][0] as number;
+    const kept = [...owned.a][0] as number;
+
+    const producer = await mine.producer({ transactionalId: `tx.fence.${client}.${run}` });
+    const begin = producer.transaction;
+    if (begin === undefined) throw new Error('transactional producer without transaction()');
+    const refused = await begin();
+    await refused.send([{ topic: t, partition: kept, key: 'x', value: Buffer.from('refused') }]);
+    await expect(refused.sendOffsets(group, [{ topic: t, partition: kept, offset: '0' }, { topic: t, partition: lost, offset: '0' }]))
+      .rejects.toMatchObject({ code: 'ARB_TRANSPORT_PARTITION_REVOKED' });
+    await refused.abort();
+    const accepted = await begin();
+    await accepted.sendOffsets(group, [{ topic: t, partition: kept, offset: '0' }]);
+    await accepted.commit();
+    await producer.close();
+    await Promise.all([a.close(), b.close()]);
+    await Promise.all([runningA, runningB]);
+    await admin.close();
+  });
+});
