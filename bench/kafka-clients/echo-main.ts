@@ -18,12 +18,15 @@ const { values } = parseArgs({
     'linger-ms': { type: 'string' },
     'max-wait-ms': { type: 'string' },
     'stream-loop': { type: 'boolean', default: false },
+    /** With --stream-loop: comma-separated topics each request is also copied to (stream-echo.ts, experiment). */
+    'extra-topics': { type: 'string' },
   },
 });
 
 const send = (message: object) => process.send?.(message);
 const transport = await createTransport(parseKafkaClient(values.client), { brokers: localBrokers(), clientId: 'bench-echo' });
-const service = await (values['stream-loop'] ? startStreamEcho : startEchoService)(transport, {
+const extraTopics = values['extra-topics']?.split(',').filter((t) => t !== '') ?? [];
+const service = await (values['stream-loop'] ? (t: typeof transport, o: Parameters<typeof startStreamEcho>[1]) => startStreamEcho(t, o, extraTopics) : startEchoService)(transport, {
   requestTopic: values['request-topic'] ?? 'missing --request-topic',
   requestPartitions: Number(values.partitions ?? '1'),
   groupId: values.group ?? 'missing --group',

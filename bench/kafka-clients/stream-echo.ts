@@ -2,6 +2,9 @@
 // StreamLoop with the verdict processor's settings (transaction per group commit, pipelined commits, 20 ms fetch
 // wait). Verdict / this echo isolates the cost of the verdict work (decode, decide, chain, encode, changelog) from
 // the cost of the exactly-once runtime both share (bench/verdict).
+// Experiment (`extraTopics`): each request also writes one copy of itself to each of these topics, on the request's
+// partition (as the verdict writes its decision and changelog records to the input partition): what each output
+// partition added to a transaction costs in latency and CPU, without any verdict work.
 import { StreamLoop, type StreamTask } from '../../processors/runtime/stream/loop.ts';
 import type { Batch, KafkaTransport, OutRecord } from '../../processors/runtime/transport/index.ts';
 import { replyFor, type EchoService, type EchoServiceOptions } from './echo-service.ts';
@@ -14,15 +17,19 @@ class EchoTask implements StreamTask {
   #assigned = 0;
   readonly #onReady: (() => void) | undefined;
   readonly #partitions: number;
+  readonly #extraTopics: readonly string[];
 
-  constructor(partitions: number, onReady: (() => void) | undefined) {
+  constructor(partitions: number, onReady: (() => void) | undefined, extraTopics: readonly string[]) {
     this.#partitions = partitions;
     this.#onReady = onReady;
+    this.#extraTopics = extraTopics;
   }
 
   async process(batch: Batch): Promise<readonly OutRecord[]> {
     this.#pending += batch.records.length;
-    return batch.records.map(replyFor);
+    if (this.#extraTopics.length === 0) return batch.records.map(replyFor);
+    return batch.records.flatMap((r) => [replyFor(r),
+      ...this.#extraTopics.map((topic): OutRecord => ({ topic, partition: r.partition, key: r.key, value: r.value }))]);
   }
   sealed(): void {
     this.#sealed += this.#pending;
@@ -44,9 +51,9 @@ class EchoTask implements StreamTask {
   }
 }
 
-export async function startStreamEcho(transport: KafkaTransport, options: EchoServiceOptions): Promise<EchoService> {
+export async function startStreamEcho(transport: KafkaTransport, options: EchoServiceOptions, extraTopics: readonly string[] = []): Promise<EchoService> {
   if (options.transactionalId === undefined) throw new Error('stream echo: a transactional id is required (exactly-once)');
-  const task = new EchoTask(options.requestPartitions, options.onReady);
+  const task = new EchoTask(options.requestPartitions, options.onReady, extraTopics);
   const loop = new StreamLoop(transport, {
     groupId: options.groupId, topics: [options.requestTopic], transactionalId: options.transactionalId, groupCommit: true,
     sessionTimeoutMs: 10_000, ...(options.maxWaitMs !== undefined ? { maxWaitMs: options.maxWaitMs } : {}),

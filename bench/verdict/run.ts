@@ -1,7 +1,7 @@
 // Verdict processor benchmark: the verdict round trip against the no-op echo baseline, same run, same broker,
 // same Kafka client (ARBITER_KAFKA_CLIENT or --client; default platformatic).
 //   node bench/verdict/run.ts [--rounds 3] [--quick] [--client platformatic] [--services plain,eos,verdict] [--rates 500,5000]
-//     [--trace-api] [--cpu-prof DIR]
+//     [--trace-api] [--cpu-prof DIR] [--echo-extra N]
 // Per round, each service in its own process, the two echoes first, then verdict:
 //  - echo, plain: bench/kafka-clients echo service, pipelined produce + offset commit (at least once): the floor of
 //    a request/reply round trip on this broker and client;
@@ -53,6 +53,9 @@ const { values: args } = parseArgs({
     'trace-api': { type: 'boolean', default: false },
     /** Directory: the exactly-once echo and verdict processes write V8 CPU profiles there (node --cpu-prof). */
     'cpu-prof': { type: 'string' },
+    /** Experiment: the exactly-once echo also copies each request to this many side topics (one more output
+     *  partition each per transaction, like the verdict's decision and changelog records). */
+    'echo-extra': { type: 'string', default: '0' },
   },
 });
 const ROUNDS = Math.max(1, Number(args.rounds));
@@ -185,17 +188,16 @@ async function echoRound(transport: KafkaTransport, round: number, exactlyOnce: 
   const name = exactlyOnce ? 'eos' : 'plain';
   const request = `bench.vreq.${run}.r${round}.${name}`;
   const reply = `bench.vreply.${run}.r${round}.${name}`;
+  const extra = exactlyOnce ? Array.from({ length: Number(args['echo-extra']) }, (_, i) => `${request}.extra${i}`) : [];
   const admin = await transport.admin();
-  await admin.ensureTopics([
-    { topic: request, partitions: PARTITIONS, replicationFactor: 1, configs: { 'retention.ms': '3600000' } },
-    { topic: reply, partitions: PARTITIONS, replicationFactor: 1, configs: { 'retention.ms': '3600000' } },
-  ]);
+  await admin.ensureTopics([request, reply, ...extra].map((topic) =>
+    ({ topic, partitions: PARTITIONS, replicationFactor: 1, configs: { 'retention.ms': '3600000' } })));
   await admin.close();
   const group = `bench.vecho.${run}.r${round}.${name}`;
   const tracePath = `/tmp/bench-verdict-trace-${run}-r${round}-${name}.json`;
   const child = fork(join(import.meta.dirname, '..', 'kafka-clients', 'echo-main.ts'),
     ['--client', CLIENT, '--request-topic', request, '--partitions', String(PARTITIONS), '--group', group, '--max-wait-ms', '20',
-      ...(exactlyOnce ? ['--transactional-id', group, '--stream-loop'] : [])],
+      ...(exactlyOnce ? ['--transactional-id', group, '--stream-loop', '--extra-topics', extra.join(',')] : [])],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...traceEnv(tracePath) } });
   await withTimeout(new Promise<void>((resolve, reject) => {
     child.on('message', (m: { type?: string }) => m.type === 'ready' && resolve());
