@@ -60,10 +60,32 @@ const STABLE_OFFSETS_TIMEOUT_MS = 90_000;
 const GENERATION_ERRORS = ['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID'] as const;
 type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
 
+/** Header names as bytes, made once per name (a processor uses a handful). */
+const headerKeys = new Map<string, Buffer>();
+
 function headerMap(headers: Headers): Map<Buffer, Buffer> {
   const map = new Map<Buffer, Buffer>();
-  for (const [k, v] of Object.entries(headers)) map.set(Buffer.from(k), v);
+  for (const k in headers) {
+    let key = headerKeys.get(k);
+    if (key === undefined) {
+      key = Buffer.from(k);
+      if (headerKeys.size < 1024) headerKeys.set(k, key);
+    }
+    map.set(key, headers[k] as Buffer);
+  }
   return map;
+}
+
+/** The records as sends of at most MAX_PARTITION_BYTES per partition: one send without sizing each destination
+ *  when all of them together fit (the common case: a commit's outputs are far below it). */
+function chunks(records: readonly OutRecord[]): readonly (readonly OutRecord[])[] {
+  let bytes = 0;
+  for (const r of records) {
+    bytes += 64 + (r.value?.length ?? 0) + (r.key === null ? 0 : r.key.length * 3); // a string key: UTF-8 at most 3 bytes per unit
+    if (r.headers !== undefined) for (const k in r.headers) bytes += k.length * 3 + (r.headers[k] as Buffer).length;
+    if (bytes > MAX_PARTITION_BYTES) return chunkBySize(records, MAX_PARTITION_BYTES);
+  }
+  return [records];
 }
 
 function toMessages(records: readonly OutRecord[]) {
@@ -148,7 +170,7 @@ class PlatformaticTransaction implements TransportTransaction {
   }
 
   async send(records: readonly OutRecord[]): Promise<void> {
-    for (const chunk of chunkBySize(records, MAX_PARTITION_BYTES)) await this.#txn.send({ messages: toMessages(chunk) });
+    for (const chunk of chunks(records)) await this.#txn.send({ messages: toMessages(chunk) });
   }
 
   async sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
@@ -248,7 +270,7 @@ class PlatformaticProducer implements TransportProducer {
   }
 
   async send(records: readonly OutRecord[]): Promise<void> {
-    for (const chunk of chunkBySize(records, MAX_PARTITION_BYTES)) await this.#producer.send({ messages: toMessages(chunk) });
+    for (const chunk of chunks(records)) await this.#producer.send({ messages: toMessages(chunk) });
   }
 
   async close(): Promise<void> {
