@@ -124,7 +124,7 @@ describe('decisions sink', () => {
     expect(report.partitions.reduce((n, p) => n + p.rows, 0)).toBe(3000);
   });
 
-  it('reads back exactly the record it was given, for non-ASCII, long, empty and extreme values (RowBinary body)', async () => {
+  it('reads back exactly the record it was given, for non-ASCII, long, empty and extreme values (decoded records: the Native body on chDB)', async () => {
     const [base] = makeDecisions({ count: 1, partitions: 1, seed: 9 });
     if (!base) throw new Error('no fixture');
     const odd: DecisionRecord = {

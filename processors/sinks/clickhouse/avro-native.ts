@@ -28,8 +28,7 @@ interface Compiled {
 
 const stringInto = (w: RowBinaryWriter): Step => (c) => {
   const len = c.stringLength();
-  w.uvarint(len);
-  w.raw(c.buf, c.pos, c.pos + len);
+  w.lengthPrefixed(c.buf, c.pos, c.pos + len);
   c.pos += len;
 };
 

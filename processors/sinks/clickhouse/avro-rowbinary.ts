@@ -16,8 +16,7 @@ type Step = (c: AvroCursor, w: RowBinaryWriter) => void;
 function copyString(c: AvroCursor, w: RowBinaryWriter): void {
   const len = c.stringLength();
   const end = c.pos + len;
-  w.uvarint(len);
-  w.raw(c.buf, c.pos, end);
+  w.lengthPrefixed(c.buf, c.pos, end);
   c.pos = end;
 }
 

@@ -5,19 +5,54 @@
 // seal() lays the block out as Native input reads it: column count, row count, then per column its name, its type
 // and its streams (no block info and no serialization-kind prefix: those belong to the TCP protocol, not the format).
 // The streams of a column are created in that order by whoever defines the column (avro-native.ts).
+import { endianness } from 'node:os';
 import type { BlockEncoder, SealedBlock } from './block-encoder.ts';
 import { RowBinaryWriter } from './row-binary.ts';
 
-/** The end offsets of an Array or Map column (or of one nested inside a Tuple or Array). */
-export class OffsetStream {
-  readonly writer = new RowBinaryWriter(1 << 12);
+/** What a column's data is written into: bytes that can be rolled back and handed over. */
+interface Stream {
+  readonly length: number;
+  truncate(length: number): void;
+  detach(): Buffer;
+}
+
+// Offsets are stored as (low, high) Uint32 pairs in the host's byte order, which must be Native's little-endian.
+if (endianness() !== 'LE') throw new Error('Native blocks are written on little-endian hosts only');
+
+/** The end offsets of an Array or Map column (or of one nested inside a Tuple or Array): UInt64 little-endian, kept
+ *  in a typed array (one store per row instead of a byte-wise write; the high words stay zero). */
+export class OffsetStream implements Stream {
+  #ends = new Uint32Array(2048);
+  #count = 0;
   /** Elements written so far in this block. */
   total = 0;
 
   /** A row (or outer element) with `n` elements. */
   push(n: number): void {
-    this.total += n;
-    this.writer.int64(this.total);
+    const total = this.total + n;
+    if (total > 0xffff_ffff) throw new RangeError('more than 2^32 array elements in one block');
+    this.total = total;
+    if (2 * this.#count === this.#ends.length) {
+      const next = new Uint32Array(2 * this.#ends.length);
+      next.set(this.#ends);
+      this.#ends = next;
+    }
+    this.#ends[2 * this.#count++] = total;
+  }
+
+  get length(): number {
+    return 8 * this.#count;
+  }
+
+  truncate(length: number): void {
+    this.#count = Math.min(this.#count, length / 8);
+  }
+
+  detach(): Buffer {
+    const out = Buffer.from(this.#ends.buffer, this.#ends.byteOffset, 8 * this.#count);
+    this.#ends = new Uint32Array(Math.max(2048, 2 * this.#count + (this.#count >> 1)));
+    this.#count = 0;
+    return out;
   }
 }
 
@@ -36,7 +71,7 @@ const prefixed = (s: string): Buffer => {
 };
 
 export class NativeBlock implements BlockEncoder<NativeBlock> {
-  readonly #streams: RowBinaryWriter[] = [];
+  readonly #streams: Stream[] = [];
   readonly #offsets: OffsetStream[] = [];
   readonly #columns: ColumnLayout[] = [];
   #rows = 0;
@@ -66,7 +101,7 @@ export class NativeBlock implements BlockEncoder<NativeBlock> {
   /** An offsets stream for an Array or Map of the column being defined (before its elements' streams). */
   offsets(): OffsetStream {
     const o = new OffsetStream();
-    this.#streams.push(o.writer);
+    this.#streams.push(o);
     this.#offsets.push(o);
     return o;
   }
@@ -85,7 +120,7 @@ export class NativeBlock implements BlockEncoder<NativeBlock> {
   begin(): void {
     const lengths = this.#markLengths;
     const streams = this.#streams;
-    for (let i = 0; i < streams.length; i++) lengths[i] = (streams[i] as RowBinaryWriter).length;
+    for (let i = 0; i < streams.length; i++) lengths[i] = (streams[i] as Stream).length;
     const totals = this.#markTotals;
     const offsets = this.#offsets;
     for (let i = 0; i < offsets.length; i++) totals[i] = (offsets[i] as OffsetStream).total;
@@ -115,7 +150,7 @@ export class NativeBlock implements BlockEncoder<NativeBlock> {
     for (const c of this.#columns) {
       parts.push(c.head);
       for (let i = c.first; i < c.end; i++) {
-        const s = this.#streams[i] as RowBinaryWriter;
+        const s = this.#streams[i] as Stream;
         if (s.length > 0) parts.push(s.detach());
       }
     }

@@ -108,6 +108,27 @@ export class RowBinaryWriter {
     this.#pos += n;
   }
 
+  /** Its length (LEB128), then bytes [start, end) of src: a string copied from another length-prefixed format. */
+  lengthPrefixed(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.#ensure(n + 5);
+    const buf = this.#buf;
+    let pos = this.#pos;
+    let v = n;
+    while (v >= 0x80) {
+      buf[pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[pos++] = v;
+    if (n < 64) {
+      for (let i = start; i < end; i++) buf[pos++] = src[i] as number;
+    } else {
+      buf.set(src.subarray(start, end), pos);
+      pos += n;
+    }
+    this.#pos = pos;
+  }
+
   /** Raw UTF-8, no length prefix (a line of a text format). */
   text(s: string): void {
     this.#ensure(s.length * 3);

@@ -43,6 +43,22 @@ describe('RowBinaryWriter', () => {
     expect(() => bytes((w) => w.uint32(-1))).toThrow();
   });
 
+  it('copies a length-prefixed byte range (short, 64+ and 128+ bytes: two-byte length) like string() writes it', () => {
+    for (const s of ['', 'tool', 'é'.repeat(40), 'x'.repeat(200)]) {
+      const src = Buffer.concat([Buffer.from('pre'), Buffer.from(s, 'utf8'), Buffer.from('post')]);
+      expect(bytes((w) => w.lengthPrefixed(src, 3, src.length - 4), 4)).toEqual(bytes((w) => w.string(s)));
+    }
+  });
+
+  it('hands its bytes over on detach and starts empty (the detached bytes stay as they were)', () => {
+    const w = new RowBinaryWriter(4);
+    w.string('first');
+    const first = w.detach();
+    w.string('second');
+    expect([...first]).toEqual([5, ...utf8('first')]);
+    expect([...w.bytes()]).toEqual([6, ...utf8('second')]);
+  });
+
   it('grows past its initial size without losing what it wrote, and truncate drops a half-written row', () => {
     const out = bytes((w) => {
       for (let i = 0; i < 100; i++) w.string(`row-${i}`);
