@@ -61,7 +61,13 @@ export class BundleSlot {
   }
 }
 
-/** Follows the bundles topic from the beginning with a group of its own (every instance sees every bundle). */
+/**
+ * Follows the bundles topic from the beginning with a group of its own (every instance sees every bundle). When its
+ * consumer fails (e.g. the group coordinator is still loading after a broker restart, so the join is refused), the
+ * failure is reported to `onError` and a new consumer (new group) takes over after a backoff, skipping what was
+ * already applied: a watcher must never stop silently, or the processor would deny everything (ARB_VERDICT_NO_POLICY)
+ * until restarted.
+ */
 export class BundleWatcher {
   readonly #slot: BundleSlot;
   readonly #serde: TopicSerde;
@@ -69,26 +75,73 @@ export class BundleWatcher {
   readonly #transport: KafkaTransport;
   readonly #producer: TransportProducer;
   readonly #groupPrefix: string;
+  readonly #onError: (error: unknown, attempt: number) => void;
+  /** Next offset to apply per partition: a replacement consumer skips records below it. */
+  readonly #next = new Map<number, bigint>();
   #consumer: TransportConsumer | undefined;
   #running: Promise<void> | undefined;
+  #closed = false;
+  #wake: (() => void) | undefined;
 
-  constructor(opts: { slot: BundleSlot; serde: TopicSerde; topics: TopicMap; transport: KafkaTransport; producer: TransportProducer; groupPrefix: string }) {
+  constructor(opts: {
+    slot: BundleSlot; serde: TopicSerde; topics: TopicMap; transport: KafkaTransport; producer: TransportProducer; groupPrefix: string;
+    onError?: (error: unknown, attempt: number) => void;
+  }) {
     this.#slot = opts.slot;
     this.#serde = opts.serde;
     this.#topics = opts.topics;
     this.#transport = opts.transport;
     this.#producer = opts.producer;
     this.#groupPrefix = opts.groupPrefix;
+    this.#onError = opts.onError ?? (() => undefined);
   }
 
   async start(): Promise<void> {
-    this.#consumer = await this.#transport.consumer({
+    this.#running = this.#supervise(await this.#open());
+  }
+
+  async #open(): Promise<TransportConsumer> {
+    const consumer = await this.#transport.consumer({
       groupId: `${this.#groupPrefix}-bundles-${randomUUID()}`, topics: [this.#topics.policyBundles.topic],
       fromBeginning: true, readCommitted: true,
     });
-    this.#running = this.#consumer.run(async (batch) => {
-      for (const record of batch.records) await this.#apply(record);
-    });
+    this.#consumer = consumer;
+    return consumer;
+  }
+
+  /** Runs the consumer; after a failure, replaces it (backoff 0.5 s doubling to 10 s) until close(). */
+  async #supervise(first: TransportConsumer): Promise<void> {
+    let consumer: TransportConsumer | undefined = first;
+    for (let attempt = 1; !this.#closed; attempt++) {
+      try {
+        if (consumer !== undefined) {
+          await consumer.run(async (batch) => {
+            for (const record of batch.records) {
+              const offset = BigInt(record.offset);
+              if (offset < (this.#next.get(record.partition) ?? 0n)) continue;
+              await this.#apply(record);
+              this.#next.set(record.partition, offset + 1n);
+            }
+          });
+          if (this.#closed) return;
+          throw new Error(`bundle watcher consumer of ${this.#topics.policyBundles.topic} stopped`);
+        }
+      } catch (error) {
+        if (this.#closed) return;
+        this.#onError(error, attempt);
+      }
+      await consumer?.close().catch(() => undefined);
+      consumer = undefined;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        setTimeout(resolve, Math.min(500 * 2 ** (attempt - 1), 10_000)).unref();
+      });
+      if (this.#closed) return;
+      consumer = await this.#open().catch((error: unknown) => {
+        this.#onError(error, attempt);
+        return undefined;
+      });
+    }
   }
 
   async #apply(record: InRecord): Promise<void> {
@@ -103,6 +156,8 @@ export class BundleWatcher {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    this.#wake?.();
     await this.#consumer?.close();
     await this.#running?.catch(() => undefined);
   }

@@ -70,7 +70,8 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
   const log = overrides.log;
   slot.onEvent((e) => log?.(`bundle-${e.kind}`, { ...e }));
   const plainProducer = await transport.producer({ idempotent: true });
-  const watcher = new BundleWatcher({ slot, serde, topics, transport, producer: plainProducer, groupPrefix: config.groupId });
+  const watcher = new BundleWatcher({ slot, serde, topics, transport, producer: plainProducer, groupPrefix: config.groupId,
+    onError: (error, attempt) => log?.('bundle-watcher-failed', { attempt, error: String(error) }) });
   await watcher.start();
   await firstBundle(slot, config.bundleWaitMs);
   const quarantine = new QuarantineFeed({ transport, serde, topics, groupPrefix: config.groupId, ...(log ? { log } : {}) });
