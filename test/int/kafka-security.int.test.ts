@@ -1,0 +1,224 @@
+// Kafka connection security on a real broker: its own Apache Kafka 4.1.1 (deploy/local/kafka-secure.sh) with a
+// SASL_SSL listener, SCRAM-SHA-512 users and the StandardAuthorizer, given the ACLs of docs/security.md
+// (processors/core/kafka-acl-matrix.ts) for the agent, verdict and approvals principals. Per Kafka client: a round
+// trip agent -> proposals -> verdict -> verdicts -> agent works; a wrong password, an untrusted CA and an ACL denial
+// each fail fast with their ARB code and never show a password.
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Admin, AclOperations, AclPermissionTypes, ResourcePatternTypes, ResourceTypes } from '@platformatic/kafka';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kafkaSecurityFromEnv } from '../../processors/core/kafka-security-config.ts';
+import { aclMatrix, type AclRole } from '../../processors/core/kafka-acl-matrix.ts';
+import { ArbiterError, type Problem } from '../../processors/core/errors.ts';
+import { defineTopics } from '../../processors/runtime/topics.ts';
+import { createTransport, type KafkaClientName } from '../../processors/runtime/transport/index.ts';
+import type { InRecord, KafkaSecurity, KafkaTransport, TransportConsumer } from '../../processors/runtime/transport/index.ts';
+import { platformaticSecurity } from '../../processors/runtime/transport/security-options.ts';
+import { freePortPair } from '../setup/ports.ts';
+
+const SCRIPT = join(import.meta.dirname, '..', '..', 'deploy', 'local', 'kafka-secure.sh');
+// The clients whose failures are classified; confluent (librdkafka) reports them only through its log (docs/security.md).
+const CLIENTS: readonly KafkaClientName[] = ['platformatic', 'kafkajs'];
+const ROLES: readonly AclRole[] = ['agent', 'verdict', 'approvals'];
+
+const runDir = mkdtempSync(join(tmpdir(), 'arbiter-kafka-secure-'));
+const run = randomUUID().slice(0, 8);
+const prefix = `sec${run}`;
+const topics = defineTopics({ prefix, partitions: 1, replicationFactor: 1 });
+const passwords = Object.fromEntries(ROLES.map((r) => [r, `pw${randomBytes(9).toString('hex')}`])) as Record<AclRole, string>;
+let port = 0;
+let scriptEnv: NodeJS.ProcessEnv = {};
+
+function exec(file: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { env: scriptEnv, timeout: 240_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${file} ${args.join(' ')} failed: ${stderr}`)) : resolve(stdout + stderr));
+  });
+}
+const script = (command: 'start' | 'stop') => exec('bash', [SCRIPT, command]);
+
+const tlsDir = () => join(runDir, 'kafka-secure', 'tls');
+const brokers = () => [`localhost:${port}`];
+
+/** The security settings exactly as a deployable reads them from its environment. */
+function security(env: Record<string, string>): KafkaSecurity {
+  const problems: Problem[] = [];
+  const parsed = kafkaSecurityFromEnv({
+    KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SSL_CA_FILE: join(tlsDir(), 'ca.pem'), ...env,
+  }, problems);
+  expect(problems).toEqual([]);
+  return parsed;
+}
+const asUser = (user: string, password: string, extra: Record<string, string> = {}) =>
+  security({ KAFKA_SASL_USERNAME: user, KAFKA_SASL_PASSWORD: password, ...extra });
+const asRole = (role: AclRole) => asUser(`arbiter-${role}`, passwords[role]);
+const adminSecurity = () => asUser('admin', readFileSync(join(tlsDir(), 'admin.password'), 'utf8'));
+
+/** The matrix's grants of `roles`, as the broker's ACL bindings for principal User:arbiter-<role>. */
+async function applyAcls(roles: readonly AclRole[]): Promise<void> {
+  const admin = new Admin({ clientId: `acl-${run}`, bootstrapBrokers: brokers(), ...platformaticSecurity(adminSecurity()) });
+  const resourceType = { topic: ResourceTypes.TOPIC, group: ResourceTypes.GROUP, 'transactional-id': ResourceTypes.TRANSACTIONAL_ID } as const;
+  try {
+    await admin.createAcls({
+      creations: aclMatrix(prefix).filter((r) => roles.includes(r.role)).flatMap((r) => r.grants.flatMap((g) => g.operations.map((op) => ({
+        resourceType: resourceType[g.resource], resourceName: g.name,
+        resourcePatternType: g.pattern === 'prefixed' ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
+        principal: `User:arbiter-${r.role}`, host: '*', operation: AclOperations[op], permissionType: AclPermissionTypes.ALLOW,
+      })))),
+    });
+  } finally {
+    await admin.close();
+  }
+}
+
+async function errorOf(work: () => Promise<unknown>): Promise<ArbiterError> {
+  try {
+    await work();
+  } catch (error) {
+    if (error instanceof ArbiterError) return error;
+    throw error;
+  }
+  throw new Error('expected a failure, the call succeeded');
+}
+
+/** Consumes until a record with `key` arrives (or 60 s pass), then closes the consumer. */
+async function consumeKey(consumer: TransportConsumer, key: string): Promise<InRecord | undefined> {
+  let found: InRecord | undefined;
+  let done!: () => void;
+  const reached = new Promise<void>((resolve) => (done = resolve));
+  const running = consumer.run(async (batch) => {
+    found ??= batch.records.find((r) => r.key?.toString() === key);
+    if (found !== undefined) done();
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([reached, running, new Promise<void>((resolve) => (timer = setTimeout(resolve, 60_000)))]);
+  clearTimeout(timer);
+  await consumer.close();
+  await running;
+  return found;
+}
+
+beforeAll(async () => {
+  port = await freePortPair();
+  scriptEnv = {
+    ...process.env, ARBITER_RUN_DIR: runDir, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1),
+    KAFKA_SCRAM_USERS: ROLES.map((r) => `arbiter-${r}:${passwords[r]}`).join(','),
+  };
+  await script('start');
+  // A second CA that signed nothing the broker presents: a client trusting only it must refuse the broker.
+  await exec('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=untrusted-ca',
+    '-keyout', join(runDir, 'other-ca.key'), '-out', join(runDir, 'other-ca.pem')]);
+  const admin = await (await createTransport('platformatic', { brokers: brokers(), clientId: `sec-admin-${run}`, security: adminSecurity() })).admin();
+  try {
+    await admin.ensureTopics([topics.proposals, topics.verdicts, topics.approvals, topics.decisions]);
+  } finally {
+    await admin.close();
+  }
+  await applyAcls(ROLES);
+  // The broker applies ACLs once their metadata record is published: wait until the agent may describe its topic.
+  const agent = await createTransport('platformatic', { brokers: brokers(), clientId: `sec-probe-${run}`, security: asRole('agent') });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const probe = await agent.admin();
+    try {
+      if ((await probe.fetchOffsets(topics.proposals.topic)).length === 1) break;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    } finally {
+      await probe.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}, 300_000);
+
+afterAll(async () => {
+  if (port !== 0) await script('stop');
+  rmSync(runDir, { recursive: true, force: true });
+}, 120_000);
+
+describe.each(CLIENTS)('Kafka over SASL_SSL with ACLs: %s', (client) => {
+  const transport = (clientId: string, s: KafkaSecurity): Promise<KafkaTransport> =>
+    createTransport(client, { brokers: brokers(), clientId: `${clientId}-${client}-${run}`, security: s });
+
+  it('round trip: the agent proposes, the verdict processor reads it and answers, the agent reads the answer', async () => {
+    const key = `session-${client}-${randomUUID()}`;
+    const agent = await transport('agent', asRole('agent'));
+    const verdict = await transport('verdict', asRole('verdict'));
+    const agentProducer = await agent.producer({ idempotent: true });
+    const verdictProducer = await verdict.producer({ idempotent: true });
+    try {
+      await agentProducer.send([{ topic: topics.proposals.topic, key, value: Buffer.from('proposal') }]);
+      const proposal = await consumeKey(await verdict.consumer({
+        groupId: `arbiter-verdict-${client}-${run}`, topics: [topics.proposals.topic], fromBeginning: true, sessionTimeoutMs: 10_000, maxWaitMs: 100,
+      }), key);
+      expect(proposal?.value?.toString()).toBe('proposal');
+      await verdictProducer.send([{ topic: topics.verdicts.topic, key, value: Buffer.from('allow') }]);
+      const answer = await consumeKey(await agent.consumer({
+        groupId: `arbiter-sdk-replies-${client}-${run}`, topics: [topics.verdicts.topic], fromBeginning: true, sessionTimeoutMs: 10_000, maxWaitMs: 100,
+      }), key);
+      expect(answer?.value?.toString()).toBe('allow');
+    } finally {
+      await agentProducer.close();
+      await verdictProducer.close();
+    }
+  });
+
+  it('a wrong password fails with ARB_TRANSPORT_AUTH_FAILED naming the user, never the password', async () => {
+    const wrong = `wrong${randomBytes(9).toString('hex')}`;
+    const started = Date.now();
+    const error = await errorOf(async () => {
+      const admin = await (await transport('badpw', asUser('arbiter-agent', wrong))).admin();
+      try {
+        await admin.fetchOffsets(topics.proposals.topic);
+      } finally {
+        await admin.close();
+      }
+    });
+    expect(error.code).toBe('ARB_TRANSPORT_AUTH_FAILED');
+    expect(error.message).toContain('"arbiter-agent"');
+    expect(error.message).not.toContain(wrong);
+    expect(error.message).not.toContain(passwords.agent);
+    expect(JSON.stringify(error)).not.toContain(wrong);
+    // Fails, not hangs: well inside the test timeout (the clients' own retries take a few seconds).
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it('a broker certificate from a CA the client does not trust fails with ARB_TRANSPORT_TLS_FAILED', async () => {
+    const error = await errorOf(async () => {
+      const admin = await (await transport('untrusted', asUser('arbiter-agent', passwords.agent, { KAFKA_SSL_CA_FILE: join(runDir, 'other-ca.pem') }))).admin();
+      try {
+        await admin.fetchOffsets(topics.proposals.topic);
+      } finally {
+        await admin.close();
+      }
+    });
+    expect(error.code).toBe('ARB_TRANSPORT_TLS_FAILED');
+    expect(error.message).toMatch(/certificate/);
+    expect(error.message).not.toContain(passwords.agent);
+  });
+
+  it('ACLs: the agent may write proposals but not approvals or decisions; the approvals principal may write approvals', async () => {
+    const agent = await transport('agent-acl', asRole('agent'));
+    const producer = await agent.producer({ idempotent: true });
+    try {
+      await producer.send([{ topic: topics.proposals.topic, key: 's', value: Buffer.from('allowed') }]);
+      for (const denied of [topics.approvals.topic, topics.decisions.topic]) {
+        const error = await errorOf(() => producer.send([{ topic: denied, key: 's', value: Buffer.from('forged approval') }]));
+        expect(error.code, denied).toBe('ARB_TRANSPORT_NOT_AUTHORIZED');
+        expect(error.message).toContain('User:arbiter-agent');
+      }
+    } finally {
+      await producer.close();
+    }
+    const approvals = await transport('approvals-acl', asRole('approvals'));
+    const approvalsProducer = await approvals.producer({ idempotent: true });
+    try {
+      await approvalsProducer.send([{ topic: topics.approvals.topic, key: 's', value: Buffer.from('approved') }]);
+    } finally {
+      await approvalsProducer.close();
+    }
+  });
+});
