@@ -3,11 +3,15 @@
 // under /apis/ccompat/v7. Registration goes through @kafkajs/confluent-schema-registry (it also sets the
 // subject's compatibility on first registration); the two reads are plain REST calls because that client
 // parses fetched schemas with its own avsc options, and the serde must parse with avroOptions().
+// Basic auth and a private CA (SCHEMA_REGISTRY_USERNAME/PASSWORD/CA_FILE, docs/security.md) apply to both paths.
 import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { join } from 'node:path';
 import confluent from '@kafkajs/confluent-schema-registry';
 import { loadStackConfig, mergeEnv, parseStackEnv } from '../../core/config.ts';
 import { ArbiterError } from '../../core/errors.ts';
+import type { RegistryAuth } from '../../core/kafka-security-config.ts';
 
 const { SchemaRegistry, SchemaType, COMPATIBILITY } = confluent;
 
@@ -25,17 +29,45 @@ function base(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-async function registryFetch(url: string, init?: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-  } catch (error) {
-    throw new ArbiterError('ARB_SERDE_REGISTRY_UNAVAILABLE', `schema registry request failed: ${(error as Error).message}`, { key: url });
-  }
+interface RegistryResponse {
+  readonly status: number;
+  readonly ok: boolean;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
 }
 
-export function createRegistryClient(url: string): SchemaRegistryClient {
+/** One request with the registry's auth and trust; the body is read whole (registry answers are small). */
+function registryFetch(url: string, init: { method?: string; headers?: Record<string, string>; body?: string },
+  agent: http.Agent | undefined, authorization: string | undefined): Promise<RegistryResponse> {
+  const target = new URL(url);
+  const headers = { ...init.headers, ...(authorization !== undefined ? { Authorization: authorization } : {}) };
+  return new Promise((resolve, reject) => {
+    const req = (target.protocol === 'https:' ? https : http).request(target, { method: init.method ?? 'GET', headers, agent, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const status = res.statusCode ?? 0;
+        resolve({ status, ok: status >= 200 && status < 300, text: async () => body, json: async () => JSON.parse(body) as unknown });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer in 10 s')));
+    req.on('error', reject);
+    req.end(init.body);
+  }).catch((error: unknown) => {
+    throw new ArbiterError('ARB_SERDE_REGISTRY_UNAVAILABLE', `schema registry request failed: ${(error as Error).message}`, { key: url });
+  }) as Promise<RegistryResponse>;
+}
+
+export function createRegistryClient(url: string, auth: RegistryAuth = {}): SchemaRegistryClient {
   const root = base(url);
-  const client = new SchemaRegistry({ host: root });
+  const agent = auth.ca !== undefined ? new https.Agent({ ca: auth.ca, keepAlive: true }) : undefined;
+  const basic = auth.username !== undefined && auth.password !== undefined
+    ? { username: auth.username, password: auth.password.reveal() }
+    : undefined;
+  const authorization = basic !== undefined ? `Basic ${Buffer.from(`${basic.username}:${basic.password}`).toString('base64')}` : undefined;
+  const client = new SchemaRegistry({ host: root, ...(basic !== undefined ? { auth: basic } : {}), ...(agent !== undefined ? { agent } : {}) });
   const json = { 'Content-Type': 'application/vnd.schemaregistry.v1+json' };
   return {
     async register(subject, schema) {
@@ -57,7 +89,7 @@ export function createRegistryClient(url: string): SchemaRegistryClient {
     async isCompatible(subject, schema) {
       const res = await registryFetch(`${root}/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`, {
         method: 'POST', headers: json, body: JSON.stringify({ schema: JSON.stringify(schema) }),
-      });
+      }, agent, authorization);
       if (res.status === 404) return true;
       if (!res.ok) {
         throw new ArbiterError('ARB_SERDE_REGISTRY_UNAVAILABLE', `compatibility check of ${subject} answered ${res.status}: ${await res.text()}`, { key: subject });
@@ -65,7 +97,7 @@ export function createRegistryClient(url: string): SchemaRegistryClient {
       return ((await res.json()) as { is_compatible?: boolean }).is_compatible === true;
     },
     async schemaById(id) {
-      const res = await registryFetch(`${root}/schemas/ids/${id}`);
+      const res = await registryFetch(`${root}/schemas/ids/${id}`, {}, agent, authorization);
       if (res.status === 404) return undefined;
       if (!res.ok) {
         throw new ArbiterError('ARB_SERDE_REGISTRY_UNAVAILABLE', `fetching schema id ${id} answered ${res.status}`, { key: `schema id ${id}` });
