@@ -57,7 +57,7 @@ export interface AggregatorOverrides {
 export async function startAggregator(config: AggregatorConfig, overrides: AggregatorOverrides = {}): Promise<RunningAggregator> {
   const topics = defineTopics({ prefix: config.topicPrefix, partitions: config.partitions, replicationFactor: config.replicationFactor });
   const own = aggregatorTopics(config.topicPrefix, config.replicationFactor);
-  const client = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId: `aggregator-${config.instanceId}` });
+  const client = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId: `aggregator-${config.instanceId}`, security: config.kafkaSecurity });
   const transport = overrides.readiness ? watchConsumers(client, overrides.readiness) : client;
   const admin = await transport.admin();
   try {
@@ -66,7 +66,7 @@ export async function startAggregator(config: AggregatorConfig, overrides: Aggre
   } finally {
     await admin.close();
   }
-  const serde = new TopicSerde(createRegistryClient(config.registryUrl), topics);
+  const serde = new TopicSerde(createRegistryClient(config.registryUrl, config.registryAuth), topics);
   await serde.registerAll();
   const barrierProducer = await transport.producer({ idempotent: true });
   const task = new AggregatorTask({

@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadStackConfig, mergeEnv, parseStackEnv } from '../core/config.ts';
 import { ArbiterError } from '../core/errors.ts';
+import type { RegistryAuth } from '../core/kafka-security-config.ts';
+import type { KafkaSecurity } from '../runtime/transport/transport.ts';
 import { KAFKA_CLIENT_ENV, parseKafkaClient, type KafkaClientName } from '../runtime/transport/index.ts';
 
 export interface ApprovalsConfig {
@@ -11,6 +13,9 @@ export interface ApprovalsConfig {
   readonly brokers: readonly string[];
   /** SCHEMA_REGISTRY_URL: Confluent-compatible registry base URL (default: .run/stack.env, else the local registry). */
   readonly registryUrl: string;
+  /** TLS/SASL towards Kafka and the registry's auth (docs/security.md); absent: none. */
+  readonly kafkaSecurity?: KafkaSecurity;
+  readonly registryAuth?: RegistryAuth;
   /** ARBITER_KAFKA_CLIENT: kafkajs | confluent | platformatic. */
   readonly kafkaClient: KafkaClientName;
   /** ARBITER_TOPIC_PREFIX (default "arbiter"). */
@@ -34,7 +39,7 @@ export function approvalsConfigFromEnv(env: NodeJS.ProcessEnv): ApprovalsConfig 
     throw new ArbiterError('ARB_CONFIG_INVALID', `ARBITER_PARTITIONS="${env['ARBITER_PARTITIONS']}" must be a positive integer`, { key: 'ARBITER_PARTITIONS' });
   }
   return {
-    brokers: stack.kafka.brokers, registryUrl: stack.registry.url, kafkaClient: parseKafkaClient(env[KAFKA_CLIENT_ENV]),
+    brokers: stack.kafka.brokers, registryUrl: stack.registry.url, kafkaSecurity: stack.kafka.security, registryAuth: stack.registry.auth, kafkaClient: parseKafkaClient(env[KAFKA_CLIENT_ENV]),
     topicPrefix: env['ARBITER_TOPIC_PREFIX'] || 'arbiter', partitions,
   };
 }

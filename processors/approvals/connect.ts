@@ -14,9 +14,9 @@ export interface ApprovalsConnection {
 }
 
 export async function connectApprovals(config: ApprovalsConfig, clientId: string): Promise<ApprovalsConnection> {
-  const transport = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId });
+  const transport = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId, security: config.kafkaSecurity });
   const topics = defineTopics({ prefix: config.topicPrefix, partitions: config.partitions, replicationFactor: 1 });
-  const serde = new TopicSerde(createRegistryClient(config.registryUrl), topics);
+  const serde = new TopicSerde(createRegistryClient(config.registryUrl, config.registryAuth), topics);
   await serde.registerAll();
   const producer = await transport.producer({ idempotent: true });
   return { transport, topics, serde, producer };

@@ -41,14 +41,14 @@ export async function publishSignedBundle(file: string, activatedBy: string, env
   const activation = activationOf(signed, activatedBy, Date.now());
   const settings = processorSettingsFromEnv(withLocalStack(env));
   const topics = defineTopics({ prefix: settings.topicPrefix, partitions: settings.partitions, replicationFactor: settings.replicationFactor });
-  const transport = await createTransport(settings.kafkaClient, { brokers: settings.brokers, clientId: `arbiter-policy-publish-${process.pid}` });
+  const transport = await createTransport(settings.kafkaClient, { brokers: settings.brokers, clientId: `arbiter-policy-publish-${process.pid}`, security: settings.kafkaSecurity });
   const admin = await transport.admin();
   try {
     await ensureArbiterTopics(admin, topics);
   } finally {
     await admin.close();
   }
-  const serde = new TopicSerde(createRegistryClient(settings.registryUrl), topics);
+  const serde = new TopicSerde(createRegistryClient(settings.registryUrl, settings.registryAuth), topics);
   await serde.registerAll();
   const producer = await transport.producer({ idempotent: true });
   try {

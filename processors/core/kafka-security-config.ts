@@ -2,7 +2,7 @@
 // Every bad combination is a problem naming its key; files (CA, client certificate and key, password file) are read
 // here, so a missing or unreadable file fails the start, not the first connection. A password never enters a message.
 import { readFileSync } from 'node:fs';
-import type { Problem } from './errors.ts';
+import { ArbiterError, type Problem } from './errors.ts';
 import { Secret } from './secret.ts';
 import {
   KAFKA_SASL_MECHANISMS, KAFKA_SECURITY_PROTOCOLS,
@@ -149,6 +149,19 @@ export function kafkaSecurityFromEnv(env: Env, problems: Problem[], read: ReadTe
     ? { mechanism: mechanism as KafkaSaslMechanism, username, password }
     : undefined;
   return { protocol, ...(tls !== undefined ? { tls } : {}), ...(sasl !== undefined ? { sasl } : {}) };
+}
+
+/** Both, for a process that reads its endpoints itself; throws ARB_CONFIG_INVALID naming every bad key. */
+export function connectionSecurityFromEnv(env: Env, registryUrl: string): { kafkaSecurity: KafkaSecurity; registryAuth: RegistryAuth } {
+  const problems: Problem[] = [];
+  const kafkaSecurity = kafkaSecurityFromEnv(env, problems);
+  const registryAuth = registryAuthFromEnv(env, registryUrl, problems);
+  if (problems.length > 0) {
+    throw new ArbiterError('ARB_CONFIG_INVALID', `${problems.length} invalid setting(s): ${problems.map((p) => p.message).join('; ')}`, {
+      key: problems.map((p) => p.location?.key).join(','),
+    });
+  }
+  return { kafkaSecurity, registryAuth };
 }
 
 /** SCHEMA_REGISTRY_USERNAME/PASSWORD(_FILE) and SCHEMA_REGISTRY_CA_FILE, checked against the registry URL. */

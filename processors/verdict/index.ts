@@ -51,7 +51,7 @@ export interface VerdictOverrides {
 export async function startVerdictProcessor(config: VerdictConfig, overrides: VerdictOverrides = {}): Promise<RunningVerdict> {
   const topics = defineTopics({ prefix: config.topicPrefix, partitions: config.partitions, replicationFactor: config.replicationFactor });
   const readiness = overrides.readiness;
-  const client = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId: `verdict-${config.instanceId}` });
+  const client = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId: `verdict-${config.instanceId}`, security: config.kafkaSecurity });
   const transport = readiness ? watchConsumers(client, readiness) : client;
   const admin = await transport.admin();
   try {
@@ -59,7 +59,7 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
   } finally {
     await admin.close();
   }
-  const serde = new TopicSerde(createRegistryClient(config.registryUrl), topics, { maxValueBytes: config.maxValueBytes });
+  const serde = new TopicSerde(createRegistryClient(config.registryUrl, config.registryAuth), topics, { maxValueBytes: config.maxValueBytes });
   await serde.registerAll();
 
   const engine = overrides.engine ?? createPolicyEngine({

@@ -158,5 +158,5 @@ export interface TransportConfig {
   readonly brokers: readonly string[];
   readonly clientId: string;
   /** Absent: PLAINTEXT. */
-  readonly security?: KafkaSecurity;
+  readonly security?: KafkaSecurity | undefined;
 }

@@ -34,11 +34,11 @@ await runDeployable('clickhouse-sink', async ({ log, readiness }) => {
   const migrated = await applyMigrations(client, config.schema);
   readiness.set('migrations', true);
   log('migrated', { applied: migrated.applied, alreadyApplied: migrated.alreadyApplied });
-  const transport = watchConsumers(await createTransport(config.kafkaClient, { brokers: config.stack.kafka.brokers, clientId: config.stack.kafka.clientId }), readiness);
+  const transport = watchConsumers(await createTransport(config.kafkaClient, { brokers: config.stack.kafka.brokers, clientId: config.stack.kafka.clientId, security: config.stack.kafka.security }), readiness);
   const admin = await transport.admin();
   await ensureArbiterTopics(admin, config.topics); // idempotent: existing topics are left as they are
   await admin.close();
-  const serde = new TopicSerde(createRegistryClient(config.stack.registry.url), config.topics);
+  const serde = new TopicSerde(createRegistryClient(config.stack.registry.url, config.stack.registry.auth), config.topics);
   await serde.registerAll();
   const common = {
     transport, serde, client, asyncInsert: config.stack.clickhouse.kind === 'http', batching: config.batching,

@@ -21,6 +21,8 @@ import { defineTopics, type TopicMap } from '../../runtime/topics.ts';
 import { parseBrokers } from '../../runtime/transport/brokers.ts';
 import { createTransport, KAFKA_CLIENT_ENV, parseKafkaClient, type KafkaClientName } from '../../runtime/transport/index.ts';
 import { validateSiemConfig, type SiemForwarderConfig } from './config.ts';
+import { connectionSecurityFromEnv, type RegistryAuth } from '../../core/kafka-security-config.ts';
+import type { KafkaSecurity } from '../../runtime/transport/transport.ts';
 import { startSiemForwarder, type RunningSiemForwarder } from './service.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -28,6 +30,9 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface SiemServiceConfig {
   readonly brokers: readonly string[];
   readonly registryUrl: string;
+  /** TLS/SASL towards Kafka and the registry's auth (docs/security.md); absent: none. */
+  readonly kafkaSecurity?: KafkaSecurity;
+  readonly registryAuth?: RegistryAuth;
   readonly kafkaClient: KafkaClientName;
   readonly topics: TopicMap;
   readonly forwarders: readonly SiemForwarderConfig[];
@@ -99,6 +104,7 @@ export function siemServiceConfig(env: Env, fileText: string, file = 'ARBITER_SI
   return {
     brokers: parseBrokers(env['KAFKA_BROKERS']),
     registryUrl,
+    ...connectionSecurityFromEnv(env, registryUrl),
     kafkaClient: parseKafkaClient(env[KAFKA_CLIENT_ENV]),
     topics,
     forwarders,
@@ -128,9 +134,9 @@ export interface RunningSiemService {
 export async function runSiemService(config: SiemServiceConfig,
   o: { readonly metrics?: MetricsRegistry; readonly readiness?: Readiness } = {}): Promise<RunningSiemService> {
   const metrics = o.metrics ?? new MetricsRegistry();
-  const client = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId: 'arbiter-siem' });
+  const client = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId: 'arbiter-siem', security: config.kafkaSecurity });
   const transport = watchConsumers(client, o.readiness ?? new Readiness());
-  const registry = createRegistryClient(config.registryUrl);
+  const registry = createRegistryClient(config.registryUrl, config.registryAuth);
   const serde = new TopicSerde(registry, config.topics);
   await serde.registerAll();
   const running: RunningSiemForwarder[] = [];
