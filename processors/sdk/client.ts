@@ -79,7 +79,7 @@ export class ArbiterClient {
   /** Validates the options, registers the wire schemas, starts the reply and approval tails. */
   static async connect(options: ArbiterClientOptions): Promise<ArbiterClient> {
     const s = clientSettings(options);
-    const transport = await createTransport(s.kafkaClient, { brokers: s.brokers, clientId: `arbiter-sdk-${randomUUID().slice(0, 8)}` });
+    const transport = await createTransport(s.kafkaClient, { brokers: s.brokers, clientId: `arbiter-sdk-${randomUUID().slice(0, 8)}`, security: s.kafkaSecurity });
     const replyTopic = s.replyTopic ?? defineTopics({ prefix: s.topicPrefix, partitions: 1, replicationFactor: 1 }).verdicts.topic;
     const admin = await transport.admin();
     let partitions: number;
@@ -97,7 +97,7 @@ export class ArbiterClient {
       throw new ArbiterError('ARB_SDK_CONFIG_INVALID', `replyPartition ${s.replyPartition} >= ${partitions} partitions of ${replyTopic}`, { key: 'replyPartition' });
     }
     const topics = defineTopics({ prefix: s.topicPrefix, partitions: sessionPartitions, replicationFactor: 1 });
-    const serde = new TopicSerde(createRegistryClient(s.registryUrl), topics);
+    const serde = new TopicSerde(createRegistryClient(s.registryUrl, s.registryAuth), topics);
     await serde.registerAll();
     const producer = await transport.producer({ idempotent: true });
     const client = new ArbiterClient(s, topics, serde, producer, replyTopic, s.replyPartition ?? Math.floor(Math.random() * partitions));

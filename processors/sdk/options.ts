@@ -1,5 +1,7 @@
 // SDK options, validated once in ArbiterClient.connect(). Each option's doc is next to it.
-import { ArbiterError } from '../core/errors.ts';
+import { ArbiterError, type Problem } from '../core/errors.ts';
+import { KAFKA_SECURITY_SETTINGS, kafkaSecurityFromEnv, registryAuthFromEnv, type RegistryAuth } from '../core/kafka-security-config.ts';
+import type { KafkaSecurity } from '../runtime/transport/transport.ts';
 import { parseBrokers } from '../runtime/transport/brokers.ts';
 import { parseKafkaClient, type KafkaClientName } from '../runtime/transport/index.ts';
 
@@ -25,6 +27,13 @@ export interface ArbiterClientOptions {
   /** Proposals remembered for reportResult()/awaitApproval() (default 10000, oldest forgotten first). */
   readonly remember?: number;
   readonly clock?: () => number;
+  /**
+   * TLS/SASL towards Kafka and the registry's auth, under the deployables' environment keys (docs/security.md), e.g.
+   * { KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SASL_USERNAME: 'arbiter-agent',
+   * KAFKA_SASL_PASSWORD_FILE: '/run/secrets/kafka', KAFKA_SSL_CA_FILE: '/etc/arbiter/ca.pem' }; process.env works too
+   * (only those keys are read). Default: PLAINTEXT, no registry auth.
+   */
+  readonly security?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ClientSettings {
@@ -39,6 +48,8 @@ export interface ClientSettings {
   readonly lowRiskReads: ReadonlySet<string>;
   readonly remember: number;
   readonly clock: () => number;
+  readonly kafkaSecurity: KafkaSecurity;
+  readonly registryAuth: RegistryAuth;
 }
 
 function invalid(key: string, message: string): never {
@@ -51,6 +62,17 @@ function ms(key: string, value: number | undefined, fallback: number, min: numbe
   return value;
 }
 
+/** The security keys validated as a deployable validates them; a problem names the option key, never a password. */
+function securitySettings(env: Readonly<Record<string, string | undefined>>, registryUrl: string): { kafkaSecurity: KafkaSecurity; registryAuth: RegistryAuth } {
+  const only = Object.fromEntries(Object.keys(KAFKA_SECURITY_SETTINGS).map((k) => [k, env[k]]));
+  const problems: Problem[] = [];
+  const kafkaSecurity = kafkaSecurityFromEnv(only, problems);
+  const registryAuth = registryAuthFromEnv(only, registryUrl, problems);
+  const first = problems[0];
+  if (first !== undefined) invalid(`security.${first.location?.key ?? '?'}`, problems.map((p) => p.message).join('; '));
+  return { kafkaSecurity, registryAuth };
+}
+
 export function clientSettings(o: ArbiterClientOptions): ClientSettings {
   const brokers = typeof o.brokers === 'string' ? parseBrokers(o.brokers, 'brokers') : [...o.brokers];
   if (brokers.length === 0) invalid('brokers', 'at least one broker is needed');
@@ -58,7 +80,9 @@ export function clientSettings(o: ArbiterClientOptions): ClientSettings {
   if (o.replyPartition !== undefined && (!Number.isInteger(o.replyPartition) || o.replyPartition < 0)) {
     invalid('replyPartition', `must be a partition number, got ${String(o.replyPartition)}`);
   }
+  const security = securitySettings(o.security ?? {}, o.registryUrl);
   return {
+    ...security,
     brokers, registryUrl: o.registryUrl, kafkaClient: parseKafkaClient(o.kafkaClient),
     topicPrefix: o.topicPrefix ?? 'arbiter', replyTopic: o.replyTopic, replyPartition: o.replyPartition,
     defaultDeadlineMs: ms('defaultDeadlineMs', o.defaultDeadlineMs, 3000, 1),
