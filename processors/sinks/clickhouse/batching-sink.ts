@@ -191,14 +191,17 @@ export function createBatchingSink<R, W>(deps: SinkDeps<R, W>, o: BatchingOption
     if (ready.length === 0) seal();
     const block = ready[0] as Ready;
     const take = block.upTo - durable;
-    const slice = buffer.slice(head, head + take);
     const { parts, rows } = block;
-    const last = new Map<string, TopicPartitionOffset>();
-    for (const p of slice) {
-      last.set(`${p.topic}\u0000${p.partition}`, { topic: p.topic, partition: p.partition, offset: (BigInt(p.offset) + 1n).toString() });
+    // The last record of each partition in the block (the offset to commit is the one after it).
+    const last = new Map<string, Map<number, Pending>>();
+    for (let i = head; i < head + take; i++) {
+      const p = buffer[i] as Pending;
+      let partitions = last.get(p.topic);
+      if (!partitions) last.set(p.topic, (partitions = new Map()));
+      partitions.set(p.partition, p);
     }
-    const first = slice[0];
-    const end = slice[slice.length - 1];
+    const first = buffer[head];
+    const end = buffer[head + take - 1];
     const token = `${deps.table}:${first?.topic}/${first?.partition}@${first?.offset}..${end?.topic}/${end?.partition}@${end?.offset}:${rows}`;
     const t0 = performance.now();
     await insertWithRetry(parts, rows, token);
@@ -206,7 +209,10 @@ export function createBatchingSink<R, W>(deps: SinkDeps<R, W>, o: BatchingOption
     stats.rowsInserted += rows;
     stats.batchesInserted++;
     stats.maxInsertMs = Math.max(stats.maxInsertMs, insertMs);
-    const offsets = [...last.values()];
+    const offsets: TopicPartitionOffset[] = [];
+    for (const partitions of last.values()) {
+      for (const p of partitions.values()) offsets.push({ topic: p.topic, partition: p.partition, offset: (BigInt(p.offset) + 1n).toString() });
+    }
     deps.observe?.({ phase: 'inserted', rows, insertMs, offsets });
     await deps.commit(offsets);
     deps.observe?.({ phase: 'committed', rows, insertMs, offsets });
