@@ -82,12 +82,12 @@ class Reader {
   password(key: string, required: boolean): Secret | undefined {
     const fileKey = `${key}_FILE`;
     const direct = this.#env[key];
-    const hasDirect = direct !== undefined && direct !== '';
+    const hasDirect = typeof direct === 'string' && direct !== '';
     if (hasDirect && this.value(fileKey) !== undefined) {
       this.add(key, `set either ${key} or ${fileKey}, not both`);
       return undefined;
     }
-    if (hasDirect) return new Secret(direct);
+    if (hasDirect) return new Secret(direct as string);
     const fromFile = this.file(fileKey, (t) => (t.replace(/\r?\n$/, '') === '' ? 'is empty' : undefined));
     if (fromFile !== undefined) return new Secret(fromFile.replace(/\r?\n$/, ''));
     if (required && this.value(fileKey) === undefined) this.add(key, `required (or ${fileKey})`);

@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { KAFKA_IMAGE, REGISTRY_IMAGE } from '../setup/containers.ts';
 import { CLICKHOUSE_PLUGIN_ID } from '../../dashboards/clickhouse-query.ts';
 import { STACK_SETTINGS } from '../../processors/core/config.ts';
+import { KAFKA_SECURITY_SETTINGS } from '../../processors/core/kafka-security-config.ts';
 import { healthConfigFromEnv } from '../../processors/core/health-server.ts';
 import { siemServiceConfigFromEnv } from '../../processors/sinks/siem/main.ts';
 
@@ -114,7 +115,7 @@ describe('deploy/k8s manifests', () => {
   });
 
   it('sets only endpoint settings processors/core/config.ts knows, and its image copies paths that exist', () => {
-    const known = new Set([...Object.keys(STACK_SETTINGS), 'ARBITER_HEALTH_PORT']);
+    const known = new Set([...Object.keys(STACK_SETTINGS), ...Object.keys(KAFKA_SECURITY_SETTINGS), 'ARBITER_HEALTH_PORT']);
     for (const key of Object.keys(resources.find((r) => r.metadata.name === 'arbiter-endpoints')?.data ?? {})) expect(known.has(key), key).toBe(true);
     const copies = readFileSync(join(dir, 'Dockerfile'), 'utf8').split('\n').filter((l) => l.startsWith('COPY ')).flatMap((l) => l.split(/\s+/).slice(1, -1));
     expect(copies.length).toBeGreaterThan(3);
