@@ -17,7 +17,9 @@ import { defineTopics } from '../../processors/runtime/topics.ts';
 import { createTransport, type KafkaClientName } from '../../processors/runtime/transport/index.ts';
 import type { InRecord, KafkaSecurity, KafkaTransport, TransportConsumer } from '../../processors/runtime/transport/index.ts';
 import { platformaticSecurity } from '../../processors/runtime/transport/security-options.ts';
+import { localRegistryUrl } from '../../processors/runtime/serde/registry.ts';
 import { freePortPair } from '../setup/ports.ts';
+import { startDeployableChild } from './helpers/processes.ts';
 
 const SCRIPT = join(import.meta.dirname, '..', '..', 'deploy', 'local', 'kafka-secure.sh');
 // The clients whose failures are classified; confluent (librdkafka) reports them only through its log (docs/security.md).
@@ -219,6 +221,38 @@ describe.each(CLIENTS)('Kafka over SASL_SSL with ACLs: %s', (client) => {
       await approvalsProducer.send([{ topic: topics.approvals.topic, key: 's', value: Buffer.from('approved') }]);
     } finally {
       await approvalsProducer.close();
+    }
+  });
+});
+
+describe('a deployable over SASL_SSL (processors/bin/verdict.ts, settings from its environment)', () => {
+  const env = (password: string): Record<string, string> => ({
+    KAFKA_BROKERS: brokers().join(','), SCHEMA_REGISTRY_URL: localRegistryUrl(), ARBITER_KAFKA_CLIENT: 'platformatic',
+    ARBITER_TOPIC_PREFIX: prefix, ARBITER_PARTITIONS: '1', ARBITER_INSTANCE_ID: `sec-${run}`, ARBITER_BUNDLE_WAIT_MS: '1000',
+    ARBITER_SESSION_TIMEOUT_MS: '6000', ARBITER_HEALTH_PORT: '',
+    KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SSL_CA_FILE: join(tlsDir(), 'ca.pem'),
+    KAFKA_SASL_USERNAME: 'arbiter-verdict', KAFKA_SASL_PASSWORD: password,
+  });
+
+  it('starts and consumes as arbiter-verdict with only the verdict row of the matrix', async () => {
+    const child = startDeployableChild('verdict', env(passwords.verdict), 'secure verdict');
+    try {
+      await child.ready;
+      expect(child.tail()).not.toContain(passwords.verdict);
+    } finally {
+      await child.stop();
+    }
+  });
+
+  it('with a wrong password stops at startup with ARB_TRANSPORT_AUTH_FAILED and logs no password', async () => {
+    const wrong = `wrong${randomBytes(9).toString('hex')}`;
+    const child = startDeployableChild('verdict', env(wrong), 'secure verdict, wrong password');
+    try {
+      expect(await child.exited).not.toBe('0');
+      expect(child.tail()).toContain('ARB_TRANSPORT_AUTH_FAILED');
+      expect(child.tail()).not.toContain(wrong);
+    } finally {
+      await child.stop();
     }
   });
 });
