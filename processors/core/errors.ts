@@ -116,6 +116,9 @@ export const ERROR_CATALOGUE = {
   ARB_APPROVAL_USAGE: { summary: 'arbiter approvals was called with a missing or unknown subcommand, id or option', http: 400 },
   // demo (processors/bin/demo.ts)
   ARB_DEMO_FAILED: { summary: 'the demo could not start its stack or processors, or its scripted agent saw an unexpected verdict', http: 500 },
+  // in-process pipelines (the demo, arbiter eval --kafka: processors/verdict/bundle-publish.ts)
+  ARB_PIPELINE_COORDINATOR_UNAVAILABLE: { summary: 'an in-process pipeline could not start: the group coordinator was still loading or unavailable after every retry (a broker that just restarted)', http: 503 },
+  ARB_PIPELINE_NOT_READY: { summary: 'an in-process pipeline\'s verdict processor was not ready in time (partitions assigned and restored, bundle active), or its consumer stopped while starting', http: 503 },
   // cross-session aggregator (processors/aggregator)
   ARB_AGG_CONFIG_INVALID: { summary: 'an aggregator threshold or setting is missing or invalid (checked once at startup)', http: 500 },
   ARB_AGG_DECODE_FAILED: { summary: 'a proposal or result could not be decoded by the aggregator; it was counted and skipped (the verdict processor dead-letters it)', http: 500 },

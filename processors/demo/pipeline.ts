@@ -1,6 +1,6 @@
 // The demo's processors, in this process: the verdict processor (with the demo bundle, signed by a key made for
-// this run), the approvals service, and the ClickHouse decisions sink into chDB. Schemas are registered once before
-// the processors start (concurrent first registrations of one subject can fail on the registry).
+// this run; awaited until ready), the approvals service, and the ClickHouse decisions sink into chDB. Schemas are
+// registered once before the processors start (concurrent first registrations of one subject can fail on the registry).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -11,8 +11,8 @@ import { createClickHouse } from '../runtime/clickhouse-client.ts';
 import { applyMigrations, DEFAULT_TTL_DAYS } from '../sinks/clickhouse/migrations.ts';
 import { startKafkaDecisionsSink, startKafkaTableSink, type RunningSink } from '../sinks/clickhouse/kafka-table-sink.ts';
 import { APPROVAL_EVENTS_TABLE } from '../sinks/clickhouse/table-sink.ts';
-import { startVerdictProcessor, type RunningVerdict } from '../verdict/index.ts';
-import { ensureTopicsAndPublishBundle } from '../verdict/bundle-publish.ts';
+import type { RunningVerdict } from '../verdict/index.ts';
+import { ensureTopicsAndPublishBundle, retryColdCoordinator, startVerdictReady } from '../verdict/bundle-publish.ts';
 
 export const DEMO_BUNDLE = join(import.meta.dirname, '..', '..', 'examples', 'demo', 'bundle.yaml');
 
@@ -33,7 +33,12 @@ export interface DemoPipeline {
   close(): Promise<void>;
 }
 
-export async function startPipeline(o: PipelineOptions, say: (line: string) => void): Promise<DemoPipeline> {
+/** Starts it all; a start that meets a loading group coordinator (a broker just restarted) is closed and retried. */
+export function startPipeline(o: PipelineOptions, say: (line: string) => void): Promise<DemoPipeline> {
+  return retryColdCoordinator(`${o.topicPrefix}-verdict`, () => openPipeline(o, say), { log: (event, detail) => o.log('demo', event, detail) });
+}
+
+async function openPipeline(o: PipelineOptions, say: (line: string) => void): Promise<DemoPipeline> {
   const closers: (() => Promise<void>)[] = [];
   const close = async (): Promise<void> => {
     for (const c of closers.reverse()) await c().catch((e: unknown) => o.log('demo', 'close-failed', { error: String(e) }));
@@ -45,12 +50,12 @@ export async function startPipeline(o: PipelineOptions, say: (line: string) => v
       [{ path: 'examples/demo/bundle.yaml', text: readFileSync(DEMO_BUNDLE, 'utf8') }], 'demo-key', 'make demo');
     say(`topics ${o.topicPrefix}.* ready (${o.partitions} partitions), schemas registered`);
 
-    const verdict = await startVerdictProcessor({
+    const verdict = await startVerdictReady({
       brokers: o.brokers, registryUrl: o.registryUrl, kafkaClient: o.kafkaClient, topicPrefix: o.topicPrefix, partitions: o.partitions,
       replicationFactor: 1, groupId: `${o.topicPrefix}-verdict`, instanceId: `demo-${process.pid}`, bundleName: 'demo',
       trustedKeys: { 'demo-key': keys.publicKeyPem }, bundleWaitMs: 60_000, restoreTimeoutMs: 120_000, maxValueBytes: 1_048_576,
       replyTopics: new Map(), exactlyOnce: true,
-    }, { log: (event, detail) => o.log('verdict', event, detail) });
+    }, { log: (event, detail) => o.log('verdict', event, detail) }, 120_000);
     closers.push(() => verdict.close());
     const revision = verdict.slot.current?.revision ?? '';
     say(`verdict processor up (${verdict.transport.name}, ${verdict.mode}), bundle demo revision ${revision.slice(0, 12)} signed and active`);

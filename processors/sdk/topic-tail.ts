@@ -95,15 +95,18 @@ export class TopicTail {
     this.#running = running;
     const timeoutMs = this.#o.assignTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
+    let failure: unknown;
     const outcome = await Promise.race([
       gotAssignment.then(() => 'assigned' as const),
-      this.#running.then(() => 'stopped' as const, () => 'stopped' as const),
+      this.#running.then(() => 'stopped' as const, (error: unknown) => ((failure = error), 'stopped' as const)),
       new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs))),
     ]);
     clearTimeout(timer);
     if (outcome !== 'assigned') {
       await this.close();
-      throw new Error(`topic ${this.#o.topic}: no partition assignment within ${timeoutMs} ms (${outcome})`);
+      // The consumer's error is kept as the cause: callers tell a retriable one (a loading coordinator) from the rest.
+      throw new Error(`topic ${this.#o.topic}: no partition assignment within ${timeoutMs} ms (${outcome}${failure !== undefined ? `: ${String(failure)}` : ''})`,
+        failure !== undefined ? { cause: failure } : undefined);
     }
   }
 

@@ -2,8 +2,10 @@
 // processor enforces one bundle): topics under `<prefix>-<suite>`, the suite's policy (base.yaml + <suite>.yaml, the
 // sources the in-process mode compiles) signed with a key made for the run and published on the compacted bundles
 // topic, the verdict processor started in this process on those topics (processors/verdict, as processors/bin/demo.ts
-// starts it), the evaluation's approver, an SDK client and a fold barrier. close() stops all of it and, unless kept,
-// deletes the run's topics (each run has its own, so a session never meets state from an earlier run).
+// starts it) and awaited until ready, the evaluation's approver, an SDK client and a fold barrier. A lane whose start
+// meets a loading group coordinator (a broker just restarted) is closed and started again after a pause
+// (retryColdCoordinator). close() stops all of it and, unless kept, the run deletes its topics (each run has its own
+// topics and groups, so a session never meets state from an earlier run).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -11,8 +13,8 @@ import { connectApprovals, type ApprovalsConnection } from '../../approvals/conn
 import type { PolicySource } from '../../policy/index.ts';
 import type { KafkaClientName } from '../../runtime/transport/index.ts';
 import { ArbiterClient } from '../../sdk/index.ts';
-import { ensureTopicsAndPublishBundle } from '../../verdict/bundle-publish.ts';
-import { startVerdictProcessor, type RunningVerdict } from '../../verdict/index.ts';
+import { ensureTopicsAndPublishBundle, retryColdCoordinator, startVerdictReady } from '../../verdict/bundle-publish.ts';
+import type { RunningVerdict } from '../../verdict/index.ts';
 import { EvalApprover } from './kafka-approver.ts';
 import { FoldBarrier } from './kafka-fold-barrier.ts';
 
@@ -50,6 +52,12 @@ export function suiteSources(policyDir: string, suite: string): PolicySource[] {
 export const laneTopicPrefix = (runPrefix: string, suite: string): string => `${runPrefix}-${suite}`;
 
 export async function startLane(suite: string, o: KafkaLaneOptions): Promise<KafkaLane> {
+  const groupId = `${laneTopicPrefix(o.topicPrefix, suite)}-verdict`;
+  return retryColdCoordinator(groupId, () => openLane(suite, o), { log: (event, detail) => o.log(suite, event, detail) });
+}
+
+/** One attempt: everything of the lane, or (closed again) the error. */
+async function openLane(suite: string, o: KafkaLaneOptions): Promise<KafkaLane> {
   const prefix = laneTopicPrefix(o.topicPrefix, suite);
   const groupId = `${prefix}-verdict`;
   const log = (component: string) => (event: string, detail: Record<string, unknown>) => o.log(`${suite}/${component}`, event, detail);
@@ -62,13 +70,15 @@ export async function startLane(suite: string, o: KafkaLaneOptions): Promise<Kaf
     closers.push(() => conn.producer.close());
     const bundleName = `agentdojo-${suite}`;
     const keys = await ensureTopicsAndPublishBundle(conn, bundleName, suiteSources(o.policyDir, suite), 'agentdojo-eval', 'arbiter eval --kafka');
-    const verdict = await startVerdictProcessor({
+    // Ready = partitions assigned and restored and the bundle active: a lane never answers "no policy" (fail closed).
+    const verdict = await startVerdictReady({
       brokers: o.brokers, registryUrl: o.registryUrl, kafkaClient: o.kafkaClient, topicPrefix: prefix, partitions: o.partitions,
       replicationFactor: 1, groupId, instanceId: `agentdojo-eval-${process.pid}-${suite}`, bundleName,
       trustedKeys: { 'agentdojo-eval': keys.publicKeyPem }, bundleWaitMs: 60_000, restoreTimeoutMs: 120_000, maxValueBytes: 1_048_576,
       replyTopics: new Map(), exactlyOnce: true,
-    }, { log: log('verdict') });
+    }, { log: log('verdict') }, 120_000);
     closers.push(() => verdict.close());
+    verdict.stopped.catch((error: unknown) => o.log(suite, 'verdict-stopped', { groupId, error: String(error) }));
     const approver = await EvalApprover.start({ ...conn, groupPrefix: `${prefix}-approver`,
       onError: (proposalId, error) => o.log(suite, 'approval-write-failed', { proposalId, error: String(error) }) });
     closers.push(() => approver.close());

@@ -13,6 +13,7 @@
 // difference is reported.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { ArbiterError } from '../../core/errors.ts';
 import type { Decision } from '../../core/types.ts';
 import type { KafkaClientName } from '../../runtime/transport/index.ts';
 import type { AgentVerdict } from '../../sdk/index.ts';
@@ -38,6 +39,8 @@ export interface KafkaEvalOptions {
   readonly deadlineMs?: number;
   /** Also run every set under the pessimistic output model (set keys "pessimistic:..."). */
   readonly pessimistic?: boolean;
+  /** Only the trajectories of these suites, and only their lanes (default: every suite). */
+  readonly suites?: readonly string[];
   /** Keep the run's topics (default: deleted at the end). */
   readonly keepTopics?: boolean;
   readonly log?: (component: string, event: string, detail: Record<string, unknown>) => void;
@@ -151,6 +154,9 @@ export async function evaluateAgentDojoOverKafka(dataDir: string, policyDir: str
   const bundles = loadSuiteBundles(policyDir);
   const declare = loadIntentDeclarer(join(policyDir, 'intents.yaml'));
   const models: OutputModel[] = o.pessimistic === true ? ['injected', 'pessimistic'] : ['injected'];
+  const suites: readonly string[] = o.suites ?? SUITES;
+  const unknown = suites.filter((s) => !(SUITES as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new ArbiterError('ARB_CONFIG_INVALID', `unknown suite(s) ${unknown.join(', ')}: the suites are ${SUITES.join(', ')}`, { key: 'suites' });
   const names = new Map<string, string>();
   const items: Item[] = [];
   for (const model of models) {
@@ -158,6 +164,7 @@ export async function evaluateAgentDojoOverKafka(dataDir: string, policyDir: str
       const setKey = model === 'injected' ? key : `pessimistic:${key}`;
       names.set(setKey, model === 'injected' ? name : `${name}, pessimistic output model`);
       for (const t of ts) {
+        if (!suites.includes(t.suite)) continue;
         const bundle = bundles.get(t.suite);
         if (bundle === undefined) throw new Error(`unknown suite "${t.suite}" in ${t.id}`);
         const { steps, trustedDestinations, trustedValues } = stepsOf(t, declare(t.prompt), (tool) => bundle.tools.get(tool), model);
@@ -178,7 +185,7 @@ export async function evaluateAgentDojoOverKafka(dataDir: string, policyDir: str
   let elapsedMs = 0;
   try {
     // One lane after the other: concurrent first registrations of a subject can fail on the registry.
-    for (const suite of SUITES) {
+    for (const suite of suites) {
       lanes.set(suite, await startLane(suite, { brokers: o.brokers, registryUrl: o.registryUrl, kafkaClient: o.kafkaClient, topicPrefix,
         partitions: o.partitions ?? 3, policyDir, deadlineMs, log }));
     }
@@ -208,7 +215,7 @@ export async function evaluateAgentDojoOverKafka(dataDir: string, policyDir: str
     for (const lane of lanes.values()) await lane.close();
     if (o.keepTopics !== true) {
       // Every suite's prefix, started or not: a lane that failed half way may have created topics already.
-      await deleteTopics(o.brokers, SUITES.map((suite) => laneTopicPrefix(topicPrefix, suite))).catch((e: unknown) => log('eval', 'delete-topics-failed', { error: String(e) }));
+      await deleteTopics(o.brokers, suites.map((suite) => laneTopicPrefix(topicPrefix, suite))).catch((e: unknown) => log('eval', 'delete-topics-failed', { error: String(e) }));
     }
   }
 
