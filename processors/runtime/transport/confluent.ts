@@ -15,7 +15,7 @@ import { AssignmentSequencer, partitionsNotIn, type TopicPartition } from './ass
 import { KafkajsShapedTransportAdmin, topicMessages, untilStable } from './kafkajs-shape.ts';
 import { headersFrom, offsetsByTopic } from './records.ts';
 import { RunUntilClosed } from './run-until-closed.ts';
-import { librdkafkaSecurity } from './security-options.ts';
+import { librdkafkaSecurity, recordingLogger } from './security-options.ts';
 import type {
   Batch,
   ConsumerOptions,
@@ -216,10 +216,14 @@ export class ConfluentTransport implements KafkaTransport {
   readonly supportsTransactions = true;
   readonly #kafka: KafkaJS.Kafka;
   readonly #groups: Groups = new Map();
+  /** librdkafka's error lines (a refused TLS handshake or SASL login shows only there), for secured.ts. */
+  readonly recentClientErrors: () => string;
 
   constructor(config: TransportConfig) {
+    const log = recordingLogger();
+    this.recentClientErrors = log.recent;
     this.#kafka = new Kafka({
-      kafkaJS: { clientId: config.clientId, brokers: [...config.brokers], logLevel: logLevel.ERROR },
+      kafkaJS: { clientId: config.clientId, brokers: [...config.brokers], logLevel: logLevel.ERROR, logger: log.logger },
       ...librdkafkaSecurity(config.security),
     });
   }

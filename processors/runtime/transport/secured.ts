@@ -10,12 +10,12 @@ import type {
 
 type Guard = <T>(work: () => Promise<T>) => Promise<T>;
 
-function guardFor(config: TransportConfig): Guard {
+function guardFor(config: TransportConfig, inner: KafkaTransport): Guard {
   return async (work) => {
     try {
       return await work();
     } catch (error) {
-      throw securityError(error, config.security, config.brokers) ?? error;
+      throw securityError(error, config.security, config.brokers, inner.recentClientErrors?.() ?? '') ?? error;
     }
   };
 }
@@ -51,7 +51,7 @@ function guardedConsumer(inner: TransportConsumer, guard: Guard): TransportConsu
 /** The transport itself when the connection is PLAINTEXT (nothing to translate), else the guarded wrapper. */
 export function secured(inner: KafkaTransport, config: TransportConfig): KafkaTransport {
   if (config.security === undefined || config.security.protocol === 'PLAINTEXT') return inner;
-  const guard = guardFor(config);
+  const guard = guardFor(config, inner);
   return {
     name: inner.name,
     supportsTransactions: inner.supportsTransactions,

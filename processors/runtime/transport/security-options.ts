@@ -57,9 +57,47 @@ export function librdkafkaSecurity(security: KafkaSecurity | undefined): Record<
   };
 }
 
+/** The KafkaJS-shaped logger @confluentinc/kafka-javascript accepts. */
+export interface ClientLogger {
+  info(message: string, extra?: object): void;
+  error(message: string, extra?: object): void;
+  warn(message: string, extra?: object): void;
+  debug(message: string, extra?: object): void;
+  namespace(namespace: string, level?: number): ClientLogger;
+  setLogLevel(level: number): void;
+}
+
+const KEPT_LOG_LINES = 8;
+
+/**
+ * A logger that keeps the client's last error and warning lines. librdkafka reports a failed TLS handshake or SASL
+ * authentication only in its log while the call fails later as "Local: Timed out"; secured.ts reads recent() to name
+ * the real cause. Error lines still go to stderr, as with the client's default logger.
+ */
+export function recordingLogger(): { logger: ClientLogger; recent(): string } {
+  const lines: string[] = [];
+  const keep = (message: string, extra?: object): string => {
+    const detail = (extra as { message?: unknown } | undefined)?.message;
+    const line = typeof detail === 'string' ? `${message} ${detail}`.trim() : message;
+    lines.push(line);
+    if (lines.length > KEPT_LOG_LINES) lines.shift();
+    return line;
+  };
+  const logger: ClientLogger = {
+    info: () => undefined,
+    debug: () => undefined,
+    warn: (message, extra) => void keep(message, extra),
+    error: (message, extra) => console.error(keep(message, extra)),
+    namespace: () => logger,
+    setLogLevel: () => undefined,
+  };
+  return { logger, recent: () => lines.join(' | ') };
+}
+
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|HOSTNAME|ALTNAME/;
 const TLS_TEXT = /certificate|TLS handshake|SSL handshake|ssl routines|wrong version number|altnames|self[- ]signed|packet length too long/i;
-const AUTH_TEXT = /SASL|authentication failed|Authentication failed|invalid credentials|ILLEGAL_SASL_STATE|UNSUPPORTED_SASL_MECHANISM|SaslAuthenticate/i;
+// Not bare "SASL": librdkafka names its connections sasl_ssl://host, whatever went wrong.
+const AUTH_TEXT = /SASL[ _]?(authentication|SCRAM|PLAIN|handshake)|SaslAuthenticate|authentication failed|invalid credentials|ILLEGAL_SASL_STATE|UNSUPPORTED_SASL_MECHANISM/i;
 const AUTHZ_TEXT = /AUTHORIZATION_FAILED|not authorized|authorization failed|TOPIC_AUTHORIZATION|GROUP_AUTHORIZATION|TRANSACTIONAL_ID_AUTHORIZATION|CLUSTER_AUTHORIZATION/i;
 
 /** Every message and code along an error's cause chain (and an AggregateError's errors), for classification. */
@@ -84,10 +122,12 @@ function describeChain(error: unknown): { text: string; codes: string } {
  * The ARB error for a client error caused by connection security, or undefined when it is something else. The
  * message names the protocol, mechanism, user and brokers; the client's own text follows with the password scrubbed.
  */
-export function securityError(error: unknown, security: KafkaSecurity | undefined, brokers: readonly string[]): ArbiterError | undefined {
+export function securityError(error: unknown, security: KafkaSecurity | undefined, brokers: readonly string[], clientLog = ''): ArbiterError | undefined {
   if (security === undefined || security.protocol === 'PLAINTEXT') return undefined;
   if (error instanceof ArbiterError) return undefined;
-  const { text, codes } = describeChain(error);
+  const chain = describeChain(error);
+  const text = clientLog === '' ? chain.text : `${chain.text} | client log: ${clientLog}`;
+  const codes = chain.codes;
   const scrub = (s: string) => security.sasl?.password.scrub(s) ?? s;
   const where = `${security.protocol} to ${brokers.join(',')}`;
   let code: ErrorCode | undefined;
@@ -95,12 +135,13 @@ export function securityError(error: unknown, security: KafkaSecurity | undefine
   if (AUTHZ_TEXT.test(text) || AUTHZ_TEXT.test(codes)) {
     code = 'ARB_TRANSPORT_NOT_AUTHORIZED';
     what = `Kafka denied principal User:${security.sasl?.username ?? '(TLS certificate)'} an operation (ACLs, docs/security.md)`;
+  } else if (security.tls !== undefined && (TLS_CODES.test(codes) || TLS_TEXT.test(text))) {
+    // Before authentication: SASL runs inside the TLS session, so a failed handshake never reached it.
+    code = 'ARB_TRANSPORT_TLS_FAILED';
+    what = 'the TLS handshake with the broker failed (is the broker certificate signed by KAFKA_SSL_CA_FILE and issued for the broker host name?)';
   } else if (security.sasl !== undefined && (AUTH_TEXT.test(text) || AUTH_TEXT.test(codes))) {
     code = 'ARB_TRANSPORT_AUTH_FAILED';
     what = `Kafka refused ${security.sasl.mechanism} authentication of user "${security.sasl.username}" (check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD)`;
-  } else if (security.tls !== undefined && (TLS_CODES.test(codes) || TLS_TEXT.test(text))) {
-    code = 'ARB_TRANSPORT_TLS_FAILED';
-    what = 'the TLS handshake with the broker failed (is the broker certificate signed by KAFKA_SSL_CA_FILE and issued for the broker host name?)';
   }
   if (code === undefined) return undefined;
   const wrapped = new ArbiterError(code, `${what}; ${where}: ${scrub(text).slice(0, 500)}`, { key: code === 'ARB_TRANSPORT_TLS_FAILED' ? 'KAFKA_SSL_CA_FILE' : 'KAFKA_SASL_USERNAME' });

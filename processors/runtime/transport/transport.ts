@@ -121,6 +121,8 @@ export interface KafkaTransport {
   admin(): Promise<TransportAdmin>;
   producer(options?: ProducerOptions): Promise<TransportProducer>;
   consumer(options: ConsumerOptions): Promise<TransportConsumer>;
+  /** Optional: the client's recent error log lines, for a client that reports connection failures only there. */
+  readonly recentClientErrors?: () => string;
 }
 
 export const KAFKA_SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;

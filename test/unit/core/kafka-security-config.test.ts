@@ -166,6 +166,14 @@ describe('securityError classification', () => {
   ])('%#: %s -> %s', (security, error, code) => {
     expect(securityError(error, security, ['b:1'])?.code).toBe(code);
   });
+  it('reads the client log when the error itself says only "Local: Timed out" (librdkafka), TLS before SASL', () => {
+    const timedOut = new Error('Local: Timed out');
+    expect(securityError(timedOut, sasl, ['b:1'])).toBeUndefined();
+    const tlsLog = 'sasl_ssl://b:1/bootstrap: SSL handshake failed: error:0A000086:SSL routines::certificate verify failed';
+    expect(securityError(timedOut, sasl, ['b:1'], tlsLog)?.code).toBe('ARB_TRANSPORT_TLS_FAILED');
+    const authLog = 'sasl_ssl://b:1/bootstrap: SASL authentication error: Authentication failed due to invalid credentials';
+    expect(securityError(timedOut, sasl, ['b:1'], authLog)?.code).toBe('ARB_TRANSPORT_AUTH_FAILED');
+  });
   it('leaves other errors and PLAINTEXT connections alone', () => {
     expect(securityError(new Error('Connection refused'), sasl, ['b:1'])).toBeUndefined();
     expect(securityError(new Error('SASL authentication failed'), { protocol: 'PLAINTEXT' }, ['b:1'])).toBeUndefined();
