@@ -3,7 +3,10 @@
 // Every variant inserts the same rows (fixtures, seed 11) in --batch-row statements into a freshly truncated table;
 // "no MV" variants insert into a copy of the decisions table without the session-summary view. "file <format>"
 // variants read files chDB itself rendered in that format (INSERT ... SELECT FROM file()), i.e. chDB's parse cost
-// of each format with no Node encoder involved. Prints medians; only same-run ratios mean anything here.
+// of each format with no Node encoder involved; "infile Native, LowCardinality as String" is chDB's Native with the
+// LowCardinality columns cast to String (the types the sink's Native encoder declares). Prints medians of rows/s and
+// of the process CPU time per variant (chDB runs in-process: CPU-ms is steadier than wall time on a shared machine);
+// only same-run ratios mean anything here.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +66,14 @@ for (const f of FORMATS) {
     await conn.chdb.queryAsync(`SELECT ${cols.join(', ')} FROM decisions_nomv ORDER BY chain_partition, chain_seq LIMIT ${BATCH} OFFSET ${i * BATCH} INTO OUTFILE '${join(fileDir, `${f}-${i}`)}' FORMAT ${f}`);
   }
 }
-for (const f of FORMATS) console.log(`${f}: ${(statSync(join(fileDir, `${f}-0`)).size / BATCH).toFixed(0)} bytes/row`);
+// The sink's declared types: LowCardinality(T) -> T, also inside Array, Tuple and Map.
+const asString = (await (await client.query({ query: `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'decisions_nomv'`, format: 'JSONEachRow' })).json<{ name: string; type: string }>())
+  .filter((c) => cols.includes(c.name))
+  .map((c) => (c.type.includes('LowCardinality') ? `CAST(${c.name}, '${c.type.replace(/LowCardinality\((\w+)\)/g, '$1')}') AS ${c.name}` : c.name));
+for (let i = 0; i < nBatches; i++) {
+  await conn.chdb.queryAsync(`SELECT ${asString.join(', ')} FROM decisions_nomv ORDER BY chain_partition, chain_seq LIMIT ${BATCH} OFFSET ${i * BATCH} INTO OUTFILE '${join(fileDir, `NativeString-${i}`)}' FORMAT Native`);
+}
+for (const f of [...FORMATS, 'NativeString']) console.log(`${f}: ${(statSync(join(fileDir, `${f}-0`)).size / BATCH).toFixed(0)} bytes/row`);
 const tsvBuffers = Array.from({ length: nBatches }, (_, i) => readFileSync(join(fileDir, `TabSeparated-${i}`)));
 const viaFile = (f: string, table: string, s: Record<string, number> = {}): Variant['run'] => async () => {
   for (let i = 0; i < nBatches; i++) await conn.chdb.queryAsync(`INSERT INTO ${table} (${cols.join(', ')})${settingsSql(s)} SELECT * FROM file('${join(fileDir, `${f}-${i}`)}', ${f})`);
@@ -76,6 +86,16 @@ const viaInfile = (table: string, extra: Record<string, number> = {}): Variant['
   }
 };
 const fileVariants: Variant[] = FORMATS.map((f) => ({ name: `file ${f}, MV, no optimize`, run: viaFile(f, 'decisions', noOpt) }));
+/** The sink's statement (FROM INFILE) on chDB-rendered files of a format. */
+const infile = (file: string, format: string): Variant['run'] => async () => {
+  for (let i = 0; i < nBatches; i++) {
+    await conn.chdb.queryAsync(`INSERT INTO decisions (${cols.join(', ')}) FROM INFILE '${join(fileDir, `${file}-${i}`)}' SETTINGS optimize_on_insert = 0 FORMAT ${format}`);
+  }
+};
+fileVariants.push(
+  { name: 'infile Native, MV, no optimize', run: infile('Native', 'Native') },
+  { name: 'infile Native, LowCardinality as String', run: infile('NativeString', 'Native') },
+);
 const variants: Variant[] = [
   ...fileVariants,
   { name: 'infile RowBinary, MV, no optimize', run: viaInfile('decisions') },
@@ -95,17 +115,23 @@ const variants: Variant[] = [
 ].filter((v) => !args.only || new RegExp(args.only).test(v.name));
 
 const results = new Map<string, number[]>();
+const cpuMs = new Map<string, number[]>();
 for (let r = 0; r < ROUNDS; r++) {
   for (const v of r % 2 ? [...variants].reverse() : variants) {
     await client.command({ query: 'TRUNCATE TABLE decisions' });
     await client.command({ query: 'TRUNCATE TABLE decisions_nomv' });
     await client.command({ query: 'TRUNCATE TABLE session_summaries' });
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await v.run();
     const rate = ROWS / ((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
     results.set(v.name, [...(results.get(v.name) ?? []), rate]);
+    cpuMs.set(v.name, [...(cpuMs.get(v.name) ?? []), (c.user + c.system) / 1000]);
   }
 }
-for (const v of variants) console.log(`${v.name.padEnd(45)} ${median(results.get(v.name) ?? []).toFixed(0).padStart(8)} rows/s  (${(results.get(v.name) ?? []).map((x) => x.toFixed(0)).join(', ')})`);
+for (const v of variants) {
+  console.log(`${v.name.padEnd(45)} ${median(results.get(v.name) ?? []).toFixed(0).padStart(8)} rows/s  (${(results.get(v.name) ?? []).map((x) => x.toFixed(0)).join(', ')}), CPU ${median(cpuMs.get(v.name) ?? []).toFixed(0)} ms`);
+}
 await client.close();
 rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,11 @@
 // Sink throughput and verdict-to-queryable lag into chDB, against a raw chDB insert of the same rows, same run.
 //   node bench/clickhouse-sink/run.ts [--rows 200000] [--rounds 3] [--lag-rate 5000] [--lag-seconds 10] [--decode]
+//     [--min-batch N] (the sink's minBatchRows; default: the shipped default)
 // raw:  the same rows into the same table through chDB's session with no decode, encode or file write, loaded with
 //       the sink's statement (FROM INFILE, optimize_on_insert=0, a dedup token) from pre-written files:
 //       RowBinary (Node's row encoder) in 10,000- and 100,000-row inserts, and Native rendered by chDB itself
-//       (LowCardinality columns dictionary-encoded: chDB's cheapest input) in 100,000-row inserts.
+//       (LowCardinality columns dictionary-encoded: chDB's cheapest input) in 100,000-row inserts, and Native
+//       written by the sink's encoder (LowCardinality columns as String) in 100,000-row inserts.
 // sink: the decisions sink end to end minus Kafka: transport-shaped batches of 500 records whose values are Avro
 //       DecisionRecords in the Confluent frame (schema id 1 = "current") -> Avro bytes transcoded into Native
 //       columns, as the Kafka sink does on chDB -> block (10k..100k rows, 250 ms linger) -> spool file -> chDB
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     rows: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '3' },
     'lag-rate': { type: 'string', default: '5000' }, 'lag-seconds': { type: 'string', default: '10' },
     decode: { type: 'boolean', default: false },
+    'min-batch': { type: 'string', default: String(DEFAULT_BATCHING.minBatchRows) },
   },
 });
 const ROWS = Number(args.rows);
@@ -100,6 +103,20 @@ for (let i = 0; i < ROWS; i += 100_000) {
   native.push(f);
 }
 files.set('Native/100000', native);
+// The same rows as the sink's own Native blocks (LowCardinality columns declared String), 100,000 rows per file.
+const sinkNative: string[] = [];
+for (let i = 0; i < ROWS; i += 100_000) {
+  const block = new NativeBlock();
+  const t = compileNativeTranscoder<DecisionRecord>(avro, DECISIONS_TABLE.columns, DECISIONS_TABLE.avro?.ints ?? {}, block);
+  for (const d of decisions.slice(i, i + 100_000)) {
+    t.record(d);
+    block.end();
+  }
+  const f = join(dir, `sink-native-${i}`);
+  writeFileSync(f, Buffer.concat(block.seal().parts));
+  sinkNative.push(f);
+}
+files.set('Native-sink/100000', sinkNative);
 
 async function truncate(): Promise<void> {
   await client.command({ query: 'TRUNCATE TABLE decisions' });
@@ -109,7 +126,7 @@ async function truncate(): Promise<void> {
 /** The sink's own statement on pre-written files. */
 async function rawFiles(key: string): Promise<number> {
   await truncate();
-  const format = key.split('/')[0];
+  const format = key.split('/')[0]?.split('-')[0];
   const t0 = performance.now();
   // A dedup token per statement, like the sink's (without one, chDB hashes each block to deduplicate it).
   const round = Date.now();
@@ -119,8 +136,10 @@ async function rawFiles(key: string): Promise<number> {
   return ROWS / ((performance.now() - t0) / 1000);
 }
 
-/** Per sink run: wall-clock share spent with an insert in flight (the rest is JS encode with nothing to overlap). */
+/** Per sink run: wall-clock share spent with an insert in flight (the rest is JS encode with nothing to overlap),
+ *  and rows per insert. */
 const insertShare: Record<string, number[]> = {};
+const rowsPerInsert: Record<string, number[]> = {};
 
 async function sink(rowFormat: boolean): Promise<number> {
   await truncate();
@@ -132,6 +151,7 @@ async function sink(rowFormat: boolean): Promise<number> {
     commit: async () => undefined,
     onDecodeError: (e) => { throw e; },
     asyncInsert: false,
+    batching: { ...DEFAULT_BATCHING, minBatchRows: Number(args['min-batch']) },
     observe: (e) => {
       if (e.phase === 'inserted') insertMs += e.insertMs;
     },
@@ -142,6 +162,7 @@ async function sink(rowFormat: boolean): Promise<number> {
   const ms = performance.now() - t0;
   if (s.stats().rowsInserted !== ROWS) throw new Error(`sink inserted ${s.stats().rowsInserted} of ${ROWS}`);
   (insertShare[String(rowFormat)] ??= []).push(insertMs / ms);
+  (rowsPerInsert[String(rowFormat)] ??= []).push(ROWS / s.stats().batchesInserted);
   return ROWS / (ms / 1000);
 }
 
@@ -175,6 +196,7 @@ const runs = {
   'raw RowBinary 10k': () => rawFiles('RowBinary/10000'),
   'raw RowBinary 100k': () => rawFiles('RowBinary/100000'),
   'raw Native 100k': () => rawFiles('Native/100000'),
+  'raw Native 100k (sink encoder)': () => rawFiles('Native-sink/100000'),
   sink: () => sink(false),
   'sink RowBinary': () => sink(true),
   'encode Native': encodeOnly(true),
@@ -183,15 +205,23 @@ const runs = {
 type RunName = keyof typeof runs;
 const names = Object.keys(runs) as RunName[];
 const results = new Map<RunName, number[]>(names.map((n) => [n, []]));
+/** Process CPU time per run (chDB runs in this process): steadier than wall time when the machine is shared. */
+const cpuMs = new Map<RunName, number[]>(names.map((n) => [n, []]));
 for (let r = 0; r < ROUNDS; r++) {
-  for (const k of r % 2 === 0 ? names : [...names].reverse()) results.get(k)?.push(await runs[k]());
+  for (const k of r % 2 === 0 ? names : [...names].reverse()) {
+    const c0 = process.cpuUsage();
+    results.get(k)?.push(await runs[k]());
+    const c = process.cpuUsage(c0);
+    cpuMs.get(k)?.push((c.user + c.system) / 1000);
+  }
   console.log(`round ${r + 1}: ${names.map((n) => `${n} ${results.get(n)?.at(-1)?.toFixed(0)}`).join(', ')} rows/s`);
 }
 const med = (n: RunName): number => median(results.get(n) ?? []);
 console.log(`median rows/s over ${ROUNDS} rounds of ${ROWS}: ${names.map((n) => `${n} ${med(n).toFixed(0)}`).join(', ')}`);
 const rawRowBinary = Math.max(med('raw RowBinary 10k'), med('raw RowBinary 100k'));
 const share = (k: boolean): string => `${(100 * median(insertShare[String(k)] ?? [])).toFixed(0)}%`;
-console.log(`wall time with an insert in flight: sink ${share(false)}, sink RowBinary ${share(true)}`);
+console.log(`wall time with an insert in flight: sink ${share(false)}, sink RowBinary ${share(true)}; rows per insert: sink ${median(rowsPerInsert['false'] ?? []).toFixed(0)}, sink RowBinary ${median(rowsPerInsert['true'] ?? []).toFixed(0)}`);
+console.log(`median process CPU ms per ${ROWS} rows: ${names.map((n) => `${n} ${median(cpuMs.get(n) ?? []).toFixed(0)}`).join(', ')}`);
 console.log(`sink / raw Native = ${(med('sink') / med('raw Native 100k')).toFixed(2)}; sink / raw RowBinary = ${(med('sink') / rawRowBinary).toFixed(2)}; sink / sink RowBinary = ${(med('sink') / med('sink RowBinary')).toFixed(2)}`);
 const target = (what: string, ok: boolean, value: string): void => console.log(`TARGET ${what}: ${ok ? 'MET' : 'NOT MET'} (${value})`);
 target('sink >= 100,000 decisions/s', med('sink') >= 100_000, `${med('sink').toFixed(0)} decisions/s, median`);

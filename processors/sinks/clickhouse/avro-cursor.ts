@@ -25,6 +25,14 @@ export class AvroCursor {
 
   /** Length of the string (or bytes) at the cursor; the cursor is then at its first byte. */
   stringLength(): number {
+    // Most strings here are shorter than 64 bytes: a one-byte zig-zag length (even: non-negative).
+    const b = this.buf[this.pos];
+    if (b !== undefined && b < 0x80 && (b & 1) === 0) {
+      const len = b >>> 1;
+      if (this.pos + 1 + len > this.buf.length) throw new RangeError('string past the end');
+      this.pos++;
+      return len;
+    }
     const len = this.long();
     if (len < 0 || this.pos + len > this.buf.length) throw new RangeError('string past the end');
     return len;

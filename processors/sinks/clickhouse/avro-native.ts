@@ -28,8 +28,9 @@ interface Compiled {
 
 const stringInto = (w: RowBinaryWriter): Step => (c) => {
   const len = c.stringLength();
-  w.lengthPrefixed(c.buf, c.pos, c.pos + len);
-  c.pos += len;
+  const end = c.pos + len;
+  w.lengthPrefixed(c.buf, c.pos, end);
+  c.pos = end;
 };
 
 function compile(type: avro.Type, intColumn: IntColumn | undefined, where: string, block: NativeBlock): Compiled {
