@@ -314,6 +314,25 @@ describe.each(KAFKA_CLIENTS)('KafkaTransport contract: %s', (client) => {
     await member.close();
     await running;
   });
+
+  it('rewind of a partition the group never committed reads it again from where a new member starts (fromBeginning: the log start)', async () => {
+    const t = topic('rewind-uncommitted');
+    await admin.ensureTopics([{ topic: t, partitions: 1, replicationFactor: 1, configs: {} }]);
+    const plain = await transport.producer();
+    await plain.send(Array.from({ length: 3 }, (_, i) => ({ topic: t, partition: 0, key: `k${i}`, value: Buffer.from(`v${i}`) })));
+    await plain.close();
+    const member = await transport.consumer({ groupId: `g.rewind0.${client}.${run}`, topics: [t], fromBeginning: true, readCommitted: true, ...FAST_GROUP });
+    if (member.rewind === undefined) throw new Error(`${client}: no rewind`);
+    const seen: string[] = [];
+    const running = member.run(async (batch) => void seen.push(...batch.records.map((r) => r.offset)));
+    await until(() => seen.length >= 3, () => `the first read (seen ${seen.join(',')})`);
+    await member.rewind();
+    await until(() => seen.length >= 6, () => `the second read (seen ${seen.join(',')})`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(seen).toEqual(['0', '1', '2', '0', '1', '2']);
+    await member.close();
+    await running;
+  });
 });
 
 // Adapters whose client rejoins before our hooks run (kafkajs, platformatic) fence a transaction's offsets by
