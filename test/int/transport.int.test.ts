@@ -379,3 +379,43 @@ describe.each(['kafkajs', 'platformatic'] as const)('KafkaTransport ownership fe
     await admin.close();
   });
 });
+
+// kafkajs's TxnOffsetCommit has no generation, so the broker never refuses it; the adapter checks ownership again at
+// commit for offsets sent before a rebalance.
+describe('KafkaTransport ownership fence at commit: kafkajs', () => {
+  const run = randomUUID().slice(0, 8);
+
+  it('a transaction whose offsets were sent before the partition moved to another member refuses to commit', async () => {
+    const config = { brokers: localBrokers(), clientId: 'fence-commit-kafkajs' };
+    const [mine, theirs] = [await createTransport('kafkajs', config), await createTransport('kafkajs', config)];
+    const admin = await mine.admin();
+    const t = `t.kafkajs.fence-commit.${run}`;
+    const group = `g.fence-commit.kafkajs.${run}`;
+    await admin.ensureTopics([{ topic: t, partitions: 2, replicationFactor: 1, configs: {} }]);
+    const owned = { a: new Set<number>(), b: new Set<number>() };
+    const member = (transport: KafkaTransport, name: 'a' | 'b') => transport.consumer({
+      groupId: group, topics: [t], fromBeginning: true, readCommitted: true, ...FAST_GROUP,
+      onAssigned: async (ps) => { for (const p of ps) owned[name].add(p.partition); },
+      onRevoked: async (ps) => { for (const p of ps) owned[name].delete(p.partition); },
+    });
+    const a = await member(mine, 'a');
+    const runningA = a.run(async () => undefined);
+    await until(() => owned.a.size === 2, () => `a to own both partitions (a=${[...owned.a]})`);
+    const producer = await mine.producer({ transactionalId: `tx.fence-commit.kafkajs.${run}` });
+    const begin = producer.transaction;
+    if (begin === undefined) throw new Error('transactional producer without transaction()');
+    const txn = await begin();
+    await txn.send([{ topic: t, partition: 0, key: 'x', value: Buffer.from('sent before the rebalance') }]);
+    await txn.sendOffsets(group, [{ topic: t, partition: 0, offset: '0' }, { topic: t, partition: 1, offset: '0' }]);
+
+    const b = await member(theirs, 'b');
+    const runningB = b.run(async () => undefined);
+    await until(() => owned.a.size === 1 && owned.b.size === 1, () => `one partition each (a=${[...owned.a]} b=${[...owned.b]})`);
+    await expect(txn.commit()).rejects.toMatchObject({ code: 'ARB_TRANSPORT_PARTITION_REVOKED' });
+    await txn.abort();
+    await producer.close();
+    await Promise.all([a.close(), b.close()]);
+    await Promise.all([runningA, runningB]);
+    await admin.close();
+  });
+});
