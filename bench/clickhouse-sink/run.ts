@@ -1,6 +1,6 @@
 // Sink throughput and verdict-to-queryable lag into chDB, against a raw chDB insert of the same rows, same run.
 //   node bench/clickhouse-sink/run.ts [--rows 200000] [--rounds 3] [--lag-rate 5000] [--lag-seconds 10] [--decode]
-//     [--min-batch N] (the sink's minBatchRows; default: the shipped default)
+//     [--min-batch N] [--linger MS] (the sink's minBatchRows and lingerMs in the throughput runs; default: shipped)
 // raw:  the same rows into the same table through chDB's session with no decode, encode or file write, loaded with
 //       the sink's statement (FROM INFILE, optimize_on_insert=0, a dedup token) from pre-written files:
 //       RowBinary (Node's row encoder) in 10,000- and 100,000-row inserts, and Native rendered by chDB itself
@@ -41,6 +41,7 @@ const { values: args } = parseArgs({
     'lag-rate': { type: 'string', default: '5000' }, 'lag-seconds': { type: 'string', default: '10' },
     decode: { type: 'boolean', default: false },
     'min-batch': { type: 'string', default: String(DEFAULT_BATCHING.minBatchRows) },
+    linger: { type: 'string', default: String(DEFAULT_BATCHING.lingerMs) },
   },
 });
 const ROWS = Number(args.rows);
@@ -151,7 +152,7 @@ async function sink(rowFormat: boolean): Promise<number> {
     commit: async () => undefined,
     onDecodeError: (e) => { throw e; },
     asyncInsert: false,
-    batching: { ...DEFAULT_BATCHING, minBatchRows: Number(args['min-batch']) },
+    batching: { ...DEFAULT_BATCHING, minBatchRows: Number(args['min-batch']), lingerMs: Number(args.linger) },
     observe: (e) => {
       if (e.phase === 'inserted') insertMs += e.insertMs;
     },

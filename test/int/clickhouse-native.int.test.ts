@@ -6,7 +6,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import avsc from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chdbSessionOf, createClickHouse } from '../../processors/runtime/clickhouse-client.ts';
 import { applyMigrations, DEFAULT_TTL_DAYS } from '../../processors/sinks/clickhouse/migrations.ts';
@@ -17,18 +16,14 @@ import { RowBinaryWriter } from '../../processors/sinks/clickhouse/row-binary.ts
 import { DECISION_ROW_COLUMNS, fromDecisionRow, writeDecisionRow } from '../../processors/sinks/clickhouse/decision-row.ts';
 import { verifyChain } from '../../processors/sinks/clickhouse/verify-chain.ts';
 import { frame, unframe } from '../../processors/runtime/serde/wire-format.ts';
-import { avroType, loadSchema } from '../../schemas/catalogue.ts';
+import { avroType } from '../../schemas/catalogue.ts';
 import type { DecisionRecord } from '../../processors/core/types.ts';
 import type { Batch } from '../../processors/runtime/transport/transport.ts';
-import { makeDecisions } from '../unit/clickhouse/decision-fixtures.ts';
+import { makeDecisions, olderDecisionRecordType } from '../unit/clickhouse/decision-fixtures.ts';
 
 const type = avroType('DecisionRecord');
-// An older DecisionRecord version (schema id 2 here): latencyUs was an int and a since-removed field followed.
-const current = loadSchema('DecisionRecord') as { fields: { name: string; type: unknown }[] };
-const older = avsc.Type.forSchema({
-  ...current,
-  fields: [...current.fields.map((f) => (f.name === 'latencyUs' ? { ...f, type: 'int' } : f)), { name: 'legacyNote', type: 'string' }],
-} as avsc.Schema);
+// An older DecisionRecord version (schema id 2 here).
+const older = olderDecisionRecordType();
 const fromOlder = type.createResolver(older);
 const CURRENT_ID = 1;
 const OLDER_ID = 2;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import avsc from 'avsc';
-import { avroType, loadSchema } from '../../../schemas/catalogue.ts';
+import { avroType } from '../../../schemas/catalogue.ts';
 import type { DecisionRecord } from '../../../processors/core/types.ts';
 import { compileNativeTranscoder } from '../../../processors/sinks/clickhouse/avro-native.ts';
 import { NativeBlock } from '../../../processors/sinks/clickhouse/native-block.ts';
 import { DECISIONS_TABLE } from '../../../processors/sinks/clickhouse/table-sink.ts';
-import { makeDecisions } from './decision-fixtures.ts';
+import { makeDecisions, olderDecisionRecordType } from './decision-fixtures.ts';
 
 const type = avroType('DecisionRecord');
 const ints = DECISIONS_TABLE.avro?.ints ?? {};
@@ -89,12 +89,7 @@ describe('Native block', () => {
   });
 
   it('writes a record decoded from an older schema version like the current-version bytes of the same decision', () => {
-    // An older DecisionRecord: latencyUs and chainPartition were ints, and it carried a field since removed.
-    const current = loadSchema('DecisionRecord') as { fields: { name: string; type: unknown }[] };
-    const older = avsc.Type.forSchema({
-      ...current,
-      fields: [...current.fields.map((f) => (f.name === 'latencyUs' ? { ...f, type: 'int' } : f)), { name: 'legacyNote', type: 'string' }],
-    } as avsc.Schema);
+    const older = olderDecisionRecordType();
     const resolver = type.createResolver(older);
     const ds = makeDecisions({ count: 50, partitions: 2, seed: 8 });
     const a = decisionsBlock();

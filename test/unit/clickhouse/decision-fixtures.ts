@@ -3,6 +3,8 @@
 import { chainNext, genesisHead, type ChainHead, type UnchainedDecision } from '../../../processors/core/chain.ts';
 import type { DecisionRecord, Effect } from '../../../processors/core/types.ts';
 import { seededRandom } from '../../../bench/seeded-random.ts';
+import avsc from 'avsc';
+import { loadSchema } from '../../../schemas/catalogue.ts';
 
 const TOOLS = ['email.send', 'crm.read', 'files.write', 'shell.exec', 'payments.transfer', 'web.fetch'] as const;
 const LABELS = ['pii', 'financial', 'credentials', 'public'] as const;
@@ -71,4 +73,14 @@ export function makeDecisions(o: FixtureOptions): DecisionRecord[] {
     out.push(record);
   }
   return out;
+}
+
+/** An older DecisionRecord version, for schema-evolution tests: latencyUs was an int, and a field since removed
+ *  (legacyNote, a string) followed the others. The current schema reads it through a resolver. */
+export function olderDecisionRecordType(): avsc.Type {
+  const current = loadSchema('DecisionRecord') as { fields: { name: string; type: unknown }[] };
+  return avsc.Type.forSchema({
+    ...current,
+    fields: [...current.fields.map((f) => (f.name === 'latencyUs' ? { ...f, type: 'int' } : f)), { name: 'legacyNote', type: 'string' }],
+  } as avsc.Schema);
 }
