@@ -59,12 +59,18 @@ public class RequestTimes {
       var a = snapshot(c);
       double gc0 = gcMillis(c);
       double[] v0 = verification(c);
+      double cpu0 = value(c, "java.lang:type=OperatingSystem", "ProcessCpuTime");
       long started = System.nanoTime();
       Thread.sleep(Long.parseLong(args[1]) * 1000);
       var b = snapshot(c);
       double seconds = (System.nanoTime() - started) / 1e9;
       double gc1 = gcMillis(c);
       double[] v1 = verification(c);
+      double cpuMs = (value(c, "java.lang:type=OperatingSystem", "ProcessCpuTime") - cpu0) / 1e6;
+      double requests = 0;
+      for (var e : b.entrySet()) requests += e.getValue().get("TotalTimeMs")[0] - a.getOrDefault(e.getKey(), Map.of()).getOrDefault("TotalTimeMs", new double[] {0, 0})[0];
+      System.out.printf("broker CPU %.0f ms/s of wall (%.0f%% of one core), %.0f µs per request served (%.0f requests/s)%n",
+          cpuMs / seconds, cpuMs / seconds / 10, 1000 * cpuMs / Math.max(1, requests), requests / seconds);
       System.out.printf("window %.1f s; GC pauses %.0f ms (%.2f%% of wall); broker threads %d; handler idle %.0f%% (pool avg); network idle %.0f%%%n",
           seconds, gc1 - gc0, (gc1 - gc0) / seconds / 10, (int) value(c, "java.lang:type=Threading", "ThreadCount"),
           100 * value(c, "kafka.server:type=KafkaRequestHandlerPool,name=RequestHandlerAvgIdlePercent", "OneMinuteRate"),
