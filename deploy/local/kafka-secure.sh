@@ -2,13 +2,15 @@
 # A single-node Apache Kafka (KRaft) with TLS, SASL/SCRAM and ACLs, for testing Arbiter's connection security
 # (test/int/kafka-security.int.test.ts; docs/security.md). Same jars as deploy/local/kafka.sh; its own run dir and ports.
 #   deploy/local/kafka-secure.sh start|stop|status
-# Listeners: SASL_SSL on 127.0.0.1:$KAFKA_PORT (clients and inter-broker, SCRAM-SHA-512), CONTROLLER on
-# 127.0.0.1:$KAFKA_CONTROLLER_PORT over mutual TLS (the broker's certificate is its principal). StandardAuthorizer:
-# nothing is allowed without an ACL except to the super user $KAFKA_ADMIN_USER.
+# Listeners: SASL_SSL on 127.0.0.1:$KAFKA_PORT (clients and inter-broker, SCRAM-SHA-512), SSL on $KAFKA_SSL_PORT
+# (mutual TLS: a client certificate's CN is its principal), CONTROLLER on 127.0.0.1:$KAFKA_CONTROLLER_PORT over mutual
+# TLS (the broker's certificate is its principal). StandardAuthorizer: nothing is allowed without an ACL except to
+# the super user $KAFKA_ADMIN_USER.
 # At first start it makes, in $ARBITER_RUN_DIR/kafka-secure/tls: a CA (ca.pem: what clients trust), the broker's key
 # and certificate for localhost/127.0.0.1 (openssl, PEM key stores), and formats the storage with a SCRAM-SHA-512
 # credential for every user of KAFKA_SCRAM_USERS ("name:password,name:password"; the admin user is added).
-# Env: KAFKA_PORT (9192), KAFKA_CONTROLLER_PORT (+1), ARBITER_RUN_DIR (.run/kafka-secure-run), KAFKA_ADMIN_USER (admin),
+# KAFKA_TLS_CLIENTS ("name,name") get a client certificate tls/client-<name>.pem + .key signed by the CA (CN=name).
+# Env: KAFKA_PORT (9192), KAFKA_CONTROLLER_PORT (+1), KAFKA_SSL_PORT (+2), ARBITER_RUN_DIR (.run/kafka-secure-run), KAFKA_ADMIN_USER (admin),
 # KAFKA_ADMIN_PASSWORD (random at first start, kept in tls/admin.password), KAFKA_SCRAM_USERS, KAFKA_HEAP (384m).
 # Writes $ARBITER_RUN_DIR/kafka-secure/admin.properties: client properties of the admin user (kafka-acls --command-config).
 set -euo pipefail
@@ -22,6 +24,7 @@ HOME_RUN="$ARBITER_RUN_DIR/kafka-secure"
 TLS="$HOME_RUN/tls"
 KAFKA_HEAP="${KAFKA_HEAP:-384m}"
 KAFKA_ADMIN_USER="${KAFKA_ADMIN_USER:-admin}"
+KAFKA_SSL_PORT="${KAFKA_SSL_PORT:-$((KAFKA_PORT + 2))}"
 
 # Names must not break the format tool's [name=...,password=...] syntax nor the JAAS line.
 check_credential() { [[ "$1" =~ ^[A-Za-z0-9._-]+$ ]] || die ERR_LOCAL_KAFKA_SECURE_CONFIG "$2 may hold only letters, digits, '.', '_' and '-'"; }
@@ -41,6 +44,21 @@ make_tls() {
   rm -f "$TLS/broker.csr" "$TLS/broker.ext"
 }
 
+# A client certificate per KAFKA_TLS_CLIENTS name (made once), for mutual TLS on the SSL listener.
+make_client_certs() {
+  local name
+  IFS=',' read -r -a names <<< "${KAFKA_TLS_CLIENTS:-}"
+  for name in "${names[@]}"; do
+    check_credential "$name" "KAFKA_TLS_CLIENTS name"
+    [ -f "$TLS/client-$name.pem" ] && continue
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" -keyout "$TLS/client-$name.key" -out "$TLS/client-$name.csr" 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\n' > "$TLS/client-$name.ext"
+    openssl x509 -req -in "$TLS/client-$name.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" -CAcreateserial -days 30 \
+      -extfile "$TLS/client-$name.ext" -out "$TLS/client-$name.pem" 2>/dev/null
+    rm -f "$TLS/client-$name.csr" "$TLS/client-$name.ext"
+  done
+}
+
 admin_password() {
   if [ ! -f "$TLS/admin.password" ]; then
     (umask 077; printf '%s' "${KAFKA_ADMIN_PASSWORD:-$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')}" > "$TLS/admin.password")
@@ -57,11 +75,12 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=SASL_SSL://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=SASL_SSL://localhost:$KAFKA_PORT
+listeners=SASL_SSL://127.0.0.1:$KAFKA_PORT,SSL://127.0.0.1:$KAFKA_SSL_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=SASL_SSL://localhost:$KAFKA_PORT,SSL://localhost:$KAFKA_SSL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=SASL_SSL
-listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SSL
+listener.security.protocol.map=SASL_SSL:SASL_SSL,SSL:SSL,CONTROLLER:SSL
+listener.name.ssl.ssl.client.auth=required
 sasl.enabled.mechanisms=SCRAM-SHA-512
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$KAFKA_ADMIN_USER" password="$admin_pw";
@@ -139,8 +158,10 @@ server_describe() { echo "Apache Kafka $KAFKA_VERSION (KRaft, SASL_SSL + ACLs)";
 
 server_prepare() {
   port_open "$KAFKA_CONTROLLER_PORT" && die ERR_LOCAL_PORT_BUSY "controller port $KAFKA_CONTROLLER_PORT is taken; set KAFKA_CONTROLLER_PORT"
+  port_open "$KAFKA_SSL_PORT" && die ERR_LOCAL_PORT_BUSY "mutual-TLS port $KAFKA_SSL_PORT is taken; set KAFKA_SSL_PORT"
   ls "$KAFKA_LIBS"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null 2>&1 || die ERR_LOCAL_KAFKA_MISSING "no Kafka jars in $KAFKA_LIBS; run deploy/local/prereqs.sh"
   make_tls
+  make_client_certs
   write_config
   format_storage
   SERVER_CMD=(java -Xms128m -Xmx"$KAFKA_HEAP" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true

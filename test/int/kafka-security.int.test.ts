@@ -18,7 +18,7 @@ import { createTransport, KAFKA_CLIENTS, type KafkaClientName } from '../../proc
 import type { InRecord, KafkaSecurity, KafkaTransport, TransportConsumer } from '../../processors/runtime/transport/index.ts';
 import { platformaticSecurity } from '../../processors/runtime/transport/security-options.ts';
 import { localRegistryUrl } from '../../processors/runtime/serde/registry.ts';
-import { freePortPair } from '../setup/ports.ts';
+import { freePort, freePortPair } from '../setup/ports.ts';
 import { startDeployableChild } from './helpers/processes.ts';
 
 const SCRIPT = join(import.meta.dirname, '..', '..', 'deploy', 'local', 'kafka-secure.sh');
@@ -31,6 +31,7 @@ const prefix = `sec${run}`;
 const topics = defineTopics({ prefix, partitions: 1, replicationFactor: 1 });
 const passwords = Object.fromEntries(ROLES.map((r) => [r, `pw${randomBytes(9).toString('hex')}`])) as Record<AclRole, string>;
 let port = 0;
+let sslPort = 0;
 let scriptEnv: NodeJS.ProcessEnv = {};
 
 function exec(file: string, args: readonly string[]): Promise<string> {
@@ -56,6 +57,13 @@ function security(env: Record<string, string>): KafkaSecurity {
 const asUser = (user: string, password: string, extra: Record<string, string> = {}) =>
   security({ KAFKA_SASL_USERNAME: user, KAFKA_SASL_PASSWORD: password, ...extra });
 const asRole = (role: AclRole) => asUser(`arbiter-${role}`, passwords[role]);
+/** SSL (mutual TLS on the broker's SSL listener) with these client certificate files, if any. */
+function ssl(files: Record<string, string>): KafkaSecurity {
+  const problems: Problem[] = [];
+  const parsed = kafkaSecurityFromEnv({ KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_SSL_CA_FILE: join(tlsDir(), 'ca.pem'), ...files }, problems);
+  expect(problems).toEqual([]);
+  return parsed;
+}
 const adminSecurity = () => asUser('admin', readFileSync(join(tlsDir(), 'admin.password'), 'utf8'));
 
 /** The matrix's grants of `roles`, as the broker's ACL bindings for principal User:arbiter-<role>. */
@@ -104,9 +112,10 @@ async function consumeKey(consumer: TransportConsumer, key: string): Promise<InR
 
 beforeAll(async () => {
   port = await freePortPair();
+  sslPort = await freePort();
   scriptEnv = {
-    ...process.env, ARBITER_RUN_DIR: runDir, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1),
-    KAFKA_SCRAM_USERS: ROLES.map((r) => `arbiter-${r}:${passwords[r]}`).join(','),
+    ...process.env, ARBITER_RUN_DIR: runDir, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1), KAFKA_SSL_PORT: String(sslPort),
+    KAFKA_SCRAM_USERS: ROLES.map((r) => `arbiter-${r}:${passwords[r]}`).join(','), KAFKA_TLS_CLIENTS: 'arbiter-agent',
   };
   await script('start');
   // A second CA that signed nothing the broker presents: a client trusting only it must refuse the broker.
@@ -210,6 +219,21 @@ describe.each(CLIENTS)('Kafka over SASL_SSL with ACLs: %s', (client) => {
     expect(error.message).not.toContain(passwords.agent);
   });
 
+  it('mutual TLS (SSL, no SASL): the client certificate is the principal, under the same ACLs', async () => {
+    const agent = await createTransport(client, {
+      brokers: [`localhost:${sslPort}`], clientId: `mtls-${client}-${run}`,
+      security: ssl({ KAFKA_SSL_CERT_FILE: join(tlsDir(), 'client-arbiter-agent.pem'), KAFKA_SSL_KEY_FILE: join(tlsDir(), 'client-arbiter-agent.key') }),
+    });
+    const producer = await agent.producer({ idempotent: true });
+    try {
+      await producer.send([{ topic: topics.proposals.topic, key: 's', value: Buffer.from('over mutual TLS') }]);
+      const denied = await errorOf(() => producer.send([{ topic: topics.approvals.topic, key: 's', value: Buffer.from('forged') }]));
+      expect(denied.code).toBe('ARB_TRANSPORT_NOT_AUTHORIZED');
+    } finally {
+      await producer.close();
+    }
+  });
+
   it('ACLs: the agent may write proposals but not approvals or decisions; the approvals principal may write approvals', async () => {
     const agent = await transport('agent-acl', asRole('agent'));
     const producer = await agent.producer({ idempotent: true });
@@ -230,6 +254,21 @@ describe.each(CLIENTS)('Kafka over SASL_SSL with ACLs: %s', (client) => {
     } finally {
       await approvalsProducer.close();
     }
+  });
+});
+
+describe('mutual TLS without a client certificate (default client)', () => {
+  it('fails with ARB_TRANSPORT_TLS_FAILED naming the TLS alert (the client itself only sees the connection close)', async () => {
+    const error = await errorOf(async () => {
+      const admin = await (await createTransport('platformatic', { brokers: [`localhost:${sslPort}`], clientId: `nocert-${run}`, security: ssl({}) })).admin();
+      try {
+        await admin.fetchOffsets(topics.proposals.topic);
+      } finally {
+        await admin.close();
+      }
+    });
+    expect(error.code).toBe('ARB_TRANSPORT_TLS_FAILED');
+    expect(error.message).toMatch(/ALERT/);
   });
 });
 

@@ -3,6 +3,7 @@
 // a client-specific error. Covers the calls that first reach the brokers: admin operations, producer and consumer
 // creation, send and run. Other errors pass through unchanged.
 import { securityError } from './security-options.ts';
+import { diagnoseTls } from './tls-diagnosis.ts';
 import type {
   ConsumerOptions, KafkaTransport, OutRecord, ProducerOptions, TopicSpec, TransportAdmin, TransportConfig, TransportConsumer,
   TransportProducer,
@@ -10,12 +11,24 @@ import type {
 
 type Guard = <T>(work: () => Promise<T>) => Promise<T>;
 
+const CLOSED = /Connection closed|ECONNRESET|socket hang up|failed \d+ times/i;
+
 function guardFor(config: TransportConfig, inner: KafkaTransport): Guard {
   return async (work) => {
     try {
       return await work();
     } catch (error) {
-      throw securityError(error, config.security, config.brokers, inner.recentClientErrors?.() ?? '') ?? error;
+      const clientLog = inner.recentClientErrors?.() ?? '';
+      const known = securityError(error, config.security, config.brokers, clientLog);
+      if (known !== undefined) throw known;
+      // A connection closed right away may be a TLS alert the client swallowed: ask the first broker once.
+      const tls = config.security?.tls;
+      const broker = config.brokers[0];
+      if (tls !== undefined && broker !== undefined && CLOSED.test(String((error as Error)?.message) + String((error as Error)?.cause))) {
+        const why = await diagnoseTls(broker, tls);
+        if (why !== undefined) throw securityError(error, config.security, config.brokers, `${clientLog} ${why}`) ?? error;
+      }
+      throw error;
     }
   };
 }

@@ -126,7 +126,8 @@ export function securityError(error: unknown, security: KafkaSecurity | undefine
   if (security === undefined || security.protocol === 'PLAINTEXT') return undefined;
   if (error instanceof ArbiterError) return undefined;
   const chain = describeChain(error);
-  const text = clientLog === '' ? chain.text : `${chain.text} | client log: ${clientLog}`;
+  // The client's log (or the TLS diagnosis) first: it names the cause the thrown error often does not.
+  const text = clientLog.trim() === '' ? chain.text : `${clientLog.trim()} | ${chain.text}`;
   const codes = chain.codes;
   const scrub = (s: string) => security.sasl?.password.scrub(s) ?? s;
   const where = `${security.protocol} to ${brokers.join(',')}`;
@@ -138,7 +139,8 @@ export function securityError(error: unknown, security: KafkaSecurity | undefine
   } else if (security.tls !== undefined && (TLS_CODES.test(codes) || TLS_TEXT.test(text))) {
     // Before authentication: SASL runs inside the TLS session, so a failed handshake never reached it.
     code = 'ARB_TRANSPORT_TLS_FAILED';
-    what = 'the TLS handshake with the broker failed (is the broker certificate signed by KAFKA_SSL_CA_FILE and issued for the broker host name?)';
+    what = 'the TLS handshake with the broker failed (is the broker certificate signed by KAFKA_SSL_CA_FILE and issued for the broker host name? '
+      + 'does the broker want a client certificate, KAFKA_SSL_CERT_FILE/KAFKA_SSL_KEY_FILE, that it trusts?)';
   } else if (security.sasl !== undefined && (AUTH_TEXT.test(text) || AUTH_TEXT.test(codes))) {
     code = 'ARB_TRANSPORT_AUTH_FAILED';
     what = `Kafka refused ${security.sasl.mechanism} authentication of user "${security.sasl.username}" (check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD)`;
