@@ -1,6 +1,6 @@
 // Kafka connection security on a real broker: its own Apache Kafka 4.1.1 (deploy/local/kafka-secure.sh) with a
 // SASL_SSL listener, SCRAM-SHA-512 users and the StandardAuthorizer, given the ACLs of docs/security.md
-// (processors/core/kafka-acl-matrix.ts) for the agent, verdict and approvals principals. Per Kafka client (all three): a round
+// (processors/core/kafka-acl-matrix.ts) for the agent, verdict, approvals and aggregator principals. Per Kafka client (all three): a round
 // trip agent -> proposals -> verdict -> verdicts -> agent works; a wrong password, an untrusted CA and an ACL denial
 // each fail fast with their ARB code and never show a password.
 import { execFile } from 'node:child_process';
@@ -23,7 +23,7 @@ import { startDeployableChild } from './helpers/processes.ts';
 
 const SCRIPT = join(import.meta.dirname, '..', '..', 'deploy', 'local', 'kafka-secure.sh');
 const CLIENTS: readonly KafkaClientName[] = KAFKA_CLIENTS;
-const ROLES: readonly AclRole[] = ['agent', 'verdict', 'approvals'];
+const ROLES: readonly AclRole[] = ['agent', 'verdict', 'approvals', 'aggregator'];
 
 const runDir = mkdtempSync(join(tmpdir(), 'arbiter-kafka-secure-'));
 const run = randomUUID().slice(0, 8);
@@ -272,16 +272,25 @@ describe('mutual TLS without a client certificate (default client)', () => {
   });
 });
 
-describe('a deployable over SASL_SSL (processors/bin/verdict.ts, settings from its environment)', () => {
-  const env = (password: string): Record<string, string> => ({
+describe('deployables over SASL_SSL (processors/bin/*.ts, settings from their environment)', () => {
+  const env = (password: string, user = 'arbiter-verdict'): Record<string, string> => ({
     KAFKA_BROKERS: brokers().join(','), SCHEMA_REGISTRY_URL: localRegistryUrl(), ARBITER_KAFKA_CLIENT: 'platformatic',
     ARBITER_TOPIC_PREFIX: prefix, ARBITER_PARTITIONS: '1', ARBITER_INSTANCE_ID: `sec-${run}`, ARBITER_BUNDLE_WAIT_MS: '1000',
     ARBITER_SESSION_TIMEOUT_MS: '6000', ARBITER_HEALTH_PORT: '',
     KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SSL_CA_FILE: join(tlsDir(), 'ca.pem'),
-    KAFKA_SASL_USERNAME: 'arbiter-verdict', KAFKA_SASL_PASSWORD: password,
+    KAFKA_SASL_USERNAME: user, KAFKA_SASL_PASSWORD: password,
   });
 
-  it('starts and consumes as arbiter-verdict with only the verdict row of the matrix', async () => {
+  it('the aggregator starts and consumes as arbiter-aggregator with only the aggregator row of the matrix', async () => {
+    const child = startDeployableChild('aggregator', env(passwords.aggregator, 'arbiter-aggregator'), 'secure aggregator');
+    try {
+      await child.ready;
+    } finally {
+      await child.stop();
+    }
+  });
+
+  it('the verdict processor starts and consumes as arbiter-verdict with only the verdict row of the matrix', async () => {
     const child = startDeployableChild('verdict', env(passwords.verdict), 'secure verdict');
     try {
       await child.ready;
@@ -291,7 +300,7 @@ describe('a deployable over SASL_SSL (processors/bin/verdict.ts, settings from i
     }
   });
 
-  it('with a wrong password stops at startup with ARB_TRANSPORT_AUTH_FAILED and logs no password', async () => {
+  it('the verdict processor with a wrong password stops at startup with ARB_TRANSPORT_AUTH_FAILED and logs no password', async () => {
     const wrong = `wrong${randomBytes(9).toString('hex')}`;
     const child = startDeployableChild('verdict', env(wrong), 'secure verdict, wrong password');
     try {
