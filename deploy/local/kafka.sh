@@ -40,7 +40,7 @@ pick_java() {
 
 # Measured on this 2-core machine (docs/benchmarks.md, "Local broker tuning"): with G1 the broker stopped for young
 # collections of 5-170 ms about once a second (1.2 s of pauses per 150 s under bench load; p90 35 ms), the p99 of
-# every round trip that met one; generational ZGC's pauses stayed under 1 ms (2 ms per 150 s). ZGC gets a fixed heap.
+# every round trip that met one; generational ZGC paused at most ~2 ms (1-2 ms in all per 150 s). ZGC gets a fixed heap.
 gc_opts_for() {
   local major="$1"
   if [ "$major" -ge 23 ]; then echo "-XX:+UseZGC -Xms$KAFKA_HEAP"
