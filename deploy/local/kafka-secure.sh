@@ -131,6 +131,7 @@ PROPS
 format_storage() {
   [ -f "$HOME_RUN/data/meta.properties" ] && return 0
   local cluster_id scram=() entry name pw
+  # 16 random bytes, unpadded base64url; passed as --cluster-id=ID because an id may start with '-' (1 in 64).
   cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
   IFS=',' read -r -a users <<< "$KAFKA_ADMIN_USER:$(admin_password)${KAFKA_SCRAM_USERS:+,$KAFKA_SCRAM_USERS}"
   for entry in "${users[@]}"; do
@@ -140,7 +141,7 @@ format_storage() {
   done
   log "formatting KRaft storage in $HOME_RUN/data with ${#users[@]} SCRAM-SHA-512 user(s)"
   java -Dlog4j2.configurationFile="$HOME_RUN/log4j2.properties" -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool \
-    format -t "$cluster_id" -c "$HOME_RUN/server.properties" --ignore-formatted "${scram[@]}" \
+    format --cluster-id="$cluster_id" -c "$HOME_RUN/server.properties" --ignore-formatted "${scram[@]}" \
     >> "$(log_file kafka-secure)" 2>&1 || die ERR_LOCAL_KAFKA_SECURE_FORMAT "storage format failed; see $(log_file kafka-secure)"
 }
 
