@@ -32,7 +32,7 @@ export class OffsetStream implements Stream {
     const total = this.total + n;
     if (total > 0xffff_ffff) throw new RangeError('more than 2^32 array elements in one block');
     this.total = total;
-    if (2 * this.#count === this.#ends.length) {
+    if (2 * this.#count >= this.#ends.length) {
       const next = new Uint32Array(2 * this.#ends.length);
       next.set(this.#ends);
       this.#ends = next;
@@ -50,7 +50,8 @@ export class OffsetStream implements Stream {
 
   detach(): Buffer {
     const out = Buffer.from(this.#ends.buffer, this.#ends.byteOffset, 8 * this.#count);
-    this.#ends = new Uint32Array(Math.max(2048, 2 * this.#count + (this.#count >> 1)));
+    // Room for about the rows this block had, in whole (low, high) pairs.
+    this.#ends = new Uint32Array(2 * Math.max(1024, this.#count + (this.#count >> 2)));
     this.#count = 0;
     return out;
   }

@@ -88,6 +88,22 @@ describe('Native block', () => {
     expect(hexOf(block)).toEqual(once.bytes); // a second block does not continue the first one's offsets
   });
 
+  it('refills its streams after a seal, for blocks of any size, like a fresh block (offsets grow past their first size)', () => {
+    const ds = makeDecisions({ count: 40, partitions: 2, seed: 10 });
+    const { block, t } = decisionsBlock();
+    for (const rows of [1_027, 3_001, 5, 4_099, 2_050]) {
+      const fresh = decisionsBlock();
+      for (let i = 0; i < rows; i++) {
+        const d = ds[i % ds.length] as DecisionRecord;
+        t.record(d);
+        block.end();
+        fresh.t.record(d);
+        fresh.block.end();
+      }
+      expect(hexOf(block)).toEqual(hexOf(fresh.block));
+    }
+  });
+
   it('writes a record decoded from an older schema version like the current-version bytes of the same decision', () => {
     const older = olderDecisionRecordType();
     const resolver = type.createResolver(older);
