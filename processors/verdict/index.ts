@@ -70,43 +70,53 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
   const log = overrides.log;
   slot.onEvent((e) => log?.(`bundle-${e.kind}`, { ...e }));
   const plainProducer = await transport.producer({ idempotent: true });
-  const watcher = new BundleWatcher({ slot, serde, topics, transport, producer: plainProducer, groupPrefix: config.groupId,
-    onError: (error, attempt) => log?.('bundle-watcher-failed', { attempt, error: String(error) }) });
-  await watcher.start();
-  await firstBundle(slot, config.bundleWaitMs);
-  const quarantine = new QuarantineFeed({ transport, serde, topics, groupPrefix: config.groupId, ...(log ? { log } : {}) });
-  await quarantine.start();
-  await quarantine.caughtUp(config.restoreTimeoutMs); // quarantines raised before this start apply from the first decision
-  const rates = new RateFeed({ transport, topic: aggregatorTopics(config.topicPrefix, config.replicationFactor).rates, groupPrefix: config.groupId, ...(log ? { log } : {}) });
-  await rates.start();
-  await rates.caughtUp(config.restoreTimeoutMs);
+  // A start that fails half way closes what it opened (an in-process pipeline may retry the start in this process).
+  const opened: (() => Promise<void>)[] = [() => plainProducer.close()];
+  try {
+    const watcher = new BundleWatcher({ slot, serde, topics, transport, producer: plainProducer, groupPrefix: config.groupId,
+      onError: (error, attempt) => log?.('bundle-watcher-failed', { attempt, error: String(error) }) });
+    opened.push(() => watcher.close());
+    await watcher.start();
+    await firstBundle(slot, config.bundleWaitMs);
+    const quarantine = new QuarantineFeed({ transport, serde, topics, groupPrefix: config.groupId, ...(log ? { log } : {}) });
+    opened.push(() => quarantine.close());
+    await quarantine.start();
+    await quarantine.caughtUp(config.restoreTimeoutMs); // quarantines raised before this start apply from the first decision
+    const rates = new RateFeed({ transport, topic: aggregatorTopics(config.topicPrefix, config.replicationFactor).rates, groupPrefix: config.groupId, ...(log ? { log } : {}) });
+    opened.push(() => rates.close());
+    await rates.start();
+    await rates.caughtUp(config.restoreTimeoutMs);
 
-  const task = new VerdictTask({
-    topics, serde, engine, slot, transport, barrierProducer: plainProducer, groupId: config.groupId,
-    replyTopics: config.replyTopics, restoreTimeoutMs: config.restoreTimeoutMs, clock: overrides.clock ?? Date.now,
-    metrics: verdictMetrics(overrides.metrics), quarantine: quarantine.table, rates: rates.table, ...(log ? { log } : {}),
-  });
-  const loop = new StreamLoop(transport, {
-    groupId: config.groupId, topics: task.inputTopics(), maxWaitMs: 20, groupCommit: config.groupCommit !== false,
-    onCommit: (c) => {
-      const m = task.metrics;
-      m.commitSeconds.observe({ step: 'send' }, c.sendMs / 1000);
-      m.commitSeconds.observe({ step: 'offsets' }, c.offsetsMs / 1000);
-      m.commitSeconds.observe({ step: 'commit' }, c.commitMs / 1000);
-      m.commitRecords.inc(undefined, c.inputRecords);
-    },
-    ...(config.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: config.sessionTimeoutMs } : {}),
-    ...(config.exactlyOnce ? { transactionalId: `${config.groupId}-${config.instanceId}` } : {}),
-  }, task);
-  const { stopped } = await loop.start();
-  return {
-    topics, serde, slot, task, transport, mode: loop.mode, quarantine, rates, stopped,
-    async close() {
-      await loop.close();
-      await watcher.close();
-      await quarantine.close();
-      await rates.close();
-      await plainProducer.close();
-    },
-  };
+    const task = new VerdictTask({
+      topics, serde, engine, slot, transport, barrierProducer: plainProducer, groupId: config.groupId,
+      replyTopics: config.replyTopics, restoreTimeoutMs: config.restoreTimeoutMs, clock: overrides.clock ?? Date.now,
+      metrics: verdictMetrics(overrides.metrics), quarantine: quarantine.table, rates: rates.table, ...(log ? { log } : {}),
+    });
+    const loop = new StreamLoop(transport, {
+      groupId: config.groupId, topics: task.inputTopics(), maxWaitMs: 20, groupCommit: config.groupCommit !== false,
+      onCommit: (c) => {
+        const m = task.metrics;
+        m.commitSeconds.observe({ step: 'send' }, c.sendMs / 1000);
+        m.commitSeconds.observe({ step: 'offsets' }, c.offsetsMs / 1000);
+        m.commitSeconds.observe({ step: 'commit' }, c.commitMs / 1000);
+        m.commitRecords.inc(undefined, c.inputRecords);
+      },
+      ...(config.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: config.sessionTimeoutMs } : {}),
+      ...(config.exactlyOnce ? { transactionalId: `${config.groupId}-${config.instanceId}` } : {}),
+    }, task);
+    const { stopped } = await loop.start();
+    return {
+      topics, serde, slot, task, transport, mode: loop.mode, quarantine, rates, stopped,
+      async close() {
+        await loop.close();
+        await watcher.close();
+        await quarantine.close();
+        await rates.close();
+        await plainProducer.close();
+      },
+    };
+  } catch (error) {
+    for (const close of opened.reverse()) await close().catch(() => undefined);
+    throw error;
+  }
 }
