@@ -274,7 +274,7 @@ describe('mutual TLS without a client certificate (default client)', () => {
 
 describe('deployables over SASL_SSL (processors/bin/*.ts, settings from their environment)', () => {
   const env = (password: string, user = 'arbiter-verdict'): Record<string, string> => ({
-    KAFKA_BROKERS: brokers().join(','), SCHEMA_REGISTRY_URL: localRegistryUrl(), ARBITER_KAFKA_CLIENT: 'platformatic',
+    KAFKA_BROKERS: brokers().join(','), SCHEMA_REGISTRY_URL: localRegistryUrl(), ARBITER_KAFKA_CLIENT: process.env['ARBITER_KAFKA_CLIENT'] || 'platformatic',
     ARBITER_TOPIC_PREFIX: prefix, ARBITER_PARTITIONS: '1', ARBITER_INSTANCE_ID: `sec-${run}`, ARBITER_BUNDLE_WAIT_MS: '1000',
     ARBITER_SESSION_TIMEOUT_MS: '6000', ARBITER_HEALTH_PORT: '',
     KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SSL_CA_FILE: join(tlsDir(), 'ca.pem'),
