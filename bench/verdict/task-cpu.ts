@@ -2,8 +2,9 @@
 // bench/verdict's "service CPU per reply" that is ours, measured without the noise of a shared broker and client.
 //   node bench/verdict/task-cpu.ts [--verdicts 40000] [--repeats 7] [--per-commit 64]
 // The same workload as bench/verdict/run.ts (real policy from test/unit/verdict/fixtures.ts, 1,000 sessions, a quarter
-// send_email, 4 partitions); a commit = `--per-commit` proposals in per-partition batches, then beforeCommit (the
-// changelog), sealed, committed, as StreamLoop does. Schemas are registered in the local registry (.run/stack.env).
+// send_email, 4 partitions); per-partition batches of max(1, per-commit / 4) proposals, and a commit (beforeCommit
+// = the changelog, sealed, committed, as StreamLoop does) once `--per-commit` proposals are pending (1 = every
+// proposal on its own, as at 1 in flight). Schemas are registered in the local registry (.run/stack.env).
 // Prints µs per verdict per repeat and the median; run with `node --cpu-prof` for the breakdown.
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
@@ -68,16 +69,23 @@ async function oneRepeat(round: number): Promise<number> {
   const input = proposals(round);
   const perBatch = Math.max(1, Math.floor(PER_COMMIT / PARTITIONS));
   let outputs = 0;
+  let pending = 0;
+  const commit = () => {
+    outputs += task.beforeCommit().length;
+    task.sealed();
+    task.committed();
+    pending = 0;
+  };
   const started = process.cpuUsage();
   for (let from = 0; from < VERDICTS / PARTITIONS; from += perBatch) {
     for (let p = 0; p < PARTITIONS; p++) {
       const records = (input[p] as InRecord[]).slice(from, from + perBatch);
       if (records.length > 0) outputs += (await task.process({ topic: topics.proposals.topic, partition: p, records })).length;
+      pending += records.length;
+      if (pending >= PER_COMMIT) commit();
     }
-    outputs += task.beforeCommit().length;
-    task.sealed();
-    task.committed();
   }
+  if (pending > 0) commit();
   const used = process.cpuUsage(started);
   if (task.stats.decided !== VERDICTS) throw new Error(`decided ${task.stats.decided} of ${VERDICTS}`);
   const micros = (used.user + used.system) / VERDICTS;
