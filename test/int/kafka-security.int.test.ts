@@ -17,13 +17,18 @@ import { defineTopics } from '../../processors/runtime/topics.ts';
 import { createTransport, KAFKA_CLIENTS, type KafkaClientName } from '../../processors/runtime/transport/index.ts';
 import type { InRecord, KafkaSecurity, KafkaTransport, TransportConsumer } from '../../processors/runtime/transport/index.ts';
 import { platformaticSecurity } from '../../processors/runtime/transport/security-options.ts';
-import { localRegistryUrl } from '../../processors/runtime/serde/registry.ts';
+import { createRegistryClient, localRegistryUrl } from '../../processors/runtime/serde/registry.ts';
+import { TopicSerde } from '../../processors/runtime/serde/topic-serde.ts';
+import { generateSigningKeys, signBundle } from '../../processors/policy/index.ts';
+import { activationOf } from '../../processors/verdict/policy-engine.ts';
+import { ArbiterClient } from '../../processors/sdk/index.ts';
+import { POLICY } from '../unit/verdict/fixtures.ts';
 import { freePort, freePortPair } from '../setup/ports.ts';
 import { startDeployableChild } from './helpers/processes.ts';
 
 const SCRIPT = join(import.meta.dirname, '..', '..', 'deploy', 'local', 'kafka-secure.sh');
 const CLIENTS: readonly KafkaClientName[] = KAFKA_CLIENTS;
-const ROLES: readonly AclRole[] = ['agent', 'verdict', 'approvals', 'aggregator'];
+const ROLES: readonly AclRole[] = ['agent', 'verdict', 'approvals', 'aggregator', 'policy-publisher'];
 
 const runDir = mkdtempSync(join(tmpdir(), 'arbiter-kafka-secure-'));
 const run = randomUUID().slice(0, 8);
@@ -123,7 +128,7 @@ beforeAll(async () => {
     '-keyout', join(runDir, 'other-ca.key'), '-out', join(runDir, 'other-ca.pem')]);
   const admin = await (await createTransport('platformatic', { brokers: brokers(), clientId: `sec-admin-${run}`, security: adminSecurity() })).admin();
   try {
-    await admin.ensureTopics([topics.proposals, topics.verdicts, topics.approvals, topics.decisions]);
+    await admin.ensureTopics([topics.proposals, topics.verdicts, topics.approvals, topics.decisions, topics.policyBundles]);
   } finally {
     await admin.close();
   }
@@ -273,12 +278,14 @@ describe('mutual TLS without a client certificate (default client)', () => {
 });
 
 describe('deployables over SASL_SSL (processors/bin/*.ts, settings from their environment)', () => {
+  const saslEnv = (user: string, password: string): Record<string, string> => ({
+    KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SSL_CA_FILE: join(tlsDir(), 'ca.pem'),
+    KAFKA_SASL_USERNAME: user, KAFKA_SASL_PASSWORD: password,
+  });
   const env = (password: string, user = 'arbiter-verdict'): Record<string, string> => ({
     KAFKA_BROKERS: brokers().join(','), SCHEMA_REGISTRY_URL: localRegistryUrl(), ARBITER_KAFKA_CLIENT: process.env['ARBITER_KAFKA_CLIENT'] || 'platformatic',
     ARBITER_TOPIC_PREFIX: prefix, ARBITER_PARTITIONS: '1', ARBITER_INSTANCE_ID: `sec-${run}`, ARBITER_BUNDLE_WAIT_MS: '1000',
-    ARBITER_SESSION_TIMEOUT_MS: '6000', ARBITER_HEALTH_PORT: '',
-    KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SSL_CA_FILE: join(tlsDir(), 'ca.pem'),
-    KAFKA_SASL_USERNAME: user, KAFKA_SASL_PASSWORD: password,
+    ARBITER_SESSION_TIMEOUT_MS: '6000', ARBITER_HEALTH_PORT: '', ...saslEnv(user, password),
   });
 
   it('the aggregator starts and consumes as arbiter-aggregator with only the aggregator row of the matrix', async () => {
@@ -296,6 +303,42 @@ describe('deployables over SASL_SSL (processors/bin/*.ts, settings from their en
       await child.ready;
       expect(child.tail()).not.toContain(passwords.verdict);
     } finally {
+      await child.stop();
+    }
+  });
+
+  it('end to end: the SDK as arbiter-agent gets verdicts from the processor as arbiter-verdict, on a bundle published as arbiter-policy-publisher', async () => {
+    const keys = generateSigningKeys();
+    const child = startDeployableChild('verdict', {
+      ...env(passwords.verdict), ARBITER_INSTANCE_ID: `sec-e2e-${run}`, ARBITER_BUNDLE_NAME: 'sec', ARBITER_BUNDLE_WAIT_MS: '60000',
+      ARBITER_TRUSTED_KEYS: JSON.stringify({ k1: keys.publicKeyPem }),
+    }, 'secure verdict e2e');
+    let client: ArbiterClient | undefined;
+    try {
+      const publisher = await createTransport('platformatic', { brokers: brokers(), clientId: `publisher-${run}`, security: asRole('policy-publisher') });
+      const serde = new TopicSerde(createRegistryClient(localRegistryUrl()), topics);
+      await serde.registerAll();
+      const producer = await publisher.producer({ idempotent: true });
+      try {
+        const signed = signBundle('sec', [{ path: 'sec.yaml', text: POLICY }], keys.privateKeyPem, 'k1');
+        await producer.send([{ topic: topics.policyBundles.topic, key: signed.name, value: serde.encode(topics.policyBundles, activationOf(signed, 'sec-it', Date.now())) }]);
+      } finally {
+        await producer.close();
+      }
+      await child.ready;
+      client = await ArbiterClient.connect({
+        brokers: brokers().join(','), registryUrl: localRegistryUrl(), kafkaClient: 'platformatic', topicPrefix: prefix, defaultDeadlineMs: 15_000,
+        security: saslEnv('arbiter-agent', passwords.agent),
+      });
+      const agent = client.session({ sessionId: `s-${run}`, agentId: 'sec-agent', userId: 'alice', tenantId: 'acme', agentRole: 'assistant', environment: 'prod' });
+      expect(await agent.propose({ tool: 'http_get', args: { url: 'https://docs.example.com/refunds' } }))
+        .toMatchObject({ effect: 'allow', proceed: true, source: 'processor', ruleIds: ['read-ok'] });
+      expect(await agent.propose({ tool: 'send_email', args: { to: ['eve@evil.example'], cc: [], subject: 'hi', body: 'hello' } }))
+        .toMatchObject({ effect: 'deny', proceed: false, source: 'processor' });
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${child.tail()}`);
+    } finally {
+      await client?.close();
       await child.stop();
     }
   });

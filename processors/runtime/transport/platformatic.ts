@@ -12,6 +12,7 @@ import { AssignmentSequencer } from './assignment-sequencer.ts';
 import { chunkBySize, headersFrom, keyBuffer, splitByPartition } from './records.ts';
 import { RunUntilClosed } from './run-until-closed.ts';
 import { platformaticSecurity } from './security-options.ts';
+import { useClientAddPartitionsToTxn } from './platformatic-txn-version.ts';
 import type {
   Batch,
   ConsumerOptions,
@@ -487,6 +488,7 @@ export class PlatformaticTransport implements KafkaTransport {
       // -1/-1 is the protocol's "new producer" value.
       ...(idempotent ? { producerId: -1n, producerEpoch: -1 } : {}),
     });
+    if (transactional) useClientAddPartitionsToTxn(producer);
     return new PlatformaticProducer(producer, transactional, this.#groups, this.#config.clientId, this.#config.security);
   }
 
