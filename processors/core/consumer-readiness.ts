@@ -51,14 +51,20 @@ export function watchConsumers(transport: KafkaTransport, readiness: Readiness, 
         watched.delete(w);
         throw error;
       }
-      return {
-        run: (eachBatch) => consumer.run(eachBatch),
-        commit: (offsets) => consumer.commit(offsets),
+      const inner = consumer;
+      const decorated: TransportConsumer = {
+        run: (eachBatch) => inner.run(eachBatch),
+        commit: (offsets) => inner.commit(offsets),
         async close() {
           watched.delete(w);
-          await consumer.close();
+          await inner.close();
         },
       };
+      // The optional capabilities must survive the decoration: without them the StreamLoop of a deployed processor
+      // cannot wait for stable offsets or rewind after a commit a rebalance refused (it stops instead).
+      if (inner.stableCommitted !== undefined) decorated.stableCommitted = (partitions) => inner.stableCommitted!(partitions);
+      if (inner.rewind !== undefined) decorated.rewind = () => inner.rewind!();
+      return decorated;
     },
   };
 }

@@ -86,4 +86,21 @@ describe('watchConsumers', () => {
     await expect(consumers[0]!.onAssigned!([{ topic: 't', partition: 0 }])).rejects.toThrow('restore timed out');
     expect(r.status().conditions['consumers']).toBe('waiting for a partition assignment: g');
   });
+
+  it('keeps the consumer\'s optional capabilities (stable committed offsets, rewind), and adds none it lacks', async () => {
+    const calls: string[] = [];
+    const capable: TransportConsumer = {
+      run: () => Promise.resolve(), commit: () => Promise.resolve(), close: () => Promise.resolve(),
+      stableCommitted: (partitions) => { calls.push(`stable ${partitions.length}`); return Promise.resolve([{ topic: 't', partition: 0, offset: '7' }]); },
+      rewind: () => { calls.push('rewind'); return Promise.resolve(); },
+    };
+    const unused = () => Promise.reject(new Error('not used'));
+    const transport: KafkaTransport = { name: 'fake', supportsTransactions: true, admin: unused, producer: unused, consumer: () => Promise.resolve(capable) };
+    const watched = await watchConsumers(transport, new Readiness()).consumer({ groupId: 'g', topics: ['t'], fromBeginning: true });
+    expect(await watched.stableCommitted?.([{ topic: 't', partition: 0 }])).toEqual([{ topic: 't', partition: 0, offset: '7' }]);
+    await watched.rewind?.();
+    expect(calls).toEqual(['stable 1', 'rewind']);
+    const plain = await watchConsumers(fakeTransport().transport, new Readiness()).consumer({ groupId: 'g', topics: ['t'], fromBeginning: true });
+    expect([plain.stableCommitted, plain.rewind]).toEqual([undefined, undefined]);
+  });
 });
