@@ -1,6 +1,8 @@
 // Sink throughput and verdict-to-queryable lag into chDB, against a raw chDB insert of the same rows, same run.
 //   node bench/clickhouse-sink/run.ts [--rows 200000] [--rounds 3] [--lag-rate 5000] [--lag-seconds 10] [--decode]
 //     [--min-batch N] [--linger MS] (the sink's minBatchRows and lingerMs in the throughput runs; default: shipped)
+//     [--stop-merges] (SYSTEM STOP MERGES on the tables first: a raw insert ends before the merges of its parts
+//     start, a longer sink run pays for them while it runs; this isolates the insert paths)
 // raw:  the same rows into the same table through chDB's session with no decode, encode or file write, loaded with
 //       the sink's statement (FROM INFILE, optimize_on_insert=0, a dedup token) from pre-written files:
 //       RowBinary (Node's row encoder) in 10,000- and 100,000-row inserts, and Native rendered by chDB itself
@@ -42,6 +44,7 @@ const { values: args } = parseArgs({
     decode: { type: 'boolean', default: false },
     'min-batch': { type: 'string', default: String(DEFAULT_BATCHING.minBatchRows) },
     linger: { type: 'string', default: String(DEFAULT_BATCHING.lingerMs) },
+    'stop-merges': { type: 'boolean', default: false },
   },
 });
 const ROWS = Number(args.rows);
@@ -61,11 +64,15 @@ const client = createClickHouse({ kind: 'chdb', path: join(dir, 'chdb') });
 const chdb = chdbSessionOf(client);
 if (!chdb) throw new Error('not a chDB client');
 await applyMigrations(client, { database: 'default', ttlDays: DEFAULT_TTL_DAYS });
+if (args['stop-merges']) for (const t of ['decisions', 'session_summaries']) await client.command({ query: `SYSTEM STOP MERGES ${t}` });
 
 const avro = avroType('DecisionRecord');
 const decode = (r: { value: Buffer | null }): DecisionRecord => avro.fromBuffer(unframe(r.value ?? Buffer.alloc(0), {}).body) as DecisionRecord;
 const fast = args.decode ? {} : { writerSchemaId: () => 1 };
-const decisions = makeDecisions({ count: ROWS, partitions: 6, seed: 11 });
+// The decoded fixtures are needed only to build the batches and files below and are dropped after: a sink holds a
+// few fetched batches, not every decoded record, and keeping 200,000 record objects alive made each of the sink's
+// major GCs mark them (V8's GC threads then took more CPU than the encoder; the raw runs allocate nothing).
+let decisions: DecisionRecord[] | undefined = makeDecisions({ count: ROWS, partitions: 6, seed: 11 });
 const toBatches = (ds: readonly DecisionRecord[], size: number): Batch[] => {
   const out: Batch[] = [];
   for (let i = 0; i < ds.length; i += size) {
@@ -118,6 +125,7 @@ for (let i = 0; i < ROWS; i += 100_000) {
   sinkNative.push(f);
 }
 files.set('Native-sink/100000', sinkNative);
+decisions = undefined;
 
 async function truncate(): Promise<void> {
   await client.command({ query: 'TRUNCATE TABLE decisions' });
