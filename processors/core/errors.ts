@@ -70,7 +70,6 @@ export const ERROR_CATALOGUE = {
   ARB_TRANSPORT_AUTH_FAILED: { summary: 'the Kafka brokers refused the SASL credentials (wrong user or password, or a mechanism the broker does not enable)', http: 503 },
   ARB_TRANSPORT_TLS_FAILED: { summary: 'the TLS handshake with a Kafka broker failed (certificate not trusted by KAFKA_SSL_CA_FILE, wrong host name, or the port does not speak TLS)', http: 503 },
   ARB_TRANSPORT_NOT_AUTHORIZED: { summary: 'the Kafka brokers denied this principal an operation on a topic, group or transactional id (ACLs; see docs/security.md)', http: 403 },
-  ARB_TRANSPORT_SECURITY_UNSUPPORTED: { summary: 'the configured Kafka client cannot do the configured security setting (e.g. a SASL mechanism it does not implement)', http: 500 },
   // SIEM forwarders (processors/sinks/siem); location = source topic/partition/offset or config key
   ARB_SIEM_CONFIG_INVALID: { summary: 'a SIEM forwarder setting is missing or invalid (checked once at startup)', http: 500 },
   ARB_SIEM_DECODE_FAILED: { summary: 'a record on a SIEM source topic could not be decoded; it went to the SIEM DLQ', http: 500 },
