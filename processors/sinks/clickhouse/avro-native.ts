@@ -3,7 +3,7 @@
 // zig-zag longs fixed-width little-endian integers, arrays and maps an end offset per row plus their elements, nested
 // records a named Tuple (element names in snake_case, as the DDL has them). Compiled once per (record type, block):
 // the column types are derived from the Avro types, with String where the table has LowCardinality(String) (the
-// insert converts; in chDB it cost no more than LowCardinality-encoded input, docs/benchmarks.md).
+// insert converts: some extra chDB CPU, docs/benchmarks.md, instead of a dictionary lookup per value in JS).
 // The same compile also writes a decoded record (a JS value of the type: records decoded from older schema ids) into
 // the same streams, so both paths share one column layout.
 // Contract: a record's row in the block equals its row in RowBinary (avro-rowbinary.ts), i.e. the same values land in
