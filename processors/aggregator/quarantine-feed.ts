@@ -6,7 +6,7 @@
 import type { TopicSerde } from '../runtime/serde/topic-serde.ts';
 import type { TopicMap } from '../runtime/topics.ts';
 import type { KafkaTransport } from '../runtime/transport/transport.ts';
-import { BroadcastFeed } from './broadcast-feed.ts';
+import { BroadcastFeed, loggedSupervision } from './broadcast-feed.ts';
 import { QuarantineTable } from './quarantine.ts';
 
 export interface QuarantineFeedOptions {
@@ -32,6 +32,7 @@ export class QuarantineFeed extends BroadcastFeed {
         return true;
       },
       onSkipped: (error, record) => o.log?.('quarantine-signal-skipped', { partition: record.partition, offset: record.offset, error: String(error) }),
+      supervision: loggedSupervision('quarantine', o.log),
     });
     this.table = table;
   }

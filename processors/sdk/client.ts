@@ -22,6 +22,7 @@ import { noVerdict } from './no-verdict.ts';
 import { SessionOutbox } from './outbox.ts';
 import { clientSettings, type ArbiterClientOptions, type ClientSettings } from './options.ts';
 import { destinationsIn, resultOf, valuesIn } from './result.ts';
+import { SupervisedTail } from './supervised-tail.ts';
 import { TopicTail, type TopicTailOptions } from './topic-tail.ts';
 import type { AgentVerdict, ProposeOptions, ReportedResult, SessionIdentity, ToolCall, TrustedDeclaration } from './types.ts';
 import { fromVerdict, withApproval } from './verdict-outcome.ts';
@@ -49,7 +50,7 @@ class Recent<V> extends Map<string, V> {
   }
 }
 
-/** Background waits (approval polling, tail restarts): unref'd, they never keep a finished process alive. */
+/** Background waits (approval polling): unref'd, they never keep a finished process alive. */
 const sleep = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
 
 export class ArbiterClient {
@@ -63,7 +64,7 @@ export class ArbiterClient {
   readonly #approvalWaiters = new Map<string, Set<() => void>>();
   readonly #ledger = new ApprovalLedger(10_000);
   readonly #remembered: Recent<Remembered>;
-  #tails: TopicTail[] = [];
+  #tails: SupervisedTail[] = [];
   #closed = false;
 
   private constructor(s: ClientSettings, topics: TopicMap, serde: TopicSerde, producer: TransportProducer, replyTopic: string, replyPartition: number) {
@@ -110,43 +111,14 @@ export class ArbiterClient {
     return client;
   }
 
+  /**
+   * Both tails are supervised: one whose consumer stopped (e.g. the broker was down longer than the client retries)
+   * is replaced, with backoff, from where it stopped. Meanwhile propose() fails closed at its deadline.
+   */
   async #startTails(transport: KafkaTransport): Promise<void> {
     const replies = (from: TopicTailOptions['from']) => TopicTail.start({ transport, topic: this.#replyTopic, groupPrefix: 'arbiter-sdk-replies', from, onRecord: (r) => this.#onReply(r) });
     const approvals = (from: TopicTailOptions['from']) => TopicTail.start({ transport, topic: this.#topics.approvals.topic, groupPrefix: 'arbiter-sdk-approvals', from, onRecord: (r) => this.#onApproval(r) });
-    this.#tails = await Promise.all([replies('now'), approvals('now')]);
-    this.#supervise(0, replies);
-    this.#supervise(1, approvals);
-  }
-
-  /**
-   * A tail whose consumer stopped (e.g. the broker was down longer than the client retries) is replaced, with
-   * backoff, from where it stopped. Meanwhile propose() fails closed at its deadline, as it would without replies.
-   */
-  #supervise(slot: number, start: (from: TopicTailOptions['from']) => Promise<TopicTail>): void {
-    const watch = async (): Promise<void> => {
-      for (;;) {
-        const tail = this.#tails[slot] as TopicTail;
-        await tail.running.catch(() => undefined);
-        if (this.#closed) return;
-        await tail.close();
-        for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
-          await sleep(delay);
-          if (this.#closed) return;
-          try {
-            const next = await start(tail.resumePoint());
-            if (this.#closed) {
-              await next.close();
-              return;
-            }
-            this.#tails[slot] = next;
-            break;
-          } catch {
-            // broker still unreachable: try again after the backoff
-          }
-        }
-      }
-    };
-    void watch();
+    this.#tails = await Promise.all([SupervisedTail.start('now', replies), SupervisedTail.start('now', approvals)]);
   }
 
   async #onReply(r: InRecord): Promise<void> {

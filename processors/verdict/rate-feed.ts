@@ -5,7 +5,7 @@
 // asynchronous: a decision sees the rate as of the last signal read (at most ARBITER_AGG_RATE_SIGNAL_MS of event
 // time plus the aggregator's commit and this feed's fetch behind). Unreadable signals are counted and skipped
 // (ARB_RATE_SIGNAL_INVALID).
-import { BroadcastFeed } from '../aggregator/broadcast-feed.ts';
+import { BroadcastFeed, loggedSupervision } from '../aggregator/broadcast-feed.ts';
 import { decodeRateSignal, RateTable } from '../aggregator/rate-signal.ts';
 import type { KafkaTransport, TopicSpec } from '../runtime/transport/transport.ts';
 
@@ -32,6 +32,7 @@ export class RateFeed extends BroadcastFeed {
       },
       onSkipped: (error, record) =>
         o.log?.('rate-signal-skipped', { code: 'ARB_RATE_SIGNAL_INVALID', partition: record.partition, offset: record.offset, error: String(error) }),
+      supervision: loggedSupervision('rates', o.log),
     });
     this.table = table;
     this.#o = o;
