@@ -59,16 +59,33 @@ export function renderKafka(r: KafkaEvalReport, examples: number): string {
   return lines.join('\n');
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+const EVAL_USAGE = 'usage: arbiter eval <dataset-dir> [--policy DIR] [--json] [--examples N] [--pessimistic] [--check] [--kafka [--brokers H:P,...] [--registry URL] [--concurrency N] [--topic-prefix P] [--keep-topics]]';
+
+function parseEvalArgs(argv: readonly string[]) {
+  return parseArgs({
     args: [...argv], allowPositionals: true,
     options: { policy: { type: 'string', default: 'examples/agentdojo' }, json: { type: 'boolean', default: false }, examples: { type: 'string', default: '0' }, check: { type: 'boolean', default: false }, pessimistic: { type: 'boolean', default: false },
       kafka: { type: 'boolean', default: false }, brokers: { type: 'string' }, registry: { type: 'string' }, concurrency: { type: 'string', default: '32' },
-      'topic-prefix': { type: 'string', default: 'arbiter-eval' }, 'keep-topics': { type: 'boolean', default: false } },
+      'topic-prefix': { type: 'string', default: 'arbiter-eval' }, 'keep-topics': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
   });
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseEvalArgs>;
+  try {
+    parsed = parseEvalArgs(argv);
+  } catch (e) {
+    process.stderr.write(`arbiter eval: ${(e as Error).message}\n${EVAL_USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${EVAL_USAGE}\n`);
+    return 0;
+  }
   const dir = positionals[0];
   if (dir === undefined) {
-    process.stderr.write('usage: arbiter eval <dataset-dir> [--policy DIR] [--json] [--examples N] [--pessimistic] [--check] [--kafka [--brokers H:P,...] [--registry URL] [--concurrency N] [--topic-prefix P] [--keep-topics]]\n');
+    process.stderr.write(`${EVAL_USAGE}\n`);
     return 2;
   }
   if (values.kafka) {
