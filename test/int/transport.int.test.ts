@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTransport, KAFKA_CLIENTS } from '../../processors/runtime/transport/index.ts';
-import type { Batch, InRecord, KafkaTransport, TransportAdmin, TransportConsumer } from '../../processors/runtime/transport/index.ts';
+import type { Batch, InRecord, KafkaClientName, KafkaTransport, TransportAdmin, TransportConsumer } from '../../processors/runtime/transport/index.ts';
 import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
 
 const FAST_GROUP = { sessionTimeoutMs: 10_000, maxWaitMs: 50 } as const;
@@ -337,22 +337,34 @@ describe.each(KAFKA_CLIENTS)('KafkaTransport contract: %s', (client) => {
 
 // Adapters whose client rejoins before our hooks run (kafkajs, platformatic) fence a transaction's offsets by
 // ownership; confluent's revocation hook runs before the rejoin and the broker fences by generation instead.
+/** Two transports of one client, a 2-partition topic and a group whose members record what they own. */
+async function fenceSetup(client: KafkaClientName, name: string, run: string) {
+  const config = { brokers: localBrokers(), clientId: `${name}-${client}` };
+  const [mine, theirs] = [await createTransport(client, config), await createTransport(client, config)];
+  const admin = await mine.admin();
+  const t = `t.${client}.${name}.${run}`;
+  const group = `g.${name}.${client}.${run}`;
+  await admin.ensureTopics([{ topic: t, partitions: 2, replicationFactor: 1, configs: {} }]);
+  const owned = { a: new Set<number>(), b: new Set<number>() };
+  const member = (transport: KafkaTransport, who: 'a' | 'b') => transport.consumer({
+    groupId: group, topics: [t], fromBeginning: true, readCommitted: true, ...FAST_GROUP,
+    onAssigned: async (ps) => { for (const p of ps) owned[who].add(p.partition); },
+    onRevoked: async (ps) => { for (const p of ps) owned[who].delete(p.partition); },
+  });
+  const transactional = async () => {
+    const producer = await mine.producer({ transactionalId: `tx.${name}.${client}.${run}` });
+    const begin = producer.transaction;
+    if (begin === undefined) throw new Error('transactional producer without transaction()');
+    return { producer, begin };
+  };
+  return { mine, theirs, admin, t, group, owned, member, transactional };
+}
+
 describe.each(['kafkajs', 'platformatic'] as const)('KafkaTransport ownership fence: %s', (client) => {
   const run = randomUUID().slice(0, 8);
 
   it('a transaction refuses offsets of a partition the group has given to another member (ARB_TRANSPORT_PARTITION_REVOKED)', async () => {
-    const config = { brokers: localBrokers(), clientId: `fence-${client}` };
-    const [mine, theirs] = [await createTransport(client, config), await createTransport(client, config)];
-    const admin = await mine.admin();
-    const t = `t.${client}.fence.${run}`;
-    const group = `g.fence.${client}.${run}`;
-    await admin.ensureTopics([{ topic: t, partitions: 2, replicationFactor: 1, configs: {} }]);
-    const owned = { a: new Set<number>(), b: new Set<number>() };
-    const member = (transport: KafkaTransport, name: 'a' | 'b') => transport.consumer({
-      groupId: group, topics: [t], fromBeginning: true, readCommitted: true, ...FAST_GROUP,
-      onAssigned: async (ps) => { for (const p of ps) owned[name].add(p.partition); },
-      onRevoked: async (ps) => { for (const p of ps) owned[name].delete(p.partition); },
-    });
+    const { mine, theirs, admin, t, group, owned, member, transactional } = await fenceSetup(client, 'fence', run);
     const a = await member(mine, 'a');
     const runningA = a.run(async () => undefined);
     await until(() => owned.a.size === 2, () => `a to own both partitions (a=${[...owned.a]})`);
@@ -362,9 +374,7 @@ describe.each(['kafkajs', 'platformatic'] as const)('KafkaTransport ownership fe
     const lost = [...owned.b][0] as number;
     const kept = [...owned.a][0] as number;
 
-    const producer = await mine.producer({ transactionalId: `tx.fence.${client}.${run}` });
-    const begin = producer.transaction;
-    if (begin === undefined) throw new Error('transactional producer without transaction()');
+    const { producer, begin } = await transactional();
     const refused = await begin();
     await refused.send([{ topic: t, partition: kept, key: 'x', value: Buffer.from('refused') }]);
     await expect(refused.sendOffsets(group, [{ topic: t, partition: kept, offset: '0' }, { topic: t, partition: lost, offset: '0' }]))
@@ -386,24 +396,11 @@ describe('KafkaTransport ownership fence at commit: kafkajs', () => {
   const run = randomUUID().slice(0, 8);
 
   it('a transaction whose offsets were sent before the partition moved to another member refuses to commit', async () => {
-    const config = { brokers: localBrokers(), clientId: 'fence-commit-kafkajs' };
-    const [mine, theirs] = [await createTransport('kafkajs', config), await createTransport('kafkajs', config)];
-    const admin = await mine.admin();
-    const t = `t.kafkajs.fence-commit.${run}`;
-    const group = `g.fence-commit.kafkajs.${run}`;
-    await admin.ensureTopics([{ topic: t, partitions: 2, replicationFactor: 1, configs: {} }]);
-    const owned = { a: new Set<number>(), b: new Set<number>() };
-    const member = (transport: KafkaTransport, name: 'a' | 'b') => transport.consumer({
-      groupId: group, topics: [t], fromBeginning: true, readCommitted: true, ...FAST_GROUP,
-      onAssigned: async (ps) => { for (const p of ps) owned[name].add(p.partition); },
-      onRevoked: async (ps) => { for (const p of ps) owned[name].delete(p.partition); },
-    });
+    const { mine, theirs, admin, t, group, owned, member, transactional } = await fenceSetup('kafkajs', 'fence-commit', run);
     const a = await member(mine, 'a');
     const runningA = a.run(async () => undefined);
     await until(() => owned.a.size === 2, () => `a to own both partitions (a=${[...owned.a]})`);
-    const producer = await mine.producer({ transactionalId: `tx.fence-commit.kafkajs.${run}` });
-    const begin = producer.transaction;
-    if (begin === undefined) throw new Error('transactional producer without transaction()');
+    const { producer, begin } = await transactional();
     const txn = await begin();
     await txn.send([{ topic: t, partition: 0, key: 'x', value: Buffer.from('sent before the rebalance') }]);
     await txn.sendOffsets(group, [{ topic: t, partition: 0, offset: '0' }, { topic: t, partition: 1, offset: '0' }]);
