@@ -101,3 +101,31 @@ describe('AssignmentSequencer', () => {
     expect(finished).toBe(true);
   });
 });
+
+describe('AssignmentSequencer.fence', () => {
+  const gen = (generationId: number) => ({ generationId, memberId: 'm-1' });
+
+  it('gives the generation the current assignment came with, not a newer one the client joined before learning its assignment', () => {
+    const seq = new AssignmentSequencer();
+    void seq.assign([tp(0), tp(1)], gen(5));
+    // The client now has JoinGroup's answer for generation 6 (its generationId is 6) but not SyncGroup's: in 6,
+    // partition 1 may be another member's. Offsets of 1 committed under 6 would be accepted; under 5 they are refused.
+    expect(seq.fence([tp(1)])).toEqual({ generation: gen(5) });
+    void seq.assign([tp(0)], gen(6));
+    expect(seq.fence([tp(0)])).toEqual({ generation: gen(6) });
+  });
+
+  it('names the first partition the current assignment does not hold', () => {
+    const seq = new AssignmentSequencer();
+    void seq.assign([tp(0), tp(1)], gen(5));
+    void seq.assign([tp(0)], gen(6));
+    expect(seq.fence([tp(0), tp(1), tp(2)])).toEqual({ revoked: tp(1) });
+    expect(seq.fence([tp(0, 'u')])).toEqual({ revoked: tp(0, 'u') });
+  });
+
+  it('has no generation when the client gives none (a generation-less protocol commits under the client generation)', () => {
+    const seq = new AssignmentSequencer();
+    void seq.assign([tp(0)]);
+    expect(seq.fence([tp(0)])).toEqual({ generation: undefined });
+  });
+});

@@ -4,12 +4,24 @@
 // Contract:
 //  - hooks and batches run one at a time, in arrival order (a hook waits for the in-flight batch: "flush here");
 //  - onAssigned(p) completes before any batch of p runs ("restore here");
-//  - a batch of a partition we no longer own is dropped (another member owns it now), never processed.
+//  - a batch of a partition we no longer own is dropped (another member owns it now), never processed;
+//  - ownership and the group generation it was given under change together (fence): a client may join a newer
+//    generation before it knows that generation's assignment, and offsets committed under the newer generation for a
+//    partition it no longer owns would be accepted by the broker (it checks member and generation, not ownership).
 
 export interface TopicPartition {
   readonly topic: string;
   readonly partition: number;
 }
+
+/** The group generation (classic protocol) an assignment was given under. */
+export interface GroupGeneration {
+  readonly generationId: number;
+  readonly memberId: string | null;
+}
+
+/** Where offsets of some partitions may be committed: under `generation`, or nowhere (`revoked` is not owned). */
+export type OffsetsFence = { readonly generation: GroupGeneration | undefined } | { readonly revoked: TopicPartition };
 
 export type PartitionsHook = (partitions: readonly TopicPartition[]) => Promise<void>;
 
@@ -26,6 +38,7 @@ export class AssignmentSequencer {
   readonly #onRevoked: PartitionsHook | undefined;
   #owned: TopicPartition[] = [];
   #ownedKeys = new Set<string>();
+  #generation: GroupGeneration | undefined;
   #tail: Promise<unknown> = Promise.resolve();
   /** First hook failure; the consumer loop surfaces it (a failed restore must stop processing). */
   hookError: unknown = undefined;
@@ -43,10 +56,21 @@ export class AssignmentSequencer {
     return this.#ownedKeys.has(tpKey(topic, partition));
   }
 
-  /** The group's new assignment for this member. Ownership changes at once; hooks are queued in order. */
-  assign(next: readonly TopicPartition[]): Promise<void> {
+  /**
+   * Where offsets of `partitions` may be committed: the generation the current assignment came with, if it holds all
+   * of them. Not the client's own generation, which moves at the JoinGroup answer, before the new assignment is known.
+   */
+  fence(partitions: readonly TopicPartition[]): OffsetsFence {
+    const revoked = partitions.find((tp) => !this.owns(tp.topic, tp.partition));
+    return revoked === undefined ? { generation: this.#generation } : { revoked };
+  }
+
+  /** The group's new assignment for this member (and the generation it came with). Ownership changes at once; hooks
+   *  are queued in order. */
+  assign(next: readonly TopicPartition[], generation?: GroupGeneration): Promise<void> {
     const revoked = partitionsNotIn(this.#owned, next);
     const added = partitionsNotIn(next, this.#owned);
+    this.#generation = generation;
     this.#owned = [...next];
     this.#ownedKeys = new Set(next.map((tp) => tpKey(tp.topic, tp.partition)));
     const steps: Promise<void>[] = [];

@@ -4,15 +4,17 @@
 // so consumers are registered by group id in the transport that created them.
 // Batches: what the message stream has buffered is drained at once and split into per-partition runs.
 // Rebalance hooks come from 'consumer:group:join' (after the rejoin; see assignment-sequencer.ts).
+// read_committed consumers drop aborted transactions' records the client lets through (platformatic-read-committed.ts).
 import { Admin, ConnectionPool, Consumer, FetchIsolationLevels, ProduceAcks, Producer, findErrorBy, txnOffsetCommitV4 } from '@platformatic/kafka';
 import type { Message, MessagesStream } from '@platformatic/kafka';
 import { ArbiterError } from '../../core/errors.ts';
 import { awaitTopicsReady } from './await-topics.ts';
-import { AssignmentSequencer } from './assignment-sequencer.ts';
+import { AssignmentSequencer, type OffsetsFence } from './assignment-sequencer.ts';
 import { chunkBySize, headersFrom, keyBuffer, splitByPartition } from './records.ts';
 import { RunUntilClosed } from './run-until-closed.ts';
 import { platformaticSecurity } from './security-options.ts';
 import { useClientAddPartitionsToTxn } from './platformatic-txn-version.ts';
+import { fetchReadCommitted } from './platformatic-read-committed.ts';
 import type {
   Batch,
   ConsumerOptions,
@@ -49,10 +51,11 @@ const MAX_PARTITION_BYTES = 512 * 1024;
 /** Most records buffered before the stream is paused. */
 const MAX_DRAIN = 1024;
 
-/** A running group member: the client's consumer and whether it owns a partition in its current generation. */
+/** A running group member: the client's consumer and its current assignment with the generation it came with. */
 interface GroupMember {
   readonly consumer: Consumer;
-  owns(topic: string, partition: number): boolean;
+  /** The generation offsets of these partitions may go out under, or the first one no longer owned (sequencer). */
+  fence(partitions: readonly TopicPartitionOffset[]): OffsetsFence;
 }
 type Groups = Map<string, GroupMember>;
 /** How long a new owner waits for the previous owner's open transaction to settle its offsets (its timeout is 60 s). */
@@ -187,15 +190,19 @@ class PlatformaticTransaction implements TransportTransaction {
     // The client rejoins on its own and tells us afterwards: work of a partition handed to another member during
     // the rejoin must not commit under the new generation (the broker checks generation and member, not
     // ownership), or the new owner, which may already have read the old offset, decides the same records again.
-    // The generation the ownership below is checked against; the offsets go out under it and no other (the client
-    // may rejoin while they are on the way: a later generation would make the broker accept a lost partition's).
-    const generation = { generationId: member.consumer.generationId, memberId: member.consumer.memberId };
-    const revoked = offsets.find((o) => !member.owns(o.topic, o.partition));
-    if (revoked !== undefined) {
+    // The offsets go out under the generation the assignment checked here came with (AssignmentSequencer.fence), not
+    // the client's: the client takes a new generation from JoinGroup's answer and learns its assignment only from
+    // SyncGroup's, and in between the broker accepts a TxnOffsetCommit under the new generation for a partition the
+    // new assignment gave to another member (measured: 100-250 such commits per churn run; docs/decisions.md).
+    const clientGeneration = { generationId: member.consumer.generationId, memberId: member.consumer.memberId };
+    const fence = member.fence(offsets);
+    if ('revoked' in fence) {
+      const revoked = fence.revoked;
       throw new ArbiterError('ARB_TRANSPORT_PARTITION_REVOKED',
         `@platformatic/kafka: group ${groupId} no longer gives this member ${revoked.topic}[${revoked.partition}]; the transaction is aborted`,
         { key: `${revoked.topic}[${revoked.partition}]` });
     }
+    const generation = fence.generation ?? clientGeneration;
     try {
       await this.#sendOffsets(member.consumer, groupId, offsets, generation);
     } catch (error) {
@@ -317,14 +324,15 @@ class PlatformaticConsumer implements TransportConsumer {
     this.#sequencer = new AssignmentSequencer(options.onAssigned, options.onRevoked);
     consumer.on('consumer:group:join', (payload) => {
       const assignment = (payload.assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })));
-      this.#sequencer.assign(assignment).catch(() => undefined);
+      const generation = payload.generationId === undefined ? undefined : { generationId: payload.generationId, memberId: payload.memberId };
+      this.#sequencer.assign(assignment, generation).catch(() => undefined);
     });
   }
 
   async run(eachBatch: (batch: Batch) => Promise<void>): Promise<void> {
     this.#eachBatch = eachBatch;
     await this.#open();
-    this.#groups.set(this.#options.groupId, { consumer: this.#consumer, owns: (t, p) => this.#sequencer.owns(t, p) });
+    this.#groups.set(this.#options.groupId, { consumer: this.#consumer, fence: (ps) => this.#sequencer.fence(ps) });
     return this.#done.promise;
   }
 
@@ -514,6 +522,9 @@ export class PlatformaticTransport implements KafkaTransport {
       minBytes: options.minBytes ?? 1,
       isolationLevel: options.readCommitted === true ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED,
     });
+    if (options.readCommitted === true) {
+      fetchReadCommitted(consumer as unknown as Parameters<typeof fetchReadCommitted>[0]);
+    }
     return new PlatformaticConsumer(consumer, options, this.#groups, this.#config);
   }
 }
