@@ -96,15 +96,7 @@ super.users=User:$KAFKA_ADMIN_USER;User:arbiter-broker
 log.dirs=$HOME_RUN/data
 num.partitions=1
 auto.create.topics.enable=false
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=2
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=2
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-min.insync.replicas=1
-group.initial.rebalance.delay.ms=0
+$(single_node_internal_topics 2)
 PROPS
   )
   cat > "$HOME_RUN/log4j2.properties" <<'PROPS'
@@ -131,8 +123,7 @@ PROPS
 format_storage() {
   [ -f "$HOME_RUN/data/meta.properties" ] && return 0
   local cluster_id scram=() entry name pw
-  # 16 random bytes, unpadded base64url; passed as --cluster-id=ID because an id may start with '-' (1 in 64).
-  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  cluster_id="$(new_cluster_id)"
   IFS=',' read -r -a users <<< "$KAFKA_ADMIN_USER:$(admin_password)${KAFKA_SCRAM_USERS:+,$KAFKA_SCRAM_USERS}"
   for entry in "${users[@]}"; do
     name="${entry%%:*}"; pw="${entry#*:}"

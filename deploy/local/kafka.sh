@@ -79,16 +79,7 @@ listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs=$KAFKA_HOME_RUN/data
 num.partitions=1
 auto.create.topics.enable=true
-# One node: internal topics (offsets, transactions) must live with replication factor 1 or transactions never start.
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=4
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=4
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-min.insync.replicas=1
-group.initial.rebalance.delay.ms=0
+$(single_node_internal_topics 4)
 log.retention.hours=24
 # The log cleaner's dedupe buffer is on the heap (128 MiB by default): it kept the old 512 MiB heap above G1's marking
 # threshold, so the broker ran marking cycles back to back (the shared dev broker also ran full collections). 16 MiB
@@ -116,11 +107,10 @@ classpath() { echo "$KAFKA_LIBS/*"; }
 format_storage() {
   [ -f "$KAFKA_HOME_RUN/data/meta.properties" ] && return 0
   local cluster_id
-  # A cluster id is 16 random bytes in unpadded base64url (what StorageTool random-uuid prints), without a JVM start.
-  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  cluster_id="$(new_cluster_id)"
   log "formatting KRaft storage in $KAFKA_HOME_RUN/data (cluster id $cluster_id)"
   java -Dlog4j2.configurationFile="$KAFKA_HOME_RUN/log4j2.properties" -cp "$(classpath)" kafka.tools.StorageTool \
-    format -t "$cluster_id" -c "$KAFKA_HOME_RUN/server.properties" --ignore-formatted \
+    format --cluster-id="$cluster_id" -c "$KAFKA_HOME_RUN/server.properties" --ignore-formatted \
     >> "$(log_file kafka)" 2>&1 || die ERR_LOCAL_KAFKA_FORMAT "storage format failed; see $(log_file kafka)"
 }
 

@@ -58,6 +58,26 @@ stop_server() {
   rm -f "$(pid_file "$name")"
 }
 
+# A fresh KRaft cluster id: 16 random bytes in unpadded base64url (what StorageTool random-uuid prints), without a JVM
+# start. Pass it as --cluster-id=ID: 1 id in 64 starts with '-' and would be read as an option after a separate -t.
+new_cluster_id() { head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '='; }
+
+# server.properties lines every single-node broker here needs: its internal topics (offsets, transactions, share
+# state) with replication factor 1, or transactions never start. $1: partitions of the offsets and transaction logs.
+single_node_internal_topics() {
+  cat <<PROPS
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=$1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=$1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+min.insync.replicas=1
+group.initial.rebalance.delay.ms=0
+PROPS
+}
+
 java_major() { "${1:-java}" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
 
 # Records KEY=VALUE in $ARBITER_RUN_DIR/stack.env (replacing an earlier value), so other tools can source it.
