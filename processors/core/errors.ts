@@ -124,6 +124,7 @@ export const ERROR_CATALOGUE = {
   ARB_AGG_STATE_INVALID: { summary: 'an entry of the aggregator\'s changelog could not be read at restore; it was counted and skipped (that subject\'s window starts over)', http: 500 },
   ARB_AGG_STATE_ABORTED: { summary: 'an aggregator commit failed after its state changed in memory; the aggregator stops and its state is restored from the changelog on restart', http: 500 },
   ARB_FEED_STOPPED: { summary: 'a broadcast feed\'s consumer (quarantine signals, rates) stopped; it is restarted from where it stopped, and until then decisions use the state as last read', http: 503 },
+  ARB_SHUTDOWN_STEP_ABANDONED: { summary: 'a step of a processor\'s shutdown (final commit, leaving the group, closing the producer) did not finish in time and was abandoned; the broker aborts an unfinished transaction and its input is read again', http: 503 },
   ARB_RATE_SIGNAL_INVALID: { summary: 'a rate signal from the aggregator could not be read by the verdict processor; it was counted and skipped', http: 500 },
   // trajectory: session state serialization (processors/trajectory/serde.ts; location = session key and byte offset)
   ARB_TRAJECTORY_STATE_CORRUPT: { summary: 'a serialized session state is truncated, malformed or exceeds the state caps', http: 500 },

@@ -94,6 +94,7 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
     });
     const loop = new StreamLoop(transport, {
       groupId: config.groupId, topics: task.inputTopics(), maxWaitMs: 20, groupCommit: config.groupCommit !== false,
+      onCloseStepAbandoned: (step) => log?.('close-step-abandoned', { code: 'ARB_SHUTDOWN_STEP_ABANDONED', step }),
       onCommit: (c) => {
         const m = task.metrics;
         m.commitSeconds.observe({ step: 'send' }, c.sendMs / 1000);

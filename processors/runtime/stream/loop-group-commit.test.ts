@@ -93,6 +93,24 @@ describe('StreamLoop group commit', () => {
     expect(s.told).toEqual(['process:0', 'process:1', 'committed']);
   });
 
+  it('close() abandons a commit that does not finish in closeStepMs, says which step, and still closes the rest', async () => {
+    const s = scripted();
+    const abandoned: string[] = [];
+    const loop = new StreamLoop(s.transport, {
+      groupId: 'g', topics: ['in'], transactionalId: 't', groupCommit: true, closeStepMs: 50, onCloseStepAbandoned: (step) => void abandoned.push(step),
+    }, s.task);
+    await loop.start();
+    s.hold(); // the broker never answers the commit
+    void s.deliver(s.batch(0, 1));
+    await idle();
+    const started = performance.now();
+    await loop.close();
+    expect(performance.now() - started).toBeLessThan(5_000);
+    // The scripted consumer's run() never ends by itself (see scripted()), so its step is abandoned too.
+    expect(abandoned).toEqual(['commit', 'consumer']);
+    expect(s.told).not.toContain('committed');
+  });
+
   it('holds a batch that arrives during a commit until that commit is done, then commits it on its own', async () => {
     const s = scripted();
     const loop = new StreamLoop(s.transport, { groupId: 'g', topics: ['in'], transactionalId: 't', groupCommit: true }, s.task);

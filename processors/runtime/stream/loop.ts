@@ -58,6 +58,10 @@ export interface StreamOptions {
   readonly maxGroupRecords?: number;
   /** Told about every successful commit (metrics: where the time of a commit goes). */
   readonly onCommit?: (commit: CommitTiming) => void;
+  /** Longest each step of close() may take (final commit, consumer, producer) before it is abandoned; default 20 s. */
+  readonly closeStepMs?: number;
+  /** Told when close() abandoned a step that did not finish in closeStepMs (e.g. the broker went away mid-commit). */
+  readonly onCloseStepAbandoned?: (step: 'commit' | 'consumer' | 'producer') => void;
 }
 
 /** One commit: its size and the time of each step, ms (exactly-once: transaction send, offsets, commit). */
@@ -77,6 +81,16 @@ const DEFAULT_MAX_GROUP_RECORDS = 4096;
 const PROCESS_SLICE = 64;
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+const DEFAULT_CLOSE_STEP_MS = 20_000;
+
+/** Settles when `step` does or after `ms` (true: it finished). The step keeps running unobserved when abandoned. */
+function within(step: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const done = step.then(() => true, () => true);
+  return Promise.race([done, late]).finally(() => clearTimeout(timer));
+}
 
 /** A commit the group refused because it rebalanced under it (see Rebalances): recovered in place, not a failure. */
 const REBALANCE_CODES: ReadonlySet<string> = new Set(['ARB_TRANSPORT_PARTITION_REVOKED', 'ARB_TRANSPORT_GENERATION_STALE']);
@@ -350,11 +364,22 @@ export class StreamLoop {
     });
   }
 
+  /**
+   * Commits what is pending, leaves the group and closes the producer. Bounded: a step that does not finish within
+   * closeStepMs (a broker gone mid-commit) is abandoned and reported, so a shutdown cannot hang. Nothing is lost by
+   * that: an unfinished transaction is aborted by the broker and its input is read again by the next owner.
+   */
   async close(): Promise<void> {
     this.#closing = true;
-    if (this.#failure === undefined) await this.#flushNow().catch(() => undefined);
-    await this.#consumer?.close();
-    await this.#running?.catch(() => undefined);
-    await this.#producer?.close();
+    const ms = this.#options.closeStepMs ?? DEFAULT_CLOSE_STEP_MS;
+    const step = async (name: 'commit' | 'consumer' | 'producer', work: Promise<unknown>): Promise<void> => {
+      if (!(await within(work, ms))) this.#options.onCloseStepAbandoned?.(name);
+    };
+    if (this.#failure === undefined) await step('commit', this.#flushNow());
+    await step('consumer', (async () => {
+      await this.#consumer?.close();
+      await this.#running?.catch(() => undefined);
+    })());
+    await step('producer', this.#producer?.close() ?? Promise.resolve());
   }
 }
