@@ -99,14 +99,7 @@ auto.create.topics.enable=false
 $(single_node_internal_topics 2)
 PROPS
   )
-  cat > "$HOME_RUN/log4j2.properties" <<'PROPS'
-status = warn
-appender.out.type = Console
-appender.out.name = out
-appender.out.layout.type = PatternLayout
-appender.out.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = warn
-rootLogger.appenderRef.out.ref = out
+  write_broker_log4j "$HOME_RUN/log4j2.properties" warn <<'PROPS'
 logger.server.name = kafka.server.KafkaRaftServer
 logger.server.level = info
 PROPS

@@ -87,14 +87,7 @@ log.retention.hours=24
 log.cleaner.dedupe.buffer.size=16777216
 PROPS
   [ -n "${KAFKA_EXTRA_PROPERTIES:-}" ] && printf '# KAFKA_EXTRA_PROPERTIES\n%s\n' "$KAFKA_EXTRA_PROPERTIES" >> "$KAFKA_HOME_RUN/server.properties"
-  cat > "$KAFKA_HOME_RUN/log4j2.properties" <<'PROPS'
-status = warn
-appender.out.type = Console
-appender.out.name = out
-appender.out.layout.type = PatternLayout
-appender.out.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = info
-rootLogger.appenderRef.out.ref = out
+  write_broker_log4j "$KAFKA_HOME_RUN/log4j2.properties" info <<'PROPS'
 logger.state.name = state.change.logger
 logger.state.level = warn
 logger.req.name = kafka.request.logger

@@ -78,6 +78,20 @@ group.initial.rebalance.delay.ms=0
 PROPS
 }
 
+# A broker's log4j2.properties: console output at root level $2, plus any "logger.<id>.name/level" lines on stdin.
+write_broker_log4j() {
+  { cat <<PROPS
+status = warn
+appender.out.type = Console
+appender.out.name = out
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = $2
+rootLogger.appenderRef.out.ref = out
+PROPS
+    cat; } > "$1"
+}
+
 java_major() { "${1:-java}" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
 
 # Records KEY=VALUE in $ARBITER_RUN_DIR/stack.env (replacing an earlier value), so other tools can source it.
