@@ -11,6 +11,7 @@ import { ArbiterError } from '../../processors/core/errors.ts';
 import { loadStackConfig } from '../../processors/core/config.ts';
 import { createClickHouse } from '../../processors/runtime/clickhouse-client.ts';
 import { describeApiVersions, probeApiVersions } from './kafka-probe.ts';
+import { warmCoordinators } from './warm-coordinators.ts';
 import { ensurePrereqs, isRunning, localKafkaVersion, startServer, stopServer, type LocalServer } from './local-stack.ts';
 import { dockerAvailable, KAFKA_IMAGE, startContainers } from './containers.ts';
 import type { StackEndpoints } from './endpoints.ts';
@@ -102,6 +103,7 @@ export default async function setup(project: TestProject): Promise<Teardown> {
     const [host, port] = (config.kafka.brokers[0] as string).split(':') as [string, string];
     const api = await probeApiVersions(host, Number(port)).catch((e: Error) => fail(e.message));
     await registryAnswers(config.registry.url);
+    say(await warmCoordinators(config.kafka.brokers));
     if (config.clickhouse.kind === 'http') {
       const ch = createClickHouse(config.clickhouse);
       const ping = await ch.ping();
