@@ -31,17 +31,10 @@ check_credential() { [[ "$1" =~ ^[A-Za-z0-9._-]+$ ]] || die ERR_LOCAL_KAFKA_SECU
 
 make_tls() {
   [ -f "$TLS/broker.pem" ] && return 0
-  command -v openssl >/dev/null || die ERR_LOCAL_KAFKA_SECURE_TOOL "openssl is needed to make the test CA (deploy/local/prereqs.sh)"
-  mkdir -p "$TLS"; chmod 700 "$TLS"
   log "making a test CA and the broker certificate in $TLS"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=arbiter-test-ca" -keyout "$TLS/ca.key" -out "$TLS/ca.pem" 2>/dev/null
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=arbiter-broker" -keyout "$TLS/broker.key" -out "$TLS/broker.csr" 2>/dev/null
-  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' > "$TLS/broker.ext"
-  openssl x509 -req -in "$TLS/broker.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" -CAcreateserial -days 30 \
-    -extfile "$TLS/broker.ext" -out "$TLS/broker.crt" 2>/dev/null
+  make_test_cert "$TLS" broker arbiter-broker $'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth'
   # Kafka's PEM key store: the unencrypted PKCS#8 key followed by the certificate chain.
   { openssl pkcs8 -topk8 -nocrypt -in "$TLS/broker.key"; cat "$TLS/broker.crt" "$TLS/ca.pem"; } > "$TLS/broker.pem"
-  rm -f "$TLS/broker.csr" "$TLS/broker.ext"
 }
 
 # A client certificate per KAFKA_TLS_CLIENTS name (made once), for mutual TLS on the SSL listener.
@@ -51,11 +44,8 @@ make_client_certs() {
   for name in "${names[@]}"; do
     check_credential "$name" "KAFKA_TLS_CLIENTS name"
     [ -f "$TLS/client-$name.pem" ] && continue
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" -keyout "$TLS/client-$name.key" -out "$TLS/client-$name.csr" 2>/dev/null
-    printf 'extendedKeyUsage=clientAuth\n' > "$TLS/client-$name.ext"
-    openssl x509 -req -in "$TLS/client-$name.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" -CAcreateserial -days 30 \
-      -extfile "$TLS/client-$name.ext" -out "$TLS/client-$name.pem" 2>/dev/null
-    rm -f "$TLS/client-$name.csr" "$TLS/client-$name.ext"
+    make_test_cert "$TLS" "client-$name" "$name" 'extendedKeyUsage=clientAuth'
+    mv "$TLS/client-$name.crt" "$TLS/client-$name.pem"
   done
 }
 

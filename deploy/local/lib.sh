@@ -92,6 +92,31 @@ PROPS
     cat; } > "$1"
 }
 
+# A throw-away CA for the local secured servers (kafka-secure.sh, registry-secure.sh): $1/ca.pem (what clients
+# trust) and $1/ca.key, made once per directory. Needs openssl (deploy/local/prereqs.sh installs it).
+make_test_ca() {
+  local dir="$1"
+  [ -f "$dir/ca.pem" ] && return 0
+  command -v openssl >/dev/null || die ERR_LOCAL_TLS_TOOL "openssl is needed to make the test CA (deploy/local/prereqs.sh)"
+  mkdir -p "$dir"; chmod 700 "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=arbiter-test-ca" -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null \
+    || die ERR_LOCAL_TLS_TOOL "openssl could not make a CA in $dir"
+}
+
+# make_test_cert <dir> <name> <CN> <extension lines>: $dir/<name>.key and $dir/<name>.crt signed by make_test_ca's CA
+# in <dir> (made once). Extensions are openssl x509 -extfile lines, e.g. "subjectAltName=DNS:localhost".
+make_test_cert() {
+  local dir="$1" name="$2" cn="$3" ext="$4"
+  [ -f "$dir/$name.crt" ] && return 0
+  make_test_ca "$dir"
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$cn" -keyout "$dir/$name.key" -out "$dir/$name.csr" 2>/dev/null \
+    && printf '%s\n' "$ext" > "$dir/$name.ext" \
+    && openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 30 \
+      -extfile "$dir/$name.ext" -out "$dir/$name.crt" 2>/dev/null \
+    || die ERR_LOCAL_TLS_TOOL "openssl could not make the certificate $dir/$name.crt"
+  rm -f "$dir/$name.csr" "$dir/$name.ext"
+}
+
 java_major() { "${1:-java}" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
 
 # Records KEY=VALUE in $ARBITER_RUN_DIR/stack.env (replacing an earlier value), so other tools can source it.
@@ -115,6 +140,7 @@ stack_env_unset() {
 #   SERVER        its name (pid file, log file, messages)        SERVER_KIND   what answers ("Kafka broker")
 #   SERVER_PORT   the port it listens on                           SERVER_PORT_VAR  the env variable that sets it
 #   SERVER_WHERE  the endpoint, for messages                       SERVER_CODE   error code prefix (ERR_LOCAL_KAFKA)
+#   SERVER_NEEDS_JAVA  "no" for a server that is not a JVM (default yes: Java 17+ is checked before a start)
 # and defines: server_answers (a real protocol check, not an open port), server_describe (its release, for
 # messages), server_prepare (checks and config files before a start; sets SERVER_CMD, the command to run).
 server_start() {
@@ -127,7 +153,8 @@ server_start() {
     server_answers || die ERR_LOCAL_PORT_BUSY "port $SERVER_PORT is taken by something that is not a $SERVER_KIND; set $SERVER_PORT_VAR"
     log "reusing the $SERVER_KIND already answering at $SERVER_WHERE (not started here; stop will not touch it)"; return 0
   fi
-  [ "$(java_major)" -ge 17 ] 2>/dev/null || die ERR_LOCAL_JAVA "$SERVER needs Java 17+; found '$(java -version 2>&1 | head -1)'"
+  [ "${SERVER_NEEDS_JAVA:-yes}" = no ] || [ "$(java_major)" -ge 17 ] 2>/dev/null \
+    || die ERR_LOCAL_JAVA "$SERVER needs Java 17+; found '$(java -version 2>&1 | head -1)'"
   mkdir -p "$ARBITER_RUN_DIR/logs"
   SERVER_CMD=()
   server_prepare

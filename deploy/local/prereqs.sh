@@ -3,7 +3,8 @@
 #   - Java 17+ and Maven (Debian packages) — Kafka and the registry run on the JVM;
 #   - ClickHouse server (HTTP path test): Debian's clickhouse-common, plus clickhouse-server unpacked into the cache by
 #     deploy/local/clickhouse-server.sh install (not installed: that would start a system service);
-#   - Debian packages other suites use: rsyslog (syslog forwarder tests), openssl, curl, and the toolchain the
+#   - Debian packages other suites use: rsyslog (syslog forwarder tests), nginx-light (the TLS + basic-auth registry
+#     front, deploy/local/registry-secure.sh runs its own; the system service is not used), openssl, curl, and the toolchain the
 #     Confluent Kafka client needs when built from source (librdkafka-dev, libssl-dev, zlib1g-dev, build-essential,
 #     python3; see deploy/local/node-env.sh);
 #   - Apache Kafka $KAFKA_VERSION jars from Maven Central into $ARBITER_CACHE/kafka-$KAFKA_VERSION/libs;
@@ -17,7 +18,7 @@ ARBITER_COMPONENT=prereqs
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/lib.sh"
 
-APT_PACKAGES=(openjdk-17-jre-headless maven curl openssl rsyslog clickhouse-common librdkafka-dev libssl-dev zlib1g-dev build-essential python3)
+APT_PACKAGES=(openjdk-17-jre-headless maven curl openssl nginx-light rsyslog clickhouse-common librdkafka-dev libssl-dev zlib1g-dev build-essential python3)
 MVN=(mvn -B -q -s "$here/maven-settings.xml")
 mkdir -p "$ARBITER_CACHE/logs"
 
