@@ -87,6 +87,9 @@ export const ERROR_CATALOGUE = {
   ARB_SERDE_OVERSIZED: { summary: 'a record value is larger than the configured maximum', http: 413 },
   ARB_SERDE_ENCODE_FAILED: { summary: 'a value does not conform to the Avro schema it is being encoded with', http: 500 },
   ARB_SERDE_REGISTRY_UNAVAILABLE: { summary: 'the schema registry could not be reached or answered with an unexpected error', http: 503 },
+  ARB_SERDE_REGISTRY_AUTH_FAILED: { summary: 'the schema registry refused the basic-auth credentials (HTTP 401: wrong or missing SCHEMA_REGISTRY_USERNAME / SCHEMA_REGISTRY_PASSWORD)', http: 503 },
+  ARB_SERDE_REGISTRY_NOT_AUTHORIZED: { summary: 'the schema registry denied this user the request (HTTP 403: e.g. no write access to a subject)', http: 403 },
+  ARB_SERDE_REGISTRY_TLS_FAILED: { summary: 'TLS with the schema registry failed (certificate not trusted by SCHEMA_REGISTRY_CA_FILE, wrong host name, or http:// to a port that speaks TLS, or the reverse)', http: 503 },
   ARB_SCHEMA_INCOMPATIBLE: { summary: 'the registry refused a schema version as not backward compatible with the subject\'s history', http: 409 },
   ARB_TOPICS_NOT_COPARTITIONED: { summary: 'topics that must share a partition count (proposals, results, approvals, session-state) do not', http: 500 },
   // stream runtime (processors/runtime/stream)

@@ -3,7 +3,8 @@
 // under /apis/ccompat/v7. Registration goes through @kafkajs/confluent-schema-registry (it also sets the
 // subject's compatibility on first registration); the two reads are plain REST calls because that client
 // parses fetched schemas with its own avsc options, and the serde must parse with avroOptions().
-// Basic auth and a private CA (SCHEMA_REGISTRY_USERNAME/PASSWORD/CA_FILE, docs/security.md) apply to both paths.
+// Basic auth and a private CA (SCHEMA_REGISTRY_USERNAME/PASSWORD/CA_FILE, docs/security.md) apply to both paths; a
+// refused credential, right or TLS handshake fails with its own code on both (registry-failure.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -12,6 +13,7 @@ import confluent from '@kafkajs/confluent-schema-registry';
 import { loadStackConfig, mergeEnv, parseStackEnv } from '../../core/config.ts';
 import { ArbiterError } from '../../core/errors.ts';
 import type { RegistryAuth } from '../../core/kafka-security-config.ts';
+import { classifyRegistryFailure, registryUrlForMessages } from './registry-failure.ts';
 
 const { SchemaRegistry, SchemaType, COMPATIBILITY } = confluent;
 
@@ -32,8 +34,8 @@ function base(url: string): string {
 interface RegistryResponse {
   readonly status: number;
   readonly ok: boolean;
-  text(): Promise<string>;
-  json(): Promise<unknown>;
+  readonly body: string;
+  json(): unknown;
 }
 
 /** One request with the registry's auth and trust; the body is read whole (registry answers are small). */
@@ -49,19 +51,18 @@ function registryFetch(url: string, init: { method?: string; headers?: Record<st
       res.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
         const status = res.statusCode ?? 0;
-        resolve({ status, ok: status >= 200 && status < 300, text: async () => body, json: async () => JSON.parse(body) as unknown });
+        resolve({ status, ok: status >= 200 && status < 300, body, json: () => JSON.parse(body) as unknown });
       });
     });
     req.on('timeout', () => req.destroy(new Error('no answer in 10 s')));
     req.on('error', reject);
     req.end(init.body);
-  }).catch((error: unknown) => {
-    throw new ArbiterError('ARB_SERDE_REGISTRY_UNAVAILABLE', `schema registry request failed: ${(error as Error).message}`, { key: url });
-  }) as Promise<RegistryResponse>;
+  });
 }
 
 export function createRegistryClient(url: string, auth: RegistryAuth = {}): SchemaRegistryClient {
   const root = base(url);
+  const shown = registryUrlForMessages(root);
   const agent = auth.ca !== undefined ? new https.Agent({ ca: auth.ca, keepAlive: true }) : undefined;
   const basic = auth.username !== undefined && auth.password !== undefined
     ? { username: auth.username, password: auth.password.reveal() }
@@ -69,8 +70,25 @@ export function createRegistryClient(url: string, auth: RegistryAuth = {}): Sche
   const authorization = basic !== undefined ? `Basic ${Buffer.from(`${basic.username}:${basic.password}`).toString('base64')}` : undefined;
   const client = new SchemaRegistry({ host: root, ...(basic !== undefined ? { auth: basic } : {}), ...(agent !== undefined ? { agent } : {}) });
   const json = { 'Content-Type': 'application/vnd.schemaregistry.v1+json' };
+  const scrub = (text: string) => (auth.password !== undefined ? auth.password.scrub(text) : text);
+
+  /** A request under `root`; a refused connection, TLS, credentials or rights fail here with their code, other answers return. */
+  async function request(path: string, what: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RegistryResponse> {
+    let res: RegistryResponse;
+    try {
+      res = await registryFetch(`${root}${path}`, init, agent, authorization);
+    } catch (error) {
+      throw classifyRegistryFailure(root, auth, what, { error: error as Error })
+        ?? new ArbiterError('ARB_SERDE_REGISTRY_UNAVAILABLE', scrub(`schema registry ${shown} could not be reached ${what}: ${(error as Error).message}`), { key: 'SCHEMA_REGISTRY_URL' });
+    }
+    const refused = classifyRegistryFailure(root, auth, what, res);
+    if (refused !== undefined) throw refused;
+    return res;
+  }
+
   return {
     async register(subject, schema) {
+      const what = `registering subject ${subject}`;
       try {
         const { id } = await client.register(
           { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
@@ -79,30 +97,37 @@ export function createRegistryClient(url: string, auth: RegistryAuth = {}): Sche
         return id;
       } catch (error) {
         const status = (error as { status?: number }).status;
-        const message = (error as Error).message;
+        const message = scrub((error as Error).message);
         if (status === 409 || /incompatib/i.test(message)) {
           throw new ArbiterError('ARB_SCHEMA_INCOMPATIBLE', `subject ${subject} refused the schema: ${message}`, { key: subject });
         }
-        throw new ArbiterError('ARB_SERDE_REGISTRY_UNAVAILABLE', `registering subject ${subject} failed: ${message}`, { key: subject });
+        if (status !== undefined) {
+          const refused = classifyRegistryFailure(root, auth, what, { status, body: message });
+          if (refused !== undefined) throw refused;
+        }
+        // The client library reports a connection or TLS failure as "status 400" with the text only: the same first
+        // request it makes, sent here, tells which (and throws that code).
+        await request(`/config/${encodeURIComponent(subject)}`, what);
+        throw new ArbiterError('ARB_SERDE_REGISTRY_UNAVAILABLE', `schema registry ${shown} failed ${what}: ${message}`, { key: subject });
       }
     },
     async isCompatible(subject, schema) {
-      const res = await registryFetch(`${root}/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`, {
+      const res = await request(`/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`, `checking the compatibility of ${subject}`, {
         method: 'POST', headers: json, body: JSON.stringify({ schema: JSON.stringify(schema) }),
-      }, agent, authorization);
+      });
       if (res.status === 404) return true;
       if (!res.ok) {
-        throw new ArbiterError('ARB_SERDE_REGISTRY_UNAVAILABLE', `compatibility check of ${subject} answered ${res.status}: ${await res.text()}`, { key: subject });
+        throw new ArbiterError('ARB_SERDE_REGISTRY_UNAVAILABLE', `compatibility check of ${subject} at ${shown} answered ${res.status}: ${scrub(res.body)}`, { key: subject });
       }
-      return ((await res.json()) as { is_compatible?: boolean }).is_compatible === true;
+      return (res.json() as { is_compatible?: boolean }).is_compatible === true;
     },
     async schemaById(id) {
-      const res = await registryFetch(`${root}/schemas/ids/${id}`, {}, agent, authorization);
+      const res = await request(`/schemas/ids/${id}`, `fetching schema id ${id}`);
       if (res.status === 404) return undefined;
       if (!res.ok) {
-        throw new ArbiterError('ARB_SERDE_REGISTRY_UNAVAILABLE', `fetching schema id ${id} answered ${res.status}`, { key: `schema id ${id}` });
+        throw new ArbiterError('ARB_SERDE_REGISTRY_UNAVAILABLE', `fetching schema id ${id} from ${shown} answered ${res.status}`, { key: `schema id ${id}` });
       }
-      return ((await res.json()) as { schema: string }).schema;
+      return (res.json() as { schema: string }).schema;
     },
   };
 }
