@@ -46,7 +46,8 @@ async function review(pipeline: DemoPipeline, v: AgentVerdict, answer: 'approve'
     ARBITER_TOPIC_PREFIX: PREFIX, ARBITER_PARTITIONS: String(PARTITIONS) };
   const cli = async (...argv: string[]): Promise<string[]> => {
     const lines: string[] = [];
-    await approvalsCli(argv, (s) => lines.push(...s.split('\n')), env);
+    const collect = (s: string): void => void lines.push(...s.split('\n'));
+    await approvalsCli(argv, collect, env, collect);
     return lines;
   };
   if (first) {

@@ -40,7 +40,9 @@ export function formatPending(e: LedgerEntry, nowMs: number): string {
   ].join('\n');
 }
 
-export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(`${s}\n`), env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** Results go to `out`; refusals and usage or configuration errors (each starting with its code) to `err`. */
+export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(`${s}\n`), env: NodeJS.ProcessEnv = process.env,
+  err: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -48,7 +50,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
       options: { by: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
     });
   } catch (e) {
-    out(`ARB_APPROVAL_USAGE: ${(e as Error).message}\n${APPROVALS_USAGE}`);
+    err(`ARB_APPROVAL_USAGE: ${(e as Error).message}\n${APPROVALS_USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -58,18 +60,18 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     return 0;
   }
   if (command !== 'list' && command !== 'approve' && command !== 'deny') {
-    out(`ARB_APPROVAL_USAGE: unknown subcommand ${JSON.stringify(command ?? '')}\n${APPROVALS_USAGE}`);
+    err(`ARB_APPROVAL_USAGE: ${command === undefined ? 'a subcommand is needed (list, approve or deny)' : `unknown subcommand ${JSON.stringify(command)}`}\n${APPROVALS_USAGE}`);
     return 2;
   }
   if (command !== 'list' && !id) {
-    out(`ARB_APPROVAL_USAGE: ${command} needs an approval id\n${APPROVALS_USAGE}`);
+    err(`ARB_APPROVAL_USAGE: ${command} needs an approval id\n${APPROVALS_USAGE}`);
     return 2;
   }
   let conn;
   try {
     conn = await connectApprovals(approvalsConfigFromEnv(withLocalStack(env)), `arbiter-cli-${process.pid}`);
   } catch (e) {
-    out(e instanceof ArbiterError ? e.message : `ARB_CONFIG_INVALID: ${(e as Error).message}`);
+    err(e instanceof ArbiterError ? e.message : `ARB_CONFIG_INVALID: ${(e as Error).message}`);
     return 2;
   }
   const { ledger, tail } = await tailLedger({ ...conn, groupPrefix: 'arbiter-cli-approvals' });
@@ -89,7 +91,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
       ? { code: 'ARB_APPROVAL_UNKNOWN', message: `approval ${id} was never requested` }
       : refusalOf(entry, resolution);
     if (refusal !== undefined || entry === undefined || resolution === undefined) {
-      out(`${refusal?.code}: ${refusal?.message}`);
+      err(`${refusal?.code}: ${refusal?.message}`);
       return 1;
     }
     await writeResolution(conn.producer, conn.serde, conn.topics, entry, resolution);

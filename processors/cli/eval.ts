@@ -59,12 +59,22 @@ export function renderKafka(r: KafkaEvalReport, examples: number): string {
   return lines.join('\n');
 }
 
-const EVAL_USAGE = 'usage: arbiter eval <dataset-dir> [--policy DIR] [--json] [--examples N] [--pessimistic] [--check] [--kafka [--brokers H:P,...] [--registry URL] [--concurrency N] [--topic-prefix P] [--keep-topics]]';
+const EVAL_USAGE = `usage: arbiter eval <dataset-dir> [--policy DIR] [--json] [--examples N] [--pessimistic] [--check]
+                   [--kafka [--brokers H:P,...] [--registry URL] [--concurrency N] [--topic-prefix P] [--keep-topics]]
+  <dataset-dir>     labelled AgentDojo trajectories (benign.jsonl, attacks.jsonl, ...), e.g. ../shared/eval/agentdojo
+  --policy DIR      the policy sets to score (default: examples/agentdojo; expected.yaml holds the allowed misses)
+  --examples N      list N let-through attacks and flagged benign calls per set
+  --pessimistic     also score every set under the pessimistic output model
+  --check           exit 1 when a set does worse than the targets or expected.yaml allow
+  --json            machine-readable report
+  --kafka           replay through the running pipeline (verdict processors, SDK, approvals) and compare every
+                    call with the in-process decision; brokers and registry from the flags, else KAFKA_BROKERS /
+                    SCHEMA_REGISTRY_URL, else .run/stack.env`;
 
 function parseEvalArgs(argv: readonly string[]) {
   return parseArgs({
     args: [...argv], allowPositionals: true,
-    options: { policy: { type: 'string', default: 'examples/agentdojo' }, json: { type: 'boolean', default: false }, examples: { type: 'string', default: '0' }, check: { type: 'boolean', default: false }, pessimistic: { type: 'boolean', default: false },
+    options: { policy: { type: 'string', default: join(import.meta.dirname, '..', '..', 'examples', 'agentdojo') }, json: { type: 'boolean', default: false }, examples: { type: 'string', default: '0' }, check: { type: 'boolean', default: false }, pessimistic: { type: 'boolean', default: false },
       kafka: { type: 'boolean', default: false }, brokers: { type: 'string' }, registry: { type: 'string' }, concurrency: { type: 'string', default: '32' },
       'topic-prefix': { type: 'string', default: 'arbiter-eval' }, 'keep-topics': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
   });
@@ -75,7 +85,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     parsed = parseEvalArgs(argv);
   } catch (e) {
-    process.stderr.write(`arbiter eval: ${(e as Error).message}\n${EVAL_USAGE}\n`);
+    process.stderr.write(`ARB_CLI_USAGE: arbiter eval: ${(e as Error).message}\n${EVAL_USAGE}\n`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -85,13 +95,18 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const dir = positionals[0];
   if (dir === undefined) {
-    process.stderr.write(`${EVAL_USAGE}\n`);
+    process.stderr.write(`ARB_CLI_USAGE: arbiter eval needs the dataset directory (AgentDojo trajectories: benign.jsonl, attacks*.jsonl)\n${EVAL_USAGE}\n`);
+    return 2;
+  }
+  const examples = Number(values.examples);
+  if (!Number.isInteger(examples) || examples < 0) {
+    process.stderr.write(`ARB_CLI_USAGE: arbiter eval: --examples must be a non-negative integer, got "${values.examples}"\n`);
     return 2;
   }
   if (values.kafka) {
     const concurrency = Number(values.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1) {
-      process.stderr.write(`arbiter eval: --concurrency must be a positive integer, got "${values.concurrency}"\n`);
+      process.stderr.write(`ARB_CLI_USAGE: arbiter eval: --concurrency must be a positive integer, got "${values.concurrency}"\n`);
       return 2;
     }
     const env = withLocalStack({ ...process.env, ...(values.brokers ? { KAFKA_BROKERS: values.brokers } : {}), ...(values.registry ? { SCHEMA_REGISTRY_URL: values.registry } : {}) });
@@ -104,7 +119,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ bundles: Object.fromEntries(report.bundles), sets: report.sets.map((s) => ({ key: s.key, name: s.name, total: s.total, suites: Object.fromEntries(s.suites) })),
         differences: report.differences, trajectories: report.trajectories, calls: report.calls, escalations: report.escalations, elapsedMs: report.elapsedMs, verdictMs: report.verdictMs }, null, 1)}\n`);
-    } else process.stdout.write(`${renderKafka(report, Number(values.examples))}\n`);
+    } else process.stdout.write(`${renderKafka(report, examples)}\n`);
     const failed = reportChecks(report.sets, values.policy);
     return report.differences.length > 0 || (values.check && failed) ? 1 : 0;
   }
@@ -112,7 +127,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (values.json) process.stdout.write(`${JSON.stringify({ bundles: Object.fromEntries(report.bundles), sets: report.sets.map((s) => ({ key: s.key, name: s.name, total: s.total, suites: Object.fromEntries(s.suites) })) }, null, 1)}\n`);
   else {
     process.stdout.write(`policy revisions: ${[...report.bundles].map(([s, r]) => `${s}=${r.slice(0, 12)}`).join(' ')}\n\n`);
-    for (const set of report.sets) process.stdout.write(`${renderSet(set, Number(values.examples))}\n\n`);
+    for (const set of report.sets) process.stdout.write(`${renderSet(set, examples)}\n\n`);
   }
   return values.check && reportChecks(report.sets, values.policy) ? 1 : 0;
 }

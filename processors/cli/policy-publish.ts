@@ -15,11 +15,17 @@ import { activationOf } from '../verdict/policy-engine.ts';
 
 /** Reads a signed bundle file, refusing anything that is not { name, sources: [{ path, text }], keyId, signature }. */
 export function readSignedBundle(file: string): SignedBundle {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ArbiterError('ARB_CLI_INPUT_UNREADABLE', `cannot read the signed bundle: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { file });
+  }
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc = JSON.parse(text);
   } catch (error) {
-    throw new ArbiterError('ARB_VERDICT_BUNDLE_REJECTED', `${file} is not a readable JSON file: ${(error as Error).message}`, { file });
+    throw new ArbiterError('ARB_VERDICT_BUNDLE_REJECTED', `${file} is not JSON: ${(error as Error).message}`, { file });
   }
   const d = doc as Partial<Record<keyof SignedBundle, unknown>> | null;
   const sources = d?.sources;

@@ -4,14 +4,16 @@
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatLocation, type Problem } from '../core/errors.ts';
+import { ArbiterError, formatLocation, type Problem } from '../core/errors.ts';
 import { compileBundle, generateSigningKeys, signBundle, STAGES, type PolicyBundle, type PolicySource } from '../policy/index.ts';
 import { runGoldenFile, type GoldenReport } from '../policy/golden.ts';
 import { runBench, formatBench } from './policy-bench.ts';
 import { publishSignedBundle } from './policy-publish.ts';
+import { failureCode, failureExitCode, failureText, usageError } from './failure.ts';
 
 type Out = (s: string) => void;
 const stdout: Out = (s) => process.stdout.write(`${s}\n`);
+const stderr: Out = (s) => process.stderr.write(`${s}\n`);
 
 export const POLICY_USAGE = `usage: arbiter policy <subcommand>
   check FILE...                       validate and lint a bundle (files are layers, base first)
@@ -25,6 +27,9 @@ export const POLICY_USAGE = `usage: arbiter policy <subcommand>
                                       <ARBITER_TOPIC_PREFIX>.policy-bundles (endpoints as for the processors)
   keygen --out PREFIX                 write PREFIX.key (Ed25519 private, PEM) and PREFIX.pub
   add --json to check and test for JSON output`;
+
+/** Golden cases shipped with the repository, found from any working directory. */
+const DEFAULT_GOLDEN_PATHS = ['examples', 'test/golden'].map((d) => join(import.meta.dirname, '..', '..', d));
 
 export function readSources(files: readonly string[]): PolicySource[] {
   return files.map((f) => ({ path: f, text: readFileSync(f, 'utf8') }));
@@ -66,7 +71,9 @@ export function findGoldenFiles(paths: readonly string[]): string[] {
 }
 
 function test(paths: readonly string[], json: boolean, out: Out): number {
-  const files = findGoldenFiles(paths.length > 0 ? paths : ['examples', 'test/golden']);
+  const searched = paths.length > 0 ? paths : DEFAULT_GOLDEN_PATHS;
+  const files = findGoldenFiles(searched);
+  if (files.length === 0) throw new ArbiterError('ARB_CLI_INPUT_UNREADABLE', `no golden files (tests.yaml, *.tests.yaml) under ${searched.join(', ')}`);
   const reports: GoldenReport[] = files.map((f) => runGoldenFile(f));
   let failed = 0;
   let passed = 0;
@@ -124,8 +131,47 @@ function keygen(prefix: string, out: Out): number {
   return 0;
 }
 
-export async function main(argv: readonly string[], out: Out = stdout): Promise<number> {
+/** What each subcommand needs besides its options, for the message when something is missing. */
+function missing(sub: string, files: readonly string[], v: Record<string, unknown>): string | undefined {
+  const need = (cond: boolean, what: string): string[] => (cond ? [] : [what]);
+  const gaps: Record<string, string[]> = {
+    check: need(files.length > 0, 'FILE...'),
+    explain: v['stages'] === true ? [] : [...need(files.length > 0, 'FILE...'), ...need(v['tool'] !== undefined, '--tool NAME')],
+    sign: [...need(files.length > 0, 'FILE...'), ...need(v['key'] !== undefined, '--key PRIVATE.pem'), ...need(v['key-id'] !== undefined, '--key-id ID'), ...need(v['out'] !== undefined, '--out SIGNED.json')],
+    publish: need(files.length === 1, 'exactly one SIGNED.json'),
+    keygen: need(v['out'] !== undefined, '--out PREFIX'),
+  };
+  const gap = gaps[sub];
+  return gap === undefined || gap.length === 0 ? undefined : `arbiter policy ${sub} needs ${gap.join(', ')}`;
+}
+
+function positiveIntOption(name: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw usageError(`arbiter policy bench: --${name} must be an integer >= ${min}, got "${raw}"`);
+  return n;
+}
+
+const SUBCOMMANDS = ['check', 'test', 'explain', 'bench', 'sign', 'publish', 'keygen'];
+
+/** Failures go to `err` as one line with a stable code (processors/cli/failure.ts); results to `out`. */
+export async function main(argv: readonly string[], out: Out = stdout, err: Out = stderr): Promise<number> {
   const [sub, ...rest] = argv;
+  try {
+    return await run(sub, rest, out);
+  } catch (e) {
+    err(`${failureText(e, `policy ${sub ?? ''}`.trim())}${failureCode(e) === 'ARB_CLI_USAGE' ? `\n${POLICY_USAGE}` : ''}`);
+    return failureExitCode(e);
+  }
+}
+
+async function run(sub: string | undefined, rest: readonly string[], out: Out): Promise<number> {
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    if (sub === undefined) throw usageError('arbiter policy needs a subcommand');
+    out(POLICY_USAGE);
+    return 0;
+  }
+  if (!SUBCOMMANDS.includes(sub)) throw usageError(`arbiter policy: unknown subcommand "${sub}"`);
   let parsed;
   try {
     parsed = parseArgs({
@@ -134,85 +180,78 @@ export async function main(argv: readonly string[], out: Out = stdout): Promise<
       options: {
         json: { type: 'boolean' }, tool: { type: 'string' }, stages: { type: 'boolean' }, rules: { type: 'string' },
         iterations: { type: 'string' }, key: { type: 'string' }, 'key-id': { type: 'string' }, name: { type: 'string' },
-        out: { type: 'string' }, args: { type: 'string' }, help: { type: 'boolean' }, by: { type: 'string' },
+        out: { type: 'string' }, args: { type: 'string' }, help: { type: 'boolean', short: 'h' }, by: { type: 'string' },
       },
     });
   } catch (e) {
-    out(`${(e as Error).message}\n${POLICY_USAGE}`);
-    return 2;
+    throw usageError(`arbiter policy ${sub}: ${(e as Error).message}`);
   }
   const { values: v, positionals: files } = parsed;
-  const json = v.json === true;
-  try {
-    switch (sub) {
-      case 'check':
-        if (files.length === 0) break;
-        return check(files, json, out);
-      case 'test':
-        return test(files, json, out);
-      case 'explain': {
-        if (v.stages === true) {
-          for (const s of STAGES) out(`${s.name}${s.dependsOn.length > 0 ? `  (after ${s.dependsOn.join(', ')})` : ''}`);
-          return 0;
-        }
-        if (files.length === 0 || v.tool === undefined) break;
-        const { bundle, problems } = compileBundle(readSources(files));
-        if (bundle === undefined) {
-          for (const p of problems) out(formatProblem(p));
-          return 1;
-        }
-        for (const l of explainTool(bundle, v.tool)) out(l);
-        return 0;
-      }
-      case 'bench': {
-        const args: unknown = v.args === undefined ? {} : JSON.parse(v.args);
-        if (args === null || typeof args !== 'object' || Array.isArray(args)) {
-          out('--args must be a JSON object');
-          return 2;
-        }
-        const result = runBench({
-          files,
-          tool: v.tool,
-          args: args as Record<string, unknown>,
-          rules: v.rules === undefined ? 200 : Number(v.rules),
-          iterations: v.iterations === undefined ? 200_000 : Number(v.iterations),
-        });
-        if (typeof result === 'string') {
-          out(result);
-          return 1;
-        }
-        out(json ? JSON.stringify(result, null, 2) : formatBench(result));
-        return 0;
-      }
-      case 'sign': {
-        if (files.length === 0 || v.key === undefined || v['key-id'] === undefined || v.out === undefined) break;
-        const sources = readSources(files);
-        const { bundle, problems } = compileBundle(sources);
-        if (bundle === undefined) {
-          for (const p of problems) out(formatProblem(p));
-          return 1;
-        }
-        const signed = signBundle(v.name ?? bundle.name, sources, readFileSync(v.key, 'utf8'), v['key-id']);
-        writeFileSync(v.out, JSON.stringify(signed, null, 2));
-        out(`signed ${signed.name} revision ${bundle.revision} with key ${signed.keyId} -> ${v.out}`);
-        return 0;
-      }
-      case 'publish': {
-        if (files.length !== 1) break;
-        const p = await publishSignedBundle(files[0] as string, v.by ?? process.env['USER'] ?? 'arbiter policy publish', process.env);
-        out(`published ${p.name} revision ${p.revision} -> ${p.topic}`);
-        return 0;
-      }
-      case 'keygen':
-        if (v.out === undefined) break;
-        return keygen(v.out, out);
-      default:
-        break;
-    }
-  } catch (e) {
-    out(`arbiter policy ${sub ?? ''}: ${(e as Error).message}`);
-    return 2;
+  if (v.help === true) {
+    out(POLICY_USAGE);
+    return 0;
   }
-  out(POLICY_USAGE);
-  return 2;
+  const gap = missing(sub, files, v);
+  if (gap !== undefined) throw usageError(gap);
+  const json = v.json === true;
+  switch (sub) {
+    case 'check':
+      return check(files, json, out);
+    case 'test':
+      return test(files, json, out);
+    case 'explain': {
+      if (v.stages === true) {
+        for (const s of STAGES) out(`${s.name}${s.dependsOn.length > 0 ? `  (after ${s.dependsOn.join(', ')})` : ''}`);
+        return 0;
+      }
+      const { bundle, problems } = compileBundle(readSources(files));
+      if (bundle === undefined) {
+        for (const p of problems) out(formatProblem(p));
+        return 1;
+      }
+      for (const l of explainTool(bundle, v.tool as string)) out(l);
+      return 0;
+    }
+    case 'bench': {
+      let args: unknown = {};
+      try {
+        if (v.args !== undefined) args = JSON.parse(v.args);
+      } catch (e) {
+        throw usageError(`arbiter policy bench: --args is not JSON: ${(e as Error).message}`);
+      }
+      if (args === null || typeof args !== 'object' || Array.isArray(args)) throw usageError('arbiter policy bench: --args must be a JSON object');
+      const result = runBench({
+        files,
+        tool: v.tool,
+        args: args as Record<string, unknown>,
+        rules: positiveIntOption('rules', v.rules, 200, 1),
+        iterations: positiveIntOption('iterations', v.iterations, 200_000, 1000),
+      });
+      if (typeof result === 'string') {
+        out(result);
+        return 1;
+      }
+      out(json ? JSON.stringify(result, null, 2) : formatBench(result));
+      return 0;
+    }
+    case 'sign': {
+      const sources = readSources(files);
+      const { bundle, problems } = compileBundle(sources);
+      if (bundle === undefined) {
+        for (const p of problems) out(formatProblem(p));
+        return 1;
+      }
+      const signed = signBundle(v.name ?? bundle.name, sources, readFileSync(v.key as string, 'utf8'), v['key-id'] as string);
+      writeFileSync(v.out as string, JSON.stringify(signed, null, 2));
+      out(`signed ${signed.name} revision ${bundle.revision} with key ${signed.keyId} -> ${v.out}`);
+      return 0;
+    }
+    case 'publish': {
+      const p = await publishSignedBundle(files[0] as string, v.by ?? process.env['USER'] ?? 'arbiter policy publish', process.env);
+      out(`published ${p.name} revision ${p.revision} -> ${p.topic}`);
+      return 0;
+    }
+    default:
+      return keygen(v.out as string, out);
+  }
 }

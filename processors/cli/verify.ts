@@ -1,10 +1,13 @@
 // `arbiter verify`: checks the decisions hash chain stored in ClickHouse and names every broken link
 // (partition, chain seq, decision id, what is wrong). Exit code 0 = intact, 1 = broken, 2 = usage/config error.
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { ArbiterError } from '../core/errors.ts';
 import type { ClickHouseConfig } from '../core/config.ts';
 import { createClickHouse } from '../runtime/clickhouse-client.ts';
 import { verifyChain, type VerifyReport } from '../sinks/clickhouse/verify-chain.ts';
+import { failureExitCode, failureText, usageError } from './failure.ts';
 
 export const VERIFY_USAGE = `usage: arbiter verify [--chdb PATH | --url URL] [--table decisions] [--partition N]... [--allow-expired-prefix] [--json]
   --chdb PATH              chDB data path (default: $CHDB_PATH)
@@ -24,10 +27,35 @@ export function targetFrom(values: { chdb?: string | undefined; url?: string | u
   return { kind: 'chdb', path };
 }
 
+/** Refuses a ClickHouse without the decisions table, naming where it looked. */
+async function requireTable(client: ClickHouseClient, table: string, target: ClickHouseConfig): Promise<void> {
+  const rs = await client.query({
+    query: 'SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = {table:String}',
+    query_params: { table }, format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<{ n: string | number }>();
+  if (Number(row?.n ?? 0) === 0) {
+    const where = target.kind === 'chdb' ? `chDB at ${target.path}` : `ClickHouse ${redactUrl(target.url)} database ${target.database}`;
+    throw new ArbiterError('ARB_VERIFY_NO_TABLE', `no table ${table} in ${where}: nothing was sunk there (check the path or URL, or --table)`);
+  }
+}
+
+/** A URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparseable URL>';
+  }
+}
+
 export function formatReport(r: VerifyReport): string {
   const lines = r.partitions.map((p) => `partition ${p.partition}: ${p.rows} rows, seq ${p.firstSeq}..${p.headSeq}, head ${p.headHash.slice(0, 16)}`);
   for (const p of r.problems) lines.push(`${p.code} partition ${p.partition} seq ${p.seq} decision ${p.decisionId}: ${p.detail}`);
-  lines.push(r.ok ? 'OK: every chain is intact' : `BROKEN: ${r.problems.length} problem(s)`);
+  const rows = r.partitions.reduce((n, p) => n + p.rows, 0);
+  lines.push(r.ok ? `OK: every chain is intact (${rows} rows in ${r.partitions.length} partition(s))` : `BROKEN: ${r.problems.length} problem(s)`);
   return lines.join('\n');
 }
 
@@ -42,8 +70,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
       },
     }));
   } catch (e) {
-    out(`${(e as Error).message}\n${VERIFY_USAGE}`);
-    return 2;
+    throw usageError(`arbiter verify: ${(e as Error).message}\n${VERIFY_USAGE}`);
   }
   if (values.help) {
     out(VERIFY_USAGE);
@@ -51,20 +78,19 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   }
   const partitions = values.partition?.map(Number);
   if (partitions?.some((p) => !Number.isInteger(p) || p < 0)) {
-    out(`ARB_CONFIG_INVALID: --partition takes a non-negative integer, got ${values.partition?.join(', ')}`);
-    return 2;
+    throw usageError(`arbiter verify: --partition takes a non-negative integer, got ${values.partition?.join(', ')}`);
   }
-  let target: ClickHouseConfig;
-  try {
-    target = targetFrom(values, process.env);
-  } catch (e) {
-    out((e as Error).message);
-    return 2;
+  const target = targetFrom(values, process.env);
+  // chDB would create an empty database at a mistyped path and report it intact.
+  if (target.kind === 'chdb' && !existsSync(target.path)) {
+    throw new ArbiterError('ARB_CLI_INPUT_UNREADABLE', `no chDB data at ${target.path} (the demo's is .run/demo/chdb)`, { key: values.chdb ? '--chdb' : 'CHDB_PATH' });
   }
+  const table = values.table ?? 'decisions';
   const client = createClickHouse(target);
   try {
+    await requireTable(client, table, target);
     const report = await verifyChain(client, {
-      ...(values.table ? { table: values.table } : {}),
+      table,
       ...(partitions ? { partitions } : {}),
       allowExpiredPrefix: values['allow-expired-prefix'] ?? false,
     });
@@ -76,5 +102,8 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2)).catch((e: unknown) => {
+    process.stderr.write(`${failureText(e, 'verify')}\n`);
+    return failureExitCode(e);
+  });
 }

@@ -119,6 +119,11 @@ export const ERROR_CATALOGUE = {
   // demo (processors/bin/demo.ts)
   ARB_DEMO_FAILED: { summary: 'the demo could not start its stack or processors, or its scripted agent saw an unexpected verdict', http: 500 },
   // in-process pipelines (the demo, arbiter eval --kafka: processors/verdict/bundle-publish.ts)
+  // the arbiter command (processors/bin/arbiter.ts, processors/cli)
+  ARB_CLI_USAGE: { summary: 'an arbiter command was called with a missing or unknown subcommand, argument or option, or an option value of the wrong form', http: 400 },
+  ARB_CLI_INPUT_UNREADABLE: { summary: 'a file or directory named on the arbiter command line does not exist or cannot be read (or written, for an output path)', http: 400 },
+  ARB_CLI_FAILED: { summary: 'an arbiter command stopped on an unexpected error (the message says which; ARBITER_DEBUG=1 prints the stack)', http: 500 },
+  ARB_VERIFY_NO_TABLE: { summary: 'arbiter verify found no decisions table at the ClickHouse or chDB path it was given (wrong path, or nothing was sunk there yet)', http: 404 },
   ARB_PIPELINE_COORDINATOR_UNAVAILABLE: { summary: 'an in-process pipeline could not start: the group coordinator was still loading or unavailable after every retry (a broker that just restarted)', http: 503 },
   ARB_PIPELINE_NOT_READY: { summary: 'an in-process pipeline\'s verdict processor was not ready in time (partitions assigned and restored, bundle active), or its consumer stopped while starting', http: 503 },
   // cross-session aggregator (processors/aggregator)

@@ -45,7 +45,7 @@ describe('make demo', () => {
     };
     expect(summary.ok).toBe(true);
     expect(summary.byEffect).toEqual({ allow: 5, modify: 1, escalate: 2, deny: 3 });
-    expect(summary.checks).toEqual({ redaction: true, 'refund-escalated': true, exfiltration: true, 'retry-denied': true });
+    expect(summary.checks).toEqual({ redaction: true, 'refund-escalated': true, 'refund-rejected': true, exfiltration: true, 'retry-denied': true, 'unknown-tool': true });
     expect(summary.unexpected).toEqual([]);
     expect(summary.clickhouse.rows).toBe(11);
     expect(summary.clickhouse.byEffect).toEqual({ allow: 5, modify: 1, escalate: 2, deny: 3 });

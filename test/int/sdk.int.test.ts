@@ -64,7 +64,7 @@ const cliEnv = { ...process.env, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGIST
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
-  const code = await approvalsCli(argv, (s) => lines.push(s), cliEnv);
+  const code = await approvalsCli(argv, (s) => lines.push(s), cliEnv, (s) => lines.push(s));
   return { code, out: lines.join('\n') };
 }
 

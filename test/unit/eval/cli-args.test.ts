@@ -11,10 +11,13 @@ describe('arbiter eval arguments', () => {
       expect(out.join('')).toMatch(/^usage: arbiter eval <dataset-dir>/);
       out.length = 0;
       expect(await main(['--bogus'])).toBe(2);
-      expect(out.join('')).toMatch(/^arbiter eval: Unknown option '--bogus'.*\nusage: arbiter eval/s);
+      expect(out.join('')).toMatch(/^ARB_CLI_USAGE: arbiter eval: Unknown option '--bogus'.*\nusage: arbiter eval/s);
       out.length = 0;
       expect(await main([])).toBe(2);
-      expect(out.join('')).toMatch(/^usage: arbiter eval/);
+      expect(out.join('')).toMatch(/^ARB_CLI_USAGE: arbiter eval needs the dataset directory .*\nusage: arbiter eval/s);
+      out.length = 0;
+      expect(await main(['--examples', 'x', 'dir'])).toBe(2);
+      expect(out.join('')).toBe('ARB_CLI_USAGE: arbiter eval: --examples must be a non-negative integer, got "x"\n');
     } finally {
       stdout.mockRestore();
       stderr.mockRestore();

@@ -6,10 +6,11 @@ import { main } from '../../../processors/cli/policy.ts';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const example = `${root}examples/customer-support/bundle.yaml`;
 
-async function run(argv: string[]): Promise<{ code: number; out: string }> {
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const lines: string[] = [];
-  const code = await main(argv, (s) => lines.push(s));
-  return { code, out: lines.join('\n') };
+  const errors: string[] = [];
+  const code = await main(argv, (s) => lines.push(s), (s) => errors.push(s));
+  return { code, out: lines.join('\n'), err: errors.join('\n') };
 }
 
 describe('arbiter policy', () => {
@@ -39,9 +40,35 @@ describe('arbiter policy', () => {
     expect(ids).toEqual(['support.allowed-tools', 'support.tool-allowlist', 'ticket.status-values', 'ticket.no-assignee', 'ticket.redact-body']);
   });
 
-  it('prints usage and exits 2 on an unknown subcommand', async () => {
+  it('prints usage and exits 2 on an unknown subcommand, with the code on stderr', async () => {
     const r = await run(['frobnicate']);
     expect(r.code).toBe(2);
-    expect(r.out).toMatch(/usage: arbiter policy/);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/^ARB_CLI_USAGE: arbiter policy: unknown subcommand "frobnicate"\nusage: arbiter policy/);
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    for (const argv of [['--help'], ['sign', '--help']]) {
+      const r = await run(argv);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^usage: arbiter policy/);
+    }
+  });
+
+  it('names what a subcommand is missing', async () => {
+    const r = await run(['sign', example, '--key', 'k.pem']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^ARB_CLI_USAGE: arbiter policy sign needs --key-id ID, --out SIGNED\.json\n/);
+    expect((await run(['explain', example])).err).toMatch(/^ARB_CLI_USAGE: arbiter policy explain needs --tool NAME/);
+    expect((await run(['bench', '--iterations', '10'])).err).toMatch(/^ARB_CLI_USAGE: arbiter policy bench: --iterations must be an integer >= 1000, got "10"/);
+  });
+
+  it('a missing file is ARB_CLI_INPUT_UNREADABLE naming the path, exit 2, no stack', async () => {
+    const r = await run(['check', `${root}no-such-bundle.yaml`]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`ARB_CLI_INPUT_UNREADABLE: arbiter policy check: ${root}no-such-bundle.yaml: no such file or directory`);
+    const t = await run(['test', `${root}processors/cli`]);
+    expect(t.code).toBe(2);
+    expect(t.err).toMatch(/^ARB_CLI_INPUT_UNREADABLE: no golden files \(tests\.yaml, \*\.tests\.yaml\) under .*processors\/cli$/);
   });
 });

@@ -1,0 +1,39 @@
+// How `arbiter` reports a failing command: a coded line, the right exit code, a stack only when asked for.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ArbiterError } from '../../../processors/core/errors.ts';
+import { failureCode, failureExitCode, failureText, usageError } from '../../../processors/cli/failure.ts';
+
+const fsFailure = (): unknown => {
+  try {
+    readFileSync('/no/such/arbiter-file.yaml');
+  } catch (e) {
+    return e;
+  }
+  throw new Error('the file exists');
+};
+
+describe('arbiter failure reports', () => {
+  it('an ArbiterError keeps its code and message; usage and configuration errors exit 2, the rest 1', () => {
+    expect(failureText(usageError('arbiter x needs FILE'), 'x', {})).toBe('ARB_CLI_USAGE: arbiter x needs FILE');
+    expect(failureExitCode(usageError('u'))).toBe(2);
+    expect(failureExitCode(new ArbiterError('ARB_CONFIG_INVALID', 'bad', { key: 'KAFKA_BROKERS' }))).toBe(2);
+    expect(failureExitCode(new ArbiterError('ARB_SERDE_REGISTRY_UNAVAILABLE', 'down'))).toBe(1);
+  });
+
+  it('a file-system error names the path and the reason under ARB_CLI_INPUT_UNREADABLE, without a stack', () => {
+    const e = fsFailure();
+    expect(failureCode(e)).toBe('ARB_CLI_INPUT_UNREADABLE');
+    expect(failureExitCode(e)).toBe(2);
+    expect(failureText(e, 'policy check', {})).toBe('ARB_CLI_INPUT_UNREADABLE: arbiter policy check: /no/such/arbiter-file.yaml: no such file or directory');
+  });
+
+  it('an unexpected error is ARB_CLI_FAILED with its message; the stack only with ARBITER_DEBUG=1', () => {
+    const e = new TypeError('x is not a function');
+    expect(failureCode(e)).toBe('ARB_CLI_FAILED');
+    expect(failureExitCode(e)).toBe(1);
+    expect(failureText(e, 'verify', {})).toBe('ARB_CLI_FAILED: arbiter verify: x is not a function (ARBITER_DEBUG=1 prints the stack)');
+    expect(failureText(e, 'verify', { ARBITER_DEBUG: '1' })).toMatch(/^ARB_CLI_FAILED: arbiter verify: x is not a function\nTypeError: x is not a function\n {4}at /);
+    expect(failureText('a string', 'eval', {})).toBe('ARB_CLI_FAILED: arbiter eval: a string (ARBITER_DEBUG=1 prints the stack)');
+  });
+});
