@@ -12,7 +12,7 @@ import { Admin, AclOperations, AclPermissionTypes, ResourcePatternTypes, Resourc
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaSecurityFromEnv } from '../../processors/core/kafka-security-config.ts';
 import { aclMatrix, type AclRole } from '../../processors/core/kafka-acl-matrix.ts';
-import { ArbiterError, type Problem } from '../../processors/core/errors.ts';
+import type { Problem } from '../../processors/core/errors.ts';
 import { defineTopics } from '../../processors/runtime/topics.ts';
 import { createTransport, KAFKA_CLIENTS, type KafkaClientName } from '../../processors/runtime/transport/index.ts';
 import type { InRecord, KafkaSecurity, KafkaTransport, TransportConsumer } from '../../processors/runtime/transport/index.ts';
@@ -24,6 +24,8 @@ import { activationOf } from '../../processors/verdict/policy-engine.ts';
 import { ArbiterClient } from '../../processors/sdk/index.ts';
 import { POLICY } from '../unit/verdict/fixtures.ts';
 import { freePort, freePortPair } from '../setup/ports.ts';
+import { errorOf } from './helpers/arbiter-error.ts';
+import { expectProcessorAllowsAndDenies } from './helpers/policy-round-trip.ts';
 import { startDeployableChild } from './helpers/processes.ts';
 
 const SCRIPT = join(import.meta.dirname, '..', '..', 'deploy', 'local', 'kafka-secure.sh');
@@ -86,16 +88,6 @@ async function applyAcls(roles: readonly AclRole[]): Promise<void> {
   } finally {
     await admin.close();
   }
-}
-
-async function errorOf(work: () => Promise<unknown>): Promise<ArbiterError> {
-  try {
-    await work();
-  } catch (error) {
-    if (error instanceof ArbiterError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure, the call succeeded');
 }
 
 /** Consumes until a record with `key` arrives (or 60 s pass), then closes the consumer. */
@@ -330,11 +322,7 @@ describe('deployables over SASL_SSL (processors/bin/*.ts, settings from their en
         brokers: brokers().join(','), registryUrl: localRegistryUrl(), kafkaClient: 'platformatic', topicPrefix: prefix, defaultDeadlineMs: 15_000,
         security: saslEnv('arbiter-agent', passwords.agent),
       });
-      const agent = client.session({ sessionId: `s-${run}`, agentId: 'sec-agent', userId: 'alice', tenantId: 'acme', agentRole: 'assistant', environment: 'prod' });
-      expect(await agent.propose({ tool: 'http_get', args: { url: 'https://docs.example.com/refunds' } }))
-        .toMatchObject({ effect: 'allow', proceed: true, source: 'processor', ruleIds: ['read-ok'] });
-      expect(await agent.propose({ tool: 'send_email', args: { to: ['eve@evil.example'], cc: [], subject: 'hi', body: 'hello' } }))
-        .toMatchObject({ effect: 'deny', proceed: false, source: 'processor' });
+      await expectProcessorAllowsAndDenies(client, `s-${run}`, 'sec-agent');
     } catch (error) {
       throw new Error(`${(error as Error).message}\n${child.tail()}`);
     } finally {

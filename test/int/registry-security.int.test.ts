@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
-import { ArbiterError, type Problem } from '../../processors/core/errors.ts';
+import type { Problem } from '../../processors/core/errors.ts';
 import { registryAuthFromEnv, type RegistryAuth } from '../../processors/core/kafka-security-config.ts';
 import { generateSigningKeys, signBundle } from '../../processors/policy/index.ts';
 import { createRegistryClient, localRegistryUrl } from '../../processors/runtime/serde/registry.ts';
@@ -22,6 +22,8 @@ import { ArbiterClient } from '../../processors/sdk/index.ts';
 import { activationOf } from '../../processors/verdict/policy-engine.ts';
 import { POLICY } from '../unit/verdict/fixtures.ts';
 import { freePort } from '../setup/ports.ts';
+import { errorOf } from './helpers/arbiter-error.ts';
+import { expectProcessorAllowsAndDenies } from './helpers/policy-round-trip.ts';
 import { startDeployableChild, type ChildProcessor } from './helpers/processes.ts';
 
 const SCRIPT = join(import.meta.dirname, '..', '..', 'deploy', 'local', 'registry-secure.sh');
@@ -64,16 +66,6 @@ function registryAuth(url: string, env: Record<string, string>): RegistryAuth {
   const auth = registryAuthFromEnv(env, url, problems);
   expect(problems).toEqual([]);
   return auth;
-}
-
-async function errorOf(work: () => Promise<unknown>): Promise<ArbiterError> {
-  try {
-    await work();
-  } catch (error) {
-    if (error instanceof ArbiterError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure, the call succeeded');
 }
 
 /** Every line a child wrote, kept whole (the helper's tail keeps only the last ones). */
@@ -160,11 +152,7 @@ describe('schema registry behind TLS and basic auth (nginx in front of Apicurio)
     try {
       await child.ready;
       client = await sdk(secureUrl(), registryEnv('arbiter-agent', users.agent));
-      const agent = client.session({ sessionId: `s-${run}`, agentId: 'regsec-agent', userId: 'alice', tenantId: 'acme', agentRole: 'assistant', environment: 'prod' });
-      expect(await agent.propose({ tool: 'http_get', args: { url: 'https://docs.example.com/refunds' } }))
-        .toMatchObject({ effect: 'allow', proceed: true, source: 'processor', ruleIds: ['read-ok'] });
-      expect(await agent.propose({ tool: 'send_email', args: { to: ['eve@evil.example'], cc: [], subject: 'hi', body: 'hello' } }))
-        .toMatchObject({ effect: 'deny', proceed: false, source: 'processor' });
+      await expectProcessorAllowsAndDenies(client, `s-${run}`, 'regsec-agent');
     } catch (error) {
       throw new Error(`${(error as Error).message}\n${child.tail()}`);
     } finally {
