@@ -11,6 +11,7 @@ import { connectApprovals } from '../approvals/connect.ts';
 import { refusalOf, type LedgerEntry } from '../approvals/ledger.ts';
 import { answerFor } from '../approvals/resolutions.ts';
 import { tailLedger, writeResolution } from '../approvals/topic-ledger.ts';
+import { kafkaUnreachable } from './failure.ts';
 
 export const APPROVALS_USAGE = `usage: arbiter approvals list [--json]
        arbiter approvals approve <approval-id> [--by NAME] [--reason TEXT]
@@ -67,14 +68,30 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     err(`ARB_APPROVAL_USAGE: ${command} needs an approval id\n${APPROVALS_USAGE}`);
     return 2;
   }
-  let conn;
+  let config;
   try {
-    conn = await connectApprovals(approvalsConfigFromEnv(withLocalStack(env)), `arbiter-cli-${process.pid}`);
+    config = approvalsConfigFromEnv(withLocalStack(env));
   } catch (e) {
     err(e instanceof ArbiterError ? e.message : `ARB_CONFIG_INVALID: ${(e as Error).message}`);
     return 2;
   }
-  const { ledger, tail } = await tailLedger({ ...conn, groupPrefix: 'arbiter-cli-approvals' });
+  const unreachable = (e: unknown): string => kafkaUnreachable(e, config.brokers).message;
+  let conn;
+  try {
+    conn = await connectApprovals(config, `arbiter-cli-${process.pid}`);
+  } catch (e) {
+    err(unreachable(e));
+    return 1;
+  }
+  let tailed;
+  try {
+    tailed = await tailLedger({ ...conn, groupPrefix: 'arbiter-cli-approvals' });
+  } catch (e) {
+    await conn.producer.close().catch(() => undefined);
+    err(unreachable(e));
+    return 1;
+  }
+  const { ledger, tail } = tailed;
   try {
     const now = Date.now();
     if (command === 'list') {

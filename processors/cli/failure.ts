@@ -10,6 +10,7 @@ const FS_REASONS: Readonly<Record<string, string>> = {
   EACCES: 'permission denied',
   EISDIR: 'it is a directory, a file was expected',
   ENOTDIR: 'a directory was expected',
+  EEXIST: 'already exists (not overwritten)',
 };
 
 /** A file-system error from reading what the user named (node:fs sets code and path). */
@@ -18,6 +19,12 @@ function fsError(e: unknown): { reason: string; path: string } | undefined {
   if (typeof code !== 'string' || typeof path !== 'string') return undefined;
   const reason = FS_REASONS[code];
   return reason === undefined ? undefined : { reason, path };
+}
+
+/** A Kafka client's own error ("metadata failed 4 times") does not say which servers; this one does. */
+export function kafkaUnreachable(e: unknown, brokers: readonly string[]): ArbiterError {
+  if (e instanceof ArbiterError) return e;
+  return new ArbiterError('ARB_STACK_UNAVAILABLE', `Kafka at ${brokers.join(',')} did not answer: ${e instanceof Error ? e.message : String(e)}`, { key: 'KAFKA_BROKERS' });
 }
 
 export function usageError(message: string): ArbiterError {

@@ -4,7 +4,7 @@
 // environment over .run/stack.env, as for every processor. The verdict processors verify the signature themselves.
 import { readFileSync } from 'node:fs';
 import { ArbiterError } from '../core/errors.ts';
-import { processorSettingsFromEnv } from '../core/processor-config.ts';
+import { processorSettingsFromEnv, type ProcessorSettings } from '../core/processor-config.ts';
 import { withLocalStack } from '../approvals/config.ts';
 import type { SignedBundle } from '../policy/signing.ts';
 import { createRegistryClient } from '../runtime/serde/registry.ts';
@@ -12,6 +12,7 @@ import { TopicSerde } from '../runtime/serde/topic-serde.ts';
 import { defineTopics, ensureArbiterTopics } from '../runtime/topics.ts';
 import { createTransport } from '../runtime/transport/index.ts';
 import { activationOf } from '../verdict/policy-engine.ts';
+import { kafkaUnreachable } from './failure.ts';
 
 /** Reads a signed bundle file, refusing anything that is not { name, sources: [{ path, text }], keyId, signature }. */
 export function readSignedBundle(file: string): SignedBundle {
@@ -46,6 +47,14 @@ export async function publishSignedBundle(file: string, activatedBy: string, env
   const signed = readSignedBundle(file);
   const activation = activationOf(signed, activatedBy, Date.now());
   const settings = processorSettingsFromEnv(withLocalStack(env));
+  try {
+    return await publish(signed, activation, settings);
+  } catch (error) {
+    throw kafkaUnreachable(error, settings.brokers);
+  }
+}
+
+async function publish(signed: SignedBundle, activation: ReturnType<typeof activationOf>, settings: ProcessorSettings): Promise<Published> {
   const topics = defineTopics({ prefix: settings.topicPrefix, partitions: settings.partitions, replicationFactor: settings.replicationFactor });
   const transport = await createTransport(settings.kafkaClient, { brokers: settings.brokers, clientId: `arbiter-policy-publish-${process.pid}`, security: settings.kafkaSecurity });
   const admin = await transport.admin();

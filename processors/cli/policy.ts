@@ -125,8 +125,9 @@ export function explainTool(bundle: PolicyBundle, tool: string): string[] {
 
 function keygen(prefix: string, out: Out): number {
   const k = generateSigningKeys();
-  writeFileSync(`${prefix}.key`, k.privateKeyPem, { mode: 0o600 });
-  writeFileSync(`${prefix}.pub`, k.publicKeyPem);
+  // 'wx': never overwrite a key pair (a lost private key cannot sign the next bundle).
+  writeFileSync(`${prefix}.key`, k.privateKeyPem, { mode: 0o600, flag: 'wx' });
+  writeFileSync(`${prefix}.pub`, k.publicKeyPem, { flag: 'wx' });
   out(`wrote ${prefix}.key and ${prefix}.pub`);
   return 0;
 }
@@ -241,7 +242,14 @@ async function run(sub: string | undefined, rest: readonly string[], out: Out): 
         for (const p of problems) out(formatProblem(p));
         return 1;
       }
-      const signed = signBundle(v.name ?? bundle.name, sources, readFileSync(v.key as string, 'utf8'), v['key-id'] as string);
+      const keyFile = v.key as string;
+      let signed;
+      try {
+        signed = signBundle(v.name ?? bundle.name, sources, readFileSync(keyFile, 'utf8'), v['key-id'] as string);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).path !== undefined) throw e;
+        throw new ArbiterError('ARB_CLI_INPUT_UNREADABLE', `--key ${keyFile} is not an Ed25519 private key in PEM (arbiter policy keygen writes one to PREFIX.key): ${(e as Error).message}`, { file: keyFile });
+      }
       writeFileSync(v.out as string, JSON.stringify(signed, null, 2));
       out(`signed ${signed.name} revision ${bundle.revision} with key ${signed.keyId} -> ${v.out}`);
       return 0;

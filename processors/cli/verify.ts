@@ -20,6 +20,9 @@ export const VERIFY_USAGE = `usage: arbiter verify [--chdb PATH | --url URL] [--
 export function targetFrom(values: { chdb?: string | undefined; url?: string | undefined }, env: NodeJS.ProcessEnv): ClickHouseConfig {
   const url = values.url ?? env['CLICKHOUSE_URL'];
   if (url) {
+    if (!/^https?:\/\//.test(url)) {
+      throw new ArbiterError('ARB_CONFIG_INVALID', `${redactUrl(url)} is not an http(s) URL of a ClickHouse server`, { key: values.url ? '--url' : 'CLICKHOUSE_URL' });
+    }
     return { kind: 'http', url, username: env['CLICKHOUSE_USER'] ?? 'default', password: env['CLICKHOUSE_PASSWORD'] ?? '', database: env['CLICKHOUSE_DATABASE'] ?? 'default' };
   }
   const path = values.chdb ?? env['CHDB_PATH'];
@@ -96,6 +99,9 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     });
     out(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
     return report.ok ? 0 : 1;
+  } catch (e) {
+    if (e instanceof ArbiterError || target.kind !== 'http') throw e;
+    throw new ArbiterError('ARB_STACK_UNAVAILABLE', `ClickHouse at ${redactUrl(target.url)} did not answer: ${(e as Error).message}`, { key: values.url ? '--url' : 'CLICKHOUSE_URL' });
   } finally {
     await client.close();
   }

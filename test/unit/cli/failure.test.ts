@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ArbiterError } from '../../../processors/core/errors.ts';
-import { failureCode, failureExitCode, failureText, usageError } from '../../../processors/cli/failure.ts';
+import { failureCode, failureExitCode, failureText, kafkaUnreachable, usageError } from '../../../processors/cli/failure.ts';
 
 const fsFailure = (): unknown => {
   try {
@@ -35,5 +35,12 @@ describe('arbiter failure reports', () => {
     expect(failureText(e, 'verify', {})).toBe('ARB_CLI_FAILED: arbiter verify: x is not a function (ARBITER_DEBUG=1 prints the stack)');
     expect(failureText(e, 'verify', { ARBITER_DEBUG: '1' })).toMatch(/^ARB_CLI_FAILED: arbiter verify: x is not a function\nTypeError: x is not a function\n {4}at /);
     expect(failureText('a string', 'eval', {})).toBe('ARB_CLI_FAILED: arbiter eval: a string (ARBITER_DEBUG=1 prints the stack)');
+  });
+
+  it('a Kafka client error becomes ARB_STACK_UNAVAILABLE naming the brokers; an ArbiterError passes through', () => {
+    expect(kafkaUnreachable(new Error('metadata failed 4 times.'), ['k1:9092', 'k2:9092']).message)
+      .toBe('ARB_STACK_UNAVAILABLE: Kafka at k1:9092,k2:9092 did not answer: metadata failed 4 times. (at KAFKA_BROKERS)');
+    const own = usageError('x');
+    expect(kafkaUnreachable(own, ['k1:9092'])).toBe(own);
   });
 });

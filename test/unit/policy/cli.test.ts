@@ -1,5 +1,8 @@
 // `arbiter policy` subcommands driven through main() with captured output (reads the example files only).
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../../processors/cli/policy.ts';
 
@@ -70,5 +73,20 @@ describe('arbiter policy', () => {
     const t = await run(['test', `${root}processors/cli`]);
     expect(t.code).toBe(2);
     expect(t.err).toMatch(/^ARB_CLI_INPUT_UNREADABLE: no golden files \(tests\.yaml, \*\.tests\.yaml\) under .*processors\/cli$/);
+  });
+
+  it('keygen never overwrites a key pair, and sign refuses a public key as --key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'arbiter-keygen-'));
+    try {
+      expect((await run(['keygen', '--out', join(dir, 'k')])).code).toBe(0);
+      const again = await run(['keygen', '--out', join(dir, 'k')]);
+      expect(again.code).toBe(2);
+      expect(again.err).toBe(`ARB_CLI_INPUT_UNREADABLE: arbiter policy keygen: ${join(dir, 'k.key')}: already exists (not overwritten)`);
+      const sign = await run(['sign', example, '--key', join(dir, 'k.pub'), '--key-id', 'k1', '--out', join(dir, 's.json')]);
+      expect(sign.code).toBe(2);
+      expect(sign.err).toMatch(/^ARB_CLI_INPUT_UNREADABLE: --key .*k\.pub is not an Ed25519 private key in PEM/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
