@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
+import { main as approvalsCli } from '../../processors/cli/approvals.ts';
 import type { Problem } from '../../processors/core/errors.ts';
 import { registryAuthFromEnv, type RegistryAuth } from '../../processors/core/kafka-security-config.ts';
 import { generateSigningKeys, signBundle } from '../../processors/policy/index.ts';
@@ -35,7 +36,7 @@ const prefix = `regsec-${run}`;
 const topics = defineTopics({ prefix, partitions: 1, replicationFactor: 1 });
 const runDir = mkdtempSync(join(tmpdir(), 'arbiter-registry-secure-'));
 const password = (who: string) => `${who}-pw-${randomBytes(9).toString('hex')}`;
-const users = { agent: password('agent'), verdict: password('verdict'), reader: password('reader') };
+const users = { agent: password('agent'), verdict: password('verdict'), approvals: password('approvals'), reader: password('reader') };
 const wrong = password('wrong');
 const allSecrets = [...Object.values(users), wrong];
 const PROBE_SCHEMA = { type: 'record', name: 'Probe', namespace: 'arbiter.test', fields: [{ name: 'a', type: 'string' }] };
@@ -84,6 +85,15 @@ const sdk = (registryUrl: string, security: Record<string, string>) => ArbiterCl
   brokers: localBrokers().join(','), registryUrl, kafkaClient: 'platformatic', topicPrefix: prefix, defaultDeadlineMs: 15_000, security,
 });
 
+/** `arbiter approvals <argv>` with the registry settings in its environment, as a reviewer runs it. */
+async function approvals(argv: string[], registry: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const env = { ...process.env, KAFKA_BROKERS: localBrokers().join(','), SCHEMA_REGISTRY_URL: secureUrl(), ARBITER_TOPIC_PREFIX: prefix, ARBITER_PARTITIONS: '1', ...registry };
+  const code = await approvalsCli(argv, (l) => out.push(l), env, (l) => err.push(l));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
 const verdictEnv = (registry: Record<string, string>): Record<string, string> => ({
   KAFKA_BROKERS: localBrokers().join(','), SCHEMA_REGISTRY_URL: secureUrl(), ARBITER_KAFKA_CLIENT: 'platformatic',
   ARBITER_TOPIC_PREFIX: prefix, ARBITER_PARTITIONS: '1', ARBITER_INSTANCE_ID: `regsec-${run}`, ARBITER_SESSION_TIMEOUT_MS: '6000',
@@ -96,7 +106,7 @@ beforeAll(async () => {
   scriptEnv = {
     ...process.env, ARBITER_RUN_DIR: runDir, REGISTRY_SECURE_PORT: String(port),
     REGISTRY_UPSTREAM: new URL(localRegistryUrl()).origin,
-    REGISTRY_SECURE_USERS: `arbiter-agent:${users.agent},arbiter-verdict:${users.verdict},arbiter-reader:${users.reader}`,
+    REGISTRY_SECURE_USERS: `arbiter-agent:${users.agent},arbiter-verdict:${users.verdict},arbiter-approvals:${users.approvals},arbiter-reader:${users.reader}`,
     REGISTRY_SECURE_READONLY_USERS: 'arbiter-reader',
   };
   await exec('bash', [SCRIPT, 'start']);
@@ -153,6 +163,14 @@ describe('schema registry behind TLS and basic auth (nginx in front of Apicurio)
       await child.ready;
       client = await sdk(secureUrl(), registryEnv('arbiter-agent', users.agent));
       await expectProcessorAllowsAndDenies(client, `s-${run}`, 'regsec-agent');
+      // An escalation: the processor writes the approval request, the reviewer's CLI decodes and lists it.
+      const escalated = await client.session({ sessionId: `s2-${run}`, agentId: 'regsec-agent', userId: 'alice', tenantId: 'acme', agentRole: 'assistant', environment: 'prod' })
+        .propose({ tool: 'wire_transfer', args: { amount: 5000 } });
+      expect(escalated).toMatchObject({ effect: 'escalate', proceed: false, source: 'processor', approval: { status: 'pending' } });
+      const listed = await approvals(['list', '--json'], registryEnv('arbiter-approvals', users.approvals));
+      expect(listed, listed.err).toMatchObject({ code: 0 });
+      expect(listed.out).toContain(escalated.approval?.approvalId);
+      expect(listed.out).toContain('"tool":"wire_transfer"');
     } catch (error) {
       throw new Error(`${(error as Error).message}\n${child.tail()}`);
     } finally {
@@ -192,6 +210,14 @@ describe('schema registry behind TLS and basic auth (nginx in front of Apicurio)
     expect(output()).toContain(secureUrl());
     expectNoSecret(output(), 'the verdict processor\'s output');
   }, 120_000);
+
+  it('a wrong password: `arbiter approvals list` exits 1 printing ARB_SERDE_REGISTRY_AUTH_FAILED and the URL, not the password', async () => {
+    const listed = await approvals(['list'], registryEnv('arbiter-approvals', wrong));
+    expect(listed.code).toBe(1);
+    expect(listed.err).toMatch(/^ARB_SERDE_REGISTRY_AUTH_FAILED: .*"arbiter-approvals"/);
+    expect(listed.err).toContain(secureUrl());
+    expectNoSecret(listed.out + listed.err, 'the CLI output');
+  });
 
   it('no credentials: ARB_SERDE_REGISTRY_AUTH_FAILED saying the registry requires them', async () => {
     const client = createRegistryClient(secureUrl(), registryAuth(secureUrl(), registryEnv(undefined, undefined)));
