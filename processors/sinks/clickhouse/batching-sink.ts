@@ -83,44 +83,86 @@ export interface BatchingSink {
   stats(): SinkStats;
 }
 
-interface Pending {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: string;
-  /** When its batch was accepted: the linger clock of the oldest buffered entry. */
-  readonly at: number;
-}
-
 interface Waiter {
   readonly upTo: number;
   readonly resolve: () => void;
   readonly reject: (e: unknown) => void;
 }
 
-/** A sealed block waiting for its insert; it holds the rows of the buffered records up to entry `upTo`. */
+/** The records of the open block, kept as what its insert and commit need (no object per record: those were most
+ *  of the sink's garbage): how many, when the first arrived, the first and last record's position, and the last
+ *  offset per topic-partition. Records arrive in runs of one partition (a batch), so a map is written per run. */
+class BlockRecords {
+  count = 0;
+  firstAt = 0;
+  #first = '';
+  #topic = '';
+  #partition = -1;
+  #offset = '';
+  #last = new Map<string, Map<number, string>>();
+
+  add(rec: InRecord, at: number): void {
+    if (this.count++ === 0) {
+      this.firstAt = at;
+      this.#first = `${rec.topic}/${rec.partition}@${rec.offset}`;
+    } else if (rec.partition !== this.#partition || rec.topic !== this.#topic) this.#endRun();
+    this.#topic = rec.topic;
+    this.#partition = rec.partition;
+    this.#offset = rec.offset;
+  }
+
+  #endRun(): void {
+    let partitions = this.#last.get(this.#topic);
+    if (!partitions) this.#last.set(this.#topic, (partitions = new Map()));
+    partitions.set(this.#partition, this.#offset);
+  }
+
+  /** The block's dedup token (same records and rows, same token) and the offsets to commit after it (the one after
+   *  each partition's last record); starts the next block. */
+  take(table: string, rows: number): { token: string; offsets: TopicPartitionOffset[] } {
+    this.#endRun();
+    const token = `${table}:${this.#first}..${this.#topic}/${this.#partition}@${this.#offset}:${rows}`;
+    const offsets: TopicPartitionOffset[] = [];
+    for (const [topic, partitions] of this.#last) {
+      for (const [partition, offset] of partitions) offsets.push({ topic, partition, offset: (BigInt(offset) + 1n).toString() });
+    }
+    this.count = 0;
+    this.#last = new Map();
+    return { token, offsets };
+  }
+}
+
+/** A sealed block waiting for its insert. */
 interface Ready extends SealedBlock {
-  readonly upTo: number;
+  /** Records it stands for (including those that produced no row). */
+  readonly records: number;
+  readonly firstAt: number;
+  readonly token: string;
+  readonly offsets: readonly TopicPartitionOffset[];
 }
 
 export function createBatchingSink<R, W>(deps: SinkDeps<R, W>, o: BatchingOptions = DEFAULT_BATCHING): BatchingSink {
   const encoder = deps.encoder;
-  const buffer: Pending[] = [];
+  const open = new BlockRecords();
   const ready: Ready[] = [];
-  let head = 0; // index of the oldest unflushed entry in buffer
-  let accepted = 0; // entries ever accepted
-  let durable = 0; // entries inserted and committed
+  let accepted = 0; // records ever accepted
+  let durable = 0; // records inserted and committed
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   let failed: unknown;
   const waiters: Waiter[] = [];
   const stats = { rowsInserted: 0, batchesInserted: 0, insertRetries: 0, decodeErrors: 0, maxInsertMs: 0 };
 
-  const bufferedCount = (): number => buffer.length - head;
-  const oldestAt = (): number => buffer[head]?.at ?? Date.now();
+  const bufferedCount = (): number => accepted - durable;
+  /** When the oldest record not yet durable arrived (blocks are FIFO: the first of the oldest block). */
+  const oldestAt = (): number => ready[0]?.firstAt ?? (open.count > 0 ? open.firstAt : Date.now());
 
   /** Seals the open block: it holds the rows of every record accepted so far and not in an earlier block. */
   function seal(): void {
-    ready.push({ ...encoder.seal(), upTo: accepted });
+    const sealed = encoder.seal();
+    const records = open.count;
+    const firstAt = open.firstAt;
+    ready.push({ ...sealed, records, firstAt, ...open.take(deps.table, sealed.rows) });
   }
 
   /** Writes the record's row from its bytes if the transcoder applies; a half-written row is rolled back. */
@@ -138,7 +180,7 @@ export function createBatchingSink<R, W>(deps: SinkDeps<R, W>, o: BatchingOption
 
   /** Buffers an accepted record (its row, if any, is in the open block): its offset moves with the block. */
   function buffered(rec: InRecord, at: number): void {
-    buffer.push({ topic: rec.topic, partition: rec.partition, offset: rec.offset, at });
+    open.add(rec, at);
     accepted++;
     if (encoder.rows >= o.maxBatchRows) seal();
   }
@@ -190,39 +232,19 @@ export function createBatchingSink<R, W>(deps: SinkDeps<R, W>, o: BatchingOption
   async function flushOnce(): Promise<void> {
     if (ready.length === 0) seal();
     const block = ready[0] as Ready;
-    const take = block.upTo - durable;
-    const { parts, rows } = block;
-    // The last record of each partition in the block (the offset to commit is the one after it).
-    const last = new Map<string, Map<number, Pending>>();
-    for (let i = head; i < head + take; i++) {
-      const p = buffer[i] as Pending;
-      let partitions = last.get(p.topic);
-      if (!partitions) last.set(p.topic, (partitions = new Map()));
-      partitions.set(p.partition, p);
-    }
-    const first = buffer[head];
-    const end = buffer[head + take - 1];
-    const token = `${deps.table}:${first?.topic}/${first?.partition}@${first?.offset}..${end?.topic}/${end?.partition}@${end?.offset}:${rows}`;
+    const { parts, rows, offsets } = block;
     const t0 = performance.now();
-    await insertWithRetry(parts, rows, token);
+    await insertWithRetry(parts, rows, block.token);
+    block.release?.();
     const insertMs = performance.now() - t0;
     stats.rowsInserted += rows;
     stats.batchesInserted++;
     stats.maxInsertMs = Math.max(stats.maxInsertMs, insertMs);
-    const offsets: TopicPartitionOffset[] = [];
-    for (const partitions of last.values()) {
-      for (const p of partitions.values()) offsets.push({ topic: p.topic, partition: p.partition, offset: (BigInt(p.offset) + 1n).toString() });
-    }
     deps.observe?.({ phase: 'inserted', rows, insertMs, offsets });
     await deps.commit(offsets);
     deps.observe?.({ phase: 'committed', rows, insertMs, offsets });
     ready.shift();
-    head += take;
-    durable += take;
-    if (head > 200_000 && head * 2 > buffer.length) {
-      buffer.splice(0, head);
-      head = 0;
-    }
+    durable += block.records;
     settleWaiters();
   }
 
@@ -270,7 +292,9 @@ export function createBatchingSink<R, W>(deps: SinkDeps<R, W>, o: BatchingOption
     async accept(batch) {
       if (failed) throw failed;
       const at = Date.now();
-      for (const rec of batch.records) {
+      const records = batch.records;
+      for (let i = 0; i < records.length; i++) {
+        const rec = records[i] as InRecord;
         if (rec.value !== null && transcoded(rec)) {
           encoder.end();
           buffered(rec, at);

@@ -8,6 +8,9 @@ export interface SealedBlock {
   /** The insert body: these byte ranges, concatenated. */
   readonly parts: readonly Uint8Array[];
   readonly rows: number;
+  /** The parts' bytes may be refilled by later blocks: called once, when no one reads them again (the insert was
+   *  acknowledged). Without the call they are garbage-collected as usual. */
+  readonly release?: () => void;
 }
 
 export interface BlockEncoder<W> {
@@ -45,7 +48,11 @@ export function rowBlockEncoder(initialBytes = 1 << 20): BlockEncoder<RowBinaryW
       writer.truncate(mark);
     },
     seal() {
-      const sealed = { parts: writer.length === 0 ? [] : [writer.detach()], rows };
+      let sealed: SealedBlock = { parts: [], rows };
+      if (writer.length > 0) {
+        const part = writer.detach();
+        sealed = { parts: [part], rows, release: () => writer.recycle(part) };
+      }
       rows = 0;
       return sealed;
     },

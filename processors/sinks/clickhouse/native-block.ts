@@ -7,6 +7,7 @@
 // The streams of a column are created in that order by whoever defines the column (avro-native.ts).
 import { endianness } from 'node:os';
 import type { BlockEncoder, SealedBlock } from './block-encoder.ts';
+import { BufferSpares } from './buffer-spares.ts';
 import { RowBinaryWriter } from './row-binary.ts';
 
 /** What a column's data is written into: bytes that can be rolled back and handed over. */
@@ -14,6 +15,8 @@ interface Stream {
   readonly length: number;
   truncate(length: number): void;
   detach(): Buffer;
+  /** A result of detach() is no longer read: its bytes may be refilled. */
+  recycle(detached: Uint8Array): void;
 }
 
 // Offsets are stored as (low, high) Uint32 pairs in the host's byte order, which must be Native's little-endian.
@@ -22,7 +25,8 @@ if (endianness() !== 'LE') throw new Error('Native blocks are written on little-
 /** The end offsets of an Array or Map column (or of one nested inside a Tuple or Array): UInt64 little-endian, kept
  *  in a typed array (one store per row instead of a byte-wise write; the high words stay zero). */
 export class OffsetStream implements Stream {
-  #ends = new Uint32Array(2048);
+  readonly #spares = new BufferSpares();
+  #ends = new Uint32Array(this.#spares.take(8 * 1024));
   #count = 0;
   /** Elements written so far in this block. */
   total = 0;
@@ -33,11 +37,13 @@ export class OffsetStream implements Stream {
     if (total > 0xffff_ffff) throw new RangeError('more than 2^32 array elements in one block');
     this.total = total;
     if (2 * this.#count >= this.#ends.length) {
-      const next = new Uint32Array(2 * this.#ends.length);
-      next.set(this.#ends);
+      const next = new Uint32Array(this.#spares.take(8 * this.#ends.length));
+      next.set(this.#ends.subarray(0, 2 * this.#count));
       this.#ends = next;
     }
-    this.#ends[2 * this.#count++] = total;
+    const at = 2 * this.#count++;
+    this.#ends[at] = total;
+    this.#ends[at + 1] = 0; // recycled memory: the high word is written too
   }
 
   get length(): number {
@@ -51,9 +57,13 @@ export class OffsetStream implements Stream {
   detach(): Buffer {
     const out = Buffer.from(this.#ends.buffer, this.#ends.byteOffset, 8 * this.#count);
     // Room for about the rows this block had, in whole (low, high) pairs.
-    this.#ends = new Uint32Array(2 * Math.max(1024, this.#count + (this.#count >> 2)));
+    this.#ends = new Uint32Array(this.#spares.take(8 * Math.max(1024, this.#count + (this.#count >> 2))));
     this.#count = 0;
     return out;
+  }
+
+  recycle(detached: Uint8Array): void {
+    this.#spares.give(detached.buffer as ArrayBuffer);
   }
 }
 
@@ -148,13 +158,17 @@ export class NativeBlock implements BlockEncoder<NativeBlock> {
     counts.uvarint(this.#columns.length);
     counts.uvarint(rows);
     const parts: Uint8Array[] = [counts.bytes()];
+    const lent: { stream: Stream; part: Buffer }[] = [];
     for (const c of this.#columns) {
       parts.push(c.head);
       for (let i = c.first; i < c.end; i++) {
-        const s = this.#streams[i] as Stream;
-        if (s.length > 0) parts.push(s.detach());
+        const stream = this.#streams[i] as Stream;
+        if (stream.length === 0) continue;
+        const part = stream.detach();
+        parts.push(part);
+        lent.push({ stream, part });
       }
     }
-    return { parts, rows };
+    return { parts, rows, release: () => lent.forEach((l) => l.stream.recycle(l.part)) };
   }
 }

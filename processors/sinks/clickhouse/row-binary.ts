@@ -2,12 +2,17 @@
 // length-prefixed UTF-8. LowCardinality(T) is written as T; Array/Map as a count then the elements; Tuple as its
 // elements in order. text() appends raw UTF-8 (for text formats). A sink fills one writer per accepted batch:
 // `length` before and after a row are its bounds, truncate() drops a row that failed half-written.
+import { BufferSpares } from './buffer-spares.ts';
+/** Longest byte run copied in a JS loop rather than by a native copy (see raw()). */
+const COPY_IN_JS = 256;
+
 export class RowBinaryWriter {
+  readonly #spares = new BufferSpares();
   #buf: Buffer;
   #pos = 0;
 
   constructor(initialBytes = 1 << 16) {
-    this.#buf = Buffer.allocUnsafe(initialBytes);
+    this.#buf = Buffer.from(this.#spares.take(initialBytes));
   }
 
   get length(): number {
@@ -18,7 +23,7 @@ export class RowBinaryWriter {
     if (this.#pos + n <= this.#buf.length) return;
     let size = this.#buf.length * 2;
     while (size < this.#pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
+    const next = Buffer.from(this.#spares.take(size));
     this.#buf.copy(next, 0, 0, this.#pos);
     this.#buf = next;
   }
@@ -94,11 +99,12 @@ export class RowBinaryWriter {
     this.#pos = this.#buf.writeBigInt64LE(BigInt(v), this.#pos);
   }
 
-  /** Bytes [start, end) of src as they are (short runs copied in JS: cheaper than a native copy call). */
+  /** Bytes [start, end) of src as they are (runs up to COPY_IN_JS bytes copied in JS: cheaper than a native copy,
+   *  which needs a subarray view per call — one allocation per hash or reason, most of the sink's garbage). */
   raw(src: Uint8Array, start: number, end: number): void {
     const n = end - start;
     this.#ensure(n);
-    if (n < 64) {
+    if (n <= COPY_IN_JS) {
       const buf = this.#buf;
       const at = this.#pos - start;
       for (let i = start; i < end; i++) buf[at + i] = src[i] as number;
@@ -120,7 +126,7 @@ export class RowBinaryWriter {
       v >>>= 7;
     }
     buf[pos++] = v;
-    if (n < 64) {
+    if (n <= COPY_IN_JS) {
       for (let i = start; i < end; i++) buf[pos++] = src[i] as number;
     } else {
       buf.set(src.subarray(start, end), pos);
@@ -140,13 +146,18 @@ export class RowBinaryWriter {
     return this.#buf.subarray(0, this.#pos);
   }
 
-  /** Hands the bytes written so far to the caller (the buffer is theirs now) and starts empty on a fresh buffer
-   *  about the size this one needed, so a writer refilled to a similar size rarely grows. */
+  /** Hands the bytes written so far to the caller (the buffer is theirs until recycle()) and starts empty on a
+   *  spare or fresh buffer about the size this one needed, so a writer refilled to a similar size rarely grows. */
   detach(): Buffer {
     const out = this.#buf.subarray(0, this.#pos);
-    this.#buf = Buffer.allocUnsafe(this.#pos + (this.#pos >> 2) + 64);
+    this.#buf = Buffer.from(this.#spares.take(this.#pos + (this.#pos >> 2) + 64));
     this.#pos = 0;
     return out;
+  }
+
+  /** `detached`, a result of this writer's detach(), is no longer read by anyone: its buffer may be refilled. */
+  recycle(detached: Uint8Array): void {
+    this.#spares.give(detached.buffer as ArrayBuffer);
   }
 
   /** Drops everything written after `length` bytes. */

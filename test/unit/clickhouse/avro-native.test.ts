@@ -104,6 +104,29 @@ describe('Native block', () => {
     }
   });
 
+  it('refills the buffers of a released block (its insert acknowledged) exactly like fresh ones, whatever they held', () => {
+    const ds = makeDecisions({ count: 40, partitions: 2, seed: 12 });
+    const { block, t } = decisionsBlock();
+    /** A column head (name, then type; shared by every block, never lent): its bytes are two short strings. */
+    const isHead = (p: Uint8Array): boolean => p.length > 2 && 2 + (p[0] as number) + (p[1 + (p[0] as number)] as number) === p.length;
+    for (const rows of [3_001, 1_027, 4_099, 5, 2_050]) {
+      const fresh = decisionsBlock();
+      for (let i = 0; i < rows; i++) {
+        const d = ds[(i * 7) % ds.length] as DecisionRecord;
+        t.bytes(type.toBuffer(d));
+        block.end();
+        fresh.t.bytes(type.toBuffer(d));
+        fresh.block.end();
+      }
+      const sealed = block.seal();
+      expect(Buffer.concat(sealed.parts).toString('hex')).toEqual(hexOf(fresh.block));
+      expect(sealed.release).toBeDefined();
+      sealed.release?.();
+      // What a reused buffer holds from its last block, made obvious: nothing of it may leak into the next one.
+      for (const p of sealed.parts) if (!isHead(p)) p.fill(0xa5);
+    }
+  });
+
   it('writes a record decoded from an older schema version like the current-version bytes of the same decision', () => {
     const older = olderDecisionRecordType();
     const resolver = type.createResolver(older);

@@ -121,6 +121,32 @@ describe('batching sink', () => {
     expect(new Set(tokens).size).toBe(1);
   });
 
+  it('releases a block\'s buffers only once its insert succeeded (a retry sends the same bytes), before the commit', async () => {
+    const log: string[] = [];
+    let attempts = 0;
+    const encoder = rowBlockEncoder();
+    const sink = createBatchingSink<string, RowBinaryWriter>({
+      encoder: {
+        get writer() { return encoder.writer; },
+        get rows() { return encoder.rows; },
+        begin: () => encoder.begin(), end: () => encoder.end(), rollback: () => encoder.rollback(),
+        seal: () => {
+          const sealed = encoder.seal();
+          return { ...sealed, release: () => log.push(`release ${sealed.rows}`) };
+        },
+      },
+      table: 't', decode: (r) => String(r.value), write: line, onDecodeError: () => undefined,
+      commit: async () => void log.push('commit'),
+      insert: async (parts, rows) => {
+        log.push(`insert ${rows}: ${linesOf(parts).length} lines`);
+        if (++attempts < 3) throw new Error('timeout');
+      },
+    }, opts());
+    await sink.accept(batch(0, 0, 10));
+    await sink.flush();
+    expect(log).toEqual(['insert 10: 10 lines', 'insert 10: 10 lines', 'insert 10: 10 lines', 'release 10', 'commit']);
+  });
+
   it('fails without committing when every insert attempt fails, and rejects later batches', async () => {
     const h = harness(opts({ insertAttempts: 2 }), 99);
     await h.sink.accept(batch(0, 0, 10)).catch(() => undefined);
