@@ -1,14 +1,15 @@
 // The verdict processor as a StreamTask over the proposals topic. Per proposal: decode once, dedup by proposal id
 // (a retry gets the verdict already sent, and no second decision), decide (pure), then emit the Verdict to the
 // proposal's reply address, the hash-chained DecisionRecord to the decisions partition equal to the input
-// partition (so one owner appends to each chain), an ApprovalRequested for escalations, and the changed session
-// states plus the chain head to the changelog. StreamLoop sends all of it with the input offsets in one
-// transaction. Poison records go to the DLQ with the source offset; when the correlation headers are readable the
-// agent gets a deny with ARB_VERDICT_UNDECODABLE. Results and approval resolutions (co-partitioned topics, same
-// session key) are folded into the same session state, so the facts the policy reads include taint and volume. A
-// proposal also carries the results its SDK handle reported that no verdict acknowledged yet (and any declared
-// trusted context); they are folded before deciding, so a result produced just before the proposal on the other
-// topic cannot be missed, and sequence numbers make the results-topic copy a no-op (trajectory/sequence.ts).
+// partition (so one owner appends to each chain), an ApprovalRequested for escalations, and, once per commit, the
+// sent verdicts with the changed session states plus the chain head to the changelog (session-store.ts). StreamLoop
+// sends all of it with the input offsets in one transaction. Poison records go to the DLQ with the source offset;
+// when the correlation headers are readable the agent gets a deny with ARB_VERDICT_UNDECODABLE. Results and approval
+// resolutions (co-partitioned topics, same session key) are folded into the same session state, so the facts the
+// policy reads include taint and volume. A proposal also carries the results its SDK handle reported that no verdict
+// acknowledged yet (and any declared trusted context); they are folded before deciding, so a result produced just
+// before the proposal on the other topic cannot be missed, and sequence numbers make the results-topic copy a no-op
+// (trajectory/sequence.ts).
 // Restore: when a partition number is first assigned (on any of the three topics), its sessions and chain head
 // are read back from the changelog before its first batch; they are dropped when no topic holds it any more.
 import { chainNext, genesisHead, type ChainHead } from '../core/chain.ts';
@@ -24,7 +25,7 @@ import { OverlayStore } from '../runtime/stream/overlay-store.ts';
 import { restorePartitions } from '../runtime/stream/restore.ts';
 import type { TopicMap } from '../runtime/topics.ts';
 import type { Batch, InRecord, KafkaTransport, OutRecord, TransportProducer } from '../runtime/transport/transport.ts';
-import { evolve, fold, inTimeOrder, resultReported, trustedInput, type SessionEvent } from '../trajectory/index.ts';
+import { evolve, fold, inTimeOrder, resultReported, trustedInput, type SessionEvent, type SessionState } from '../trajectory/index.ts';
 import { verdictMetrics, type VerdictMetrics } from './metrics.ts';
 import type { BundleSlot } from './bundle-slot.ts';
 import { HEADER_PROPOSAL_ID, readCorrelation, type Correlation, type ReplyAddress } from './correlation.ts';
@@ -34,8 +35,8 @@ import { reviewContextFor } from '../approvals/review-context.ts';
 import { resolutionGrants } from '../approvals/ledger.ts';
 import type { PolicyEngine } from './policy-port.ts';
 import {
-  CHAIN_HEAD_KEY, EMPTY_ENTRY, SessionRestore, chainHeadFromSnapshot, chainHeadToSnapshot, entryFromSnapshot, entryToSnapshot, findRecent,
-  isVerdictSlotKey, verdictFromSnapshot, verdictSlotKey, verdictToSnapshot, withVerdict, type RecentVerdict, type SessionEntry,
+  CHAIN_HEAD_KEY, EMPTY_ENTRY, SessionRestore, chainHeadFromSnapshot, chainHeadToSnapshot, entryToSnapshot, findRecent, verdictSlotKey,
+  verdictToSnapshot, withVerdict, type RecentVerdict, type SessionEntry,
 } from './session-store.ts';
 
 export interface VerdictTaskOptions {
@@ -262,15 +263,13 @@ export class VerdictTask implements StreamTask {
     const key = r.key?.toString('utf8') ?? '';
     if (r.value === null) {
       if (key === CHAIN_HEAD_KEY) this.#heads.restore(r.partition, HEAD, undefined);
-      else if (isVerdictSlotKey(key)) into.slot(key, undefined);
-      else into.state(key, undefined);
+      else into.record(key, undefined);
       return;
     }
     try {
       const snapshot = await this.#o.serde.decode(this.#o.topics.sessionState, r);
       if (key === CHAIN_HEAD_KEY) this.#heads.restore(r.partition, HEAD, chainHeadFromSnapshot(r.partition, snapshot));
-      else if (isVerdictSlotKey(key)) into.slot(key, verdictFromSnapshot(snapshot));
-      else into.state(key, entryFromSnapshot(snapshot));
+      else into.record(key, snapshot);
     } catch (error) {
       // A corrupt changelog entry: the session starts over (fails open on history, never on policy). Counted.
       this.metrics.restoreSkipped.inc();
@@ -321,7 +320,6 @@ export class VerdictTask implements StreamTask {
     this.#heads.put(p, HEAD, chained.head);
     const next = withVerdict(entry, decided.nextState, { proposalId: proposal.proposalId, verdict });
     this.#sessions.put(p, proposal.sessionId, next);
-    this.#verdictSlot(p, proposal.sessionId, next.recent[next.recent.length - 1] as RecentVerdict, now, out);
     this.metrics.decisions.inc({ effect: decided.decision.effect, error_code: decided.decision.errorCode ?? '' });
   }
 
@@ -352,20 +350,39 @@ export class VerdictTask implements StreamTask {
     this.#o.log?.('dead-letter', { code: failure.code, topic: record.topic, partition: record.partition, offset: record.offset });
   }
 
-  /** A sent verdict, written to the changelog once, in the transaction that sends it (session-store.ts). The key is a
-   *  Buffer for the reason CHAIN_HEAD_KEY_BYTES is. */
-  #verdictSlot(partition: number, sessionId: string, sent: RecentVerdict, nowMs: number, out: OutRecord[]): void {
+  /** A verdict slot record, with the session's state when given (session-store.ts). The key is a Buffer for the
+   *  reason CHAIN_HEAD_KEY_BYTES is. */
+  #verdictSlot(partition: number, sessionId: string, sent: RecentVerdict, nowMs: number, state: SessionState | undefined, out: OutRecord[]): void {
     const topic = this.#o.topics.sessionState;
-    out.push({ topic: topic.topic, partition, key: Buffer.from(verdictSlotKey(sessionId, sent.seq)), value: this.#o.serde.encode(topic, verdictToSnapshot(sessionId, sent, nowMs)) });
+    out.push({ topic: topic.topic, partition, key: Buffer.from(verdictSlotKey(sessionId, sent.seq)),
+      value: this.#o.serde.encode(topic, verdictToSnapshot(sessionId, sent, nowMs, state)) });
   }
 
-  /** The batch's latest session states and chain heads, to the changelog partition of their input partition. */
+  /**
+   * The changelog of what changed since the last commit, to the changelog partition of its input partition: per
+   * changed session the verdicts sent since (each once in its slot; the last one with the session's state), or, with
+   * no new verdict, its latest verdict's slot again with the new state (a plain state record while it has none);
+   * then the chain heads.
+   */
   #changelog(out: OutRecord[]): void {
     const now = this.#o.clock();
     const topic = this.#o.topics.sessionState;
     for (const { partition, key, value } of this.#sessions.changes()) {
-      out.push({ topic: topic.topic, partition, key,
-        value: value === undefined ? null : this.#o.serde.encode(topic, entryToSnapshot(key, value, now)) });
+      if (value === undefined) {
+        out.push({ topic: topic.topic, partition, key, value: null });
+        continue;
+      }
+      const written = this.#sessions.beneath(partition, key)?.nextSeq ?? 0;
+      const recent = value.recent;
+      const last = recent[recent.length - 1];
+      if (last === undefined) {
+        out.push({ topic: topic.topic, partition, key, value: this.#o.serde.encode(topic, entryToSnapshot(key, value, now)) });
+        continue;
+      }
+      for (const sent of recent) {
+        if (sent.seq >= written && sent !== last) this.#verdictSlot(partition, key, sent, now, undefined, out);
+      }
+      this.#verdictSlot(partition, key, last, now, value.state, out);
     }
     for (const { partition, value } of this.#heads.changes()) {
       if (value === undefined) continue;

@@ -11,13 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localBrokers } from '../../bench/kafka-clients/local-brokers.ts';
 import { seededRandom } from '../../bench/seeded-random.ts';
 import type { DecisionRecord, ToolCallProposal, ToolCallResult } from '../../processors/core/types.ts';
-import type { InRecord } from '../../processors/runtime/transport/index.ts';
 import { proposalFromWire, resultFromWire } from '../../processors/runtime/serde/records.ts';
 import {
   EMPTY_STATE, decisionMade, evolve, proposalReceived, resultReported, serializeState, type SessionState,
 } from '../../processors/trajectory/index.ts';
 import { createPolicyEngine } from '../../processors/verdict/policy-engine.ts';
-import { CHAIN_HEAD_KEY, entryFromSnapshot, isVerdictSlotKey } from '../../processors/verdict/session-store.ts';
+import { CHAIN_HEAD_KEY, SessionRestore } from '../../processors/verdict/session-store.ts';
 import { testBundle } from '../unit/verdict/fixtures.ts';
 import { startVerdictChild, type ChildProcessor } from './helpers/processes.ts';
 import { chainBreaks, sleep, VerdictHarness, waitUntil, type Collected } from './helpers/verdict-harness.ts';
@@ -149,19 +148,17 @@ describe('session state after random SIGKILLs equals a fresh fold of the input t
     }
     expect(folded.size).toBe(SESSIONS);
 
-    // The state as the processor restores it: the changelog up to a barrier, last value per session.
-    const latest = new Map<string, InRecord>();
+    // The state as the processor restores it: the changelog up to a barrier, in log order (session-store.ts).
+    const restore = new SessionRestore();
     for (const rec of await h.restoreChangelog()) {
       const key = rec.key?.toString('utf8') ?? '';
-      if (key !== CHAIN_HEAD_KEY && !isVerdictSlotKey(key) && rec.value !== null) latest.set(key, rec);
+      if (key !== CHAIN_HEAD_KEY) restore.record(key, rec.value === null ? undefined : await h.serde.decode(t.sessionState, rec));
     }
+    const latest = new Map(restore.entries());
     expect(latest.size).toBe(SESSIONS);
     const mismatched: string[] = [];
-    for (const [session, rec] of latest) {
-      const snapshot = await h.serde.decode(t.sessionState, rec);
-      const fresh = serializeState(folded.get(session) ?? EMPTY_STATE);
-      const restored = serializeState(entryFromSnapshot(snapshot).state);
-      if (!Buffer.from(snapshot.state).equals(fresh) || !restored.equals(fresh)) mismatched.push(session);
+    for (const [session, entry] of latest) {
+      if (!serializeState(entry.state).equals(serializeState(folded.get(session) ?? EMPTY_STATE))) mismatched.push(session);
     }
     expect(mismatched).toEqual([]);
     // The test is only meaningful if the states are not trivial: some sessions carry taint, denies and escalations.

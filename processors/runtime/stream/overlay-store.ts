@@ -21,6 +21,13 @@ export class OverlayStore<V> {
     return this.#committed.get(partition)?.get(key);
   }
 
+  /** The value under the overlay: the sealed generation's, else the committed one (what earlier commits wrote). */
+  beneath(partition: number, key: string): V | undefined {
+    const sealed = this.#sealed?.get(partition);
+    if (sealed?.has(key)) return sealed.get(key);
+    return this.#committed.get(partition)?.get(key);
+  }
+
   /** `undefined` deletes (the changelog gets a tombstone). */
   put(partition: number, key: string, value: V | undefined): void {
     let pending = this.#overlay.get(partition);

@@ -4,7 +4,7 @@ import { evolve, proposalReceived } from '../../../processors/trajectory/index.t
 import { OverlayStore } from '../../../processors/runtime/stream/overlay-store.ts';
 import {
   CHAIN_HEAD_KEY, EMPTY_ENTRY, RECENT_VERDICTS, SessionRestore, chainHeadFromSnapshot, chainHeadToSnapshot, entryFromSnapshot, entryToSnapshot,
-  findRecent, isVerdictSlotKey, verdictFromSnapshot, verdictSlotKey, verdictToSnapshot, withVerdict, type SessionEntry,
+  findRecent, isVerdictSlotKey, slotFromSnapshot, verdictFromSnapshot, verdictSlotKey, verdictToSnapshot, withVerdict, type SessionEntry,
 } from '../../../processors/verdict/session-store.ts';
 import { avroType } from '../../../schemas/catalogue.ts';
 import { proposal } from './fixtures.ts';
@@ -80,10 +80,41 @@ describe('session entries and their changelog form', () => {
     expect(back.nextSeq).toBe(after.nextSeq);
   });
 
+  it('a slot record carrying the state (format 2) round-trips; the latest state-bearing record in log order wins', () => {
+    const early = evolve(EMPTY_ENTRY.state, proposalReceived(proposal(), { verb: 'read', untrustedOutput: false, cost: 0 }));
+    const later = evolve(early, proposalReceived(proposal({ proposalId: 'p-2' }), { verb: 'write', untrustedOutput: false, cost: 0 }));
+    const r = { proposalId: 'p-1', verdict: Buffer.from('v-1'), seq: 2 ** 40 + 7 };
+    const back = slotFromSnapshot(avro(verdictToSnapshot('s-1', r, 1, later)));
+    expect(back).toEqual({ verdict: r, state: later });
+    expect(slotFromSnapshot(avro(verdictToSnapshot('s-1', r, 1))).state).toBeUndefined();
+    // A plain state record (written before format 2, or before the session's first verdict) then a format 2 slot,
+    // and the other way round: the later record's state is the session's; the inline window is kept either way.
+    const legacy = sent(2);
+    const inline = avro({ ...entryToSnapshot('s-1', { ...legacy, state: early }, 1),
+      recentVerdicts: legacy.recent.map((x) => ({ proposalId: x.proposalId, verdict: x.verdict })) });
+    const slot = avro(verdictToSnapshot('s-1', { proposalId: 'p-2', verdict: Buffer.from('v-2'), seq: 2 }, 1, later));
+    const forwards = new SessionRestore();
+    forwards.record('s-1', inline);
+    forwards.record(verdictSlotKey('s-1', 2), slot);
+    const [[, f] = ['', EMPTY_ENTRY]] = [...forwards.entries()];
+    expect(f.state).toEqual(later);
+    expect(f.recent.map((x) => x.proposalId)).toEqual(['p-0', 'p-1', 'p-2']);
+    expect(f.nextSeq).toBe(3);
+    const backwards = new SessionRestore();
+    backwards.record(verdictSlotKey('s-1', 2), slot);
+    backwards.record('s-1', inline);
+    const [[, b] = ['', EMPTY_ENTRY]] = [...backwards.entries()];
+    expect(b.state).toEqual(early);
+    expect(b.recent.map((x) => x.proposalId)).toEqual(['p-0', 'p-1', 'p-2']);
+  });
+
   it('rejects a malformed slot record', () => {
     const good = verdictToSnapshot('s-1', { proposalId: 'p', verdict: Buffer.from('v'), seq: 0 }, 1);
     expect(() => verdictFromSnapshot({ ...good, recentVerdicts: [] })).toThrow(/malformed/);
     expect(() => verdictFromSnapshot({ ...good, state: Buffer.from('{"seq":-1}') })).toThrow(/malformed/);
+    const withState = verdictToSnapshot('s-1', { proposalId: 'p', verdict: Buffer.from('v'), seq: 0 }, 1, EMPTY_ENTRY.state);
+    expect(() => slotFromSnapshot({ ...withState, state: withState.state.subarray(0, 6) })).toThrow(/malformed/);
+    expect(() => slotFromSnapshot({ ...withState, version: 3 })).toThrow(/malformed/);
   });
 
   it('remembers at most RECENT_VERDICTS verdicts per session, dropping the oldest', () => {

@@ -7,7 +7,6 @@ import type { SchemaRegistryClient } from '../../../processors/runtime/serde/reg
 import { proposalToWire, resultToWire, verdictModifiedArgs } from '../../../processors/runtime/serde/records.ts';
 import type { SessionStateSnapshot } from '../../../schemas/generated/SessionStateSnapshot.ts';
 import type { Verdict } from '../../../schemas/generated/Verdict.ts';
-import { deserializeState } from '../../../processors/trajectory/index.ts';
 import { destinationKey, valueKey } from '../../../processors/trajectory/hash.ts';
 import { VALUE_UNTRUSTED, VALUE_USER } from '../../../processors/trajectory/state.ts';
 import { TopicSerde } from '../../../processors/runtime/serde/topic-serde.ts';
@@ -17,7 +16,7 @@ import { BundleSlot } from '../../../processors/verdict/bundle-slot.ts';
 import { correlationHeaders } from '../../../processors/verdict/correlation.ts';
 import { createPolicyEngine } from '../../../processors/verdict/policy-engine.ts';
 import type { PolicyEngine } from '../../../processors/verdict/policy-port.ts';
-import { CHAIN_HEAD_KEY, verdictFromSnapshot, verdictSlotKey } from '../../../processors/verdict/session-store.ts';
+import { CHAIN_HEAD_KEY, SessionRestore, slotFromSnapshot, verdictSlotKey } from '../../../processors/verdict/session-store.ts';
 import { VerdictTask } from '../../../processors/verdict/verdict-task.ts';
 import { proposal, result, testBundle } from './fixtures.ts';
 
@@ -96,12 +95,59 @@ describe('VerdictTask.process', () => {
     const record = await decode<DecisionRecord>(topics.decisions, decision as OutRecord);
     expect(checkLink(genesisHead(1), record)).toEqual([]);
     const changelog = on(out, topics.sessionState.topic);
-    // The verdict once in its slot (in the same output as the reply), then the session's state and the chain head.
-    expect(changelog.map((r) => String(r.key))).toEqual([verdictSlotKey('s-1', 0), 's-1', CHAIN_HEAD_KEY]);
+    // The verdict once in its slot, carrying the session's state (one record, not a slot and a state record), then
+    // the chain head.
+    expect(changelog.map((r) => String(r.key))).toEqual([verdictSlotKey('s-1', 0), CHAIN_HEAD_KEY]);
     expect(changelog.every((r) => r.partition === 1)).toBe(true);
-    const slot = verdictFromSnapshot(await decode<SessionStateSnapshot>(topics.sessionState, changelog[0] as OutRecord));
-    expect(slot).toEqual({ proposalId: 'p-1', verdict: reply?.value, seq: 0 });
-    expect((await decode<SessionStateSnapshot>(topics.sessionState, changelog[1] as OutRecord)).recentVerdicts).toEqual([]);
+    const slot = slotFromSnapshot(await decode<SessionStateSnapshot>(topics.sessionState, changelog[0] as OutRecord));
+    expect(slot.verdict).toEqual({ proposalId: 'p-1', verdict: reply?.value, seq: 0 });
+    expect(slot.state?.steps).toBe(1);
+  });
+
+  it('writes each verdict of a commit once, the state on the last one only, and restores the same from the log, compacted or not', async () => {
+    const { topics, serde, task, run, rec, encoded, on, decode } = await setup();
+    const log: OutRecord[] = [];
+    const changelog = (out: OutRecord[]) => {
+      const records = on(out, topics.sessionState.topic).filter((r) => String(r.key) !== CHAIN_HEAD_KEY);
+      log.push(...records);
+      return records;
+    };
+    const first = changelog(await run(rec(encoded({ proposalId: 'a' })), rec(encoded({ proposalId: 'b' }))));
+    expect(first.map((r) => String(r.key))).toEqual([verdictSlotKey('s-1', 0), verdictSlotKey('s-1', 1)]);
+    const slots = await Promise.all(first.map(async (r) => slotFromSnapshot(await decode<SessionStateSnapshot>(topics.sessionState, r))));
+    expect(slots.map((x) => [x.verdict.proposalId, x.state?.steps])).toEqual([['a', undefined], ['b', 2]]);
+    // A result folded with no new verdict: the latest verdict's slot again, with the new state.
+    const tainting = { ...rec(serde.encode(topics.results, resultToWire(result({ untrustedSources: ['email:inbox'] })))), topic: topics.results.topic };
+    const folded = changelog([...await task.process({ topic: topics.results.topic, partition: 1, records: [tainting] }), ...task.beforeCommit()]);
+    task.committed();
+    expect(folded.map((r) => String(r.key))).toEqual([verdictSlotKey('s-1', 1)]);
+    const refolded = slotFromSnapshot(await decode<SessionStateSnapshot>(topics.sessionState, folded[0] as OutRecord));
+    expect(refolded.verdict.proposalId).toBe('b');
+    expect(refolded.state?.taintSources.length).toBeGreaterThan(0);
+    // Pipelined: a sealed generation's verdicts are not written again by the next commit.
+    await task.process({ topic: topics.proposals.topic, partition: 1, records: [rec(encoded({ proposalId: 'c' }))] });
+    changelog([...task.beforeCommit()]);
+    task.sealed();
+    await task.process({ topic: topics.proposals.topic, partition: 1, records: [rec(encoded({ proposalId: 'd' }))] });
+    const next = changelog([...task.beforeCommit()]);
+    task.committed();
+    task.sealed();
+    task.committed();
+    expect(next.map((r) => String(r.key))).toEqual([verdictSlotKey('s-1', 3)]);
+    const restoreFrom = async (records: OutRecord[]) => {
+      const restore = new SessionRestore();
+      for (const r of records) restore.record(String(r.key), await decode<SessionStateSnapshot>(topics.sessionState, r));
+      return new Map(restore.entries());
+    };
+    const whole = (await restoreFrom(log)).get('s-1');
+    expect(whole?.recent.map((r) => r.proposalId)).toEqual(['a', 'b', 'c', 'd']);
+    expect(whole?.nextSeq).toBe(4);
+    expect(whole?.state.steps).toBe(4);
+    expect(whole?.state.taintSources.length).toBeGreaterThan(0);
+    // Compaction keeps the latest record per key, in log order.
+    const latest = log.filter((r, i) => !log.slice(i + 1).some((later) => String(later.key) === String(r.key)));
+    expect(latest.length).toBeLessThan(log.length);
+    expect((await restoreFrom(latest)).get('s-1')).toEqual(whole);
   });
 
   it('gives a duplicate proposal the same verdict bytes and no second decision, in one batch and across batches', async () => {
@@ -188,9 +234,15 @@ describe('VerdictTask.process', () => {
 });
 
 describe('VerdictTask folding what a proposal carries (results, trusted context) and approval timeouts', () => {
+  /** The session's state as restore reads it from these changelog records. */
   const stateOf = async (ctx: Awaited<ReturnType<typeof setup>>, out: OutRecord[]) => {
-    const snap = ctx.on(out, ctx.topics.sessionState.topic).find((r) => String(r.key) === 's-1') as OutRecord;
-    return deserializeState((await ctx.decode<SessionStateSnapshot>(ctx.topics.sessionState, snap)).state);
+    const restore = new SessionRestore();
+    for (const r of ctx.on(out, ctx.topics.sessionState.topic).filter((x) => String(x.key) !== CHAIN_HEAD_KEY)) {
+      restore.record(String(r.key), await ctx.decode<SessionStateSnapshot>(ctx.topics.sessionState, r));
+    }
+    const entry = new Map(restore.entries()).get('s-1');
+    if (entry === undefined) throw new Error('no changelog record of s-1');
+    return entry.state;
   };
   const resultsRecord = (ctx: Awaited<ReturnType<typeof setup>>, value: Buffer) => ({ ...ctx.rec(value), topic: ctx.topics.results.topic });
   const fromResults = async (ctx: Awaited<ReturnType<typeof setup>>, value: Buffer) => {
