@@ -3,7 +3,8 @@
 # (test/int/registry-security.int.test.ts; docs/security.md): Debian's nginx as a reverse proxy to the running Apicurio
 # that demands HTTP basic auth (as Confluent Cloud does) and speaks only TLS, with a certificate from a throw-away CA.
 #   deploy/local/registry-secure.sh start|stop|status
-# Clients use https://localhost:$REGISTRY_SECURE_PORT/apis/ccompat/v7 and trust $ARBITER_RUN_DIR/registry-secure/tls/ca.pem.
+# Clients use https://localhost:$REGISTRY_SECURE_PORT/apis/ccompat/v7 and trust $ARBITER_RUN_DIR/registry-secure/tls/ca.pem
+# (the certificate names localhost only, so https://127.0.0.1:... fails the host-name check).
 # Plain http:// to that port is answered 400 by nginx ("The plain HTTP request was sent to HTTPS port").
 # Env: REGISTRY_SECURE_PORT (8443), REGISTRY_UPSTREAM (http://127.0.0.1:$REGISTRY_PORT, the dev registry; must answer),
 #   REGISTRY_SECURE_USERS ("name:password,name:password"; default one user "arbiter" with a random password),
@@ -112,7 +113,8 @@ server_prepare() {
     || die ERR_LOCAL_REGISTRY_SECURE_UPSTREAM "no schema registry answers at $REGISTRY_UPSTREAM$CCOMPAT (start it: deploy/local/registry.sh start, or set REGISTRY_UPSTREAM)"
   if [ ! -f "$TLS/server.crt" ]; then
     log "making a test CA and the server certificate in $TLS"
-    make_test_cert "$TLS" server localhost $'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth'
+    # For the name localhost only: https://127.0.0.1:PORT reaches the same server under a name the certificate lacks.
+    make_test_cert "$TLS" server localhost $'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth'
   fi
   write_users
   write_config

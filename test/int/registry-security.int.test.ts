@@ -248,6 +248,16 @@ describe('schema registry behind TLS and basic auth (nginx in front of Apicurio)
     expect((await errorOf(() => client.schemaById(1))).code).toBe('ARB_SERDE_REGISTRY_TLS_FAILED');
   });
 
+  it('a certificate that does not name the URL\'s host (127.0.0.1 for a localhost certificate): ARB_SERDE_REGISTRY_TLS_FAILED', async () => {
+    const byIp = `https://127.0.0.1:${port}${CCOMPAT}`;
+    const client = createRegistryClient(byIp, registryAuth(byIp, registryEnv('arbiter-agent', users.agent)));
+    const error = await errorOf(() => client.register(`${prefix}.by-ip-value`, PROBE_SCHEMA));
+    expect(error.code).toBe('ARB_SERDE_REGISTRY_TLS_FAILED');
+    expect(error.message).toContain('ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(error.message).toContain(byIp);
+    expectNoSecret(error.message, 'the error');
+  });
+
   it('plain http:// to the TLS port: ARB_SERDE_REGISTRY_TLS_FAILED saying to use https://; credentials over http:// are refused at startup', async () => {
     const plainUrl = `http://localhost:${port}${CCOMPAT}`;
     const error = await errorOf(() => sdk(plainUrl, {}));
