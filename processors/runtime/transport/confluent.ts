@@ -12,6 +12,7 @@ import confluent from '@confluentinc/kafka-javascript';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import { ArbiterError } from '../../core/errors.ts';
 import { AssignmentSequencer, partitionsNotIn, type TopicPartition } from './assignment-sequencer.ts';
+import { coPartitionViolation } from './co-partition-assignor.ts';
 import { KafkajsShapedTransportAdmin, topicMessages, untilStable } from './kafkajs-shape.ts';
 import { headersFrom, offsetsByTopic } from './records.ts';
 import { RunUntilClosed } from './run-until-closed.ts';
@@ -31,7 +32,7 @@ import type {
   TransportTransaction,
 } from './transport.ts';
 
-const { Kafka, logLevel, ErrorCodes } = confluent.KafkaJS;
+const { Kafka, logLevel, ErrorCodes, PartitionAssigners } = confluent.KafkaJS;
 type Groups = Map<string, KafkaJS.Consumer>;
 
 const DEFAULT_MAX_WAIT_MS = 100;
@@ -118,6 +119,9 @@ class ConfluentConsumer implements TransportConsumer {
         maxWaitTimeInMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
         minBytes: options.minBytes ?? 1,
         ...(options.sessionTimeoutMs !== undefined ? { sessionTimeout: options.sessionTimeoutMs } : {}),
+        // librdkafka's range assignor gives partition p of every topic to one member when all members subscribe the
+        // same topics with one partition count (the compat layer's default, roundrobin, does not); checked below.
+        ...(options.coPartitioned === true ? { partitionAssigners: [PartitionAssigners.range] } : {}),
       },
       'js.consumer.max.batch.size': MAX_BATCH,
       'socket.nagle.disable': true,
@@ -128,8 +132,15 @@ class ConfluentConsumer implements TransportConsumer {
   /** Eager protocol: ASSIGN carries the whole new assignment, REVOKE the whole current one. */
   async #onRebalance(code: number, assignment: readonly TopicPartition[]): Promise<void> {
     const parts = assignment.map((tp) => ({ topic: tp.topic, partition: tp.partition }));
-    const next =
+    let next =
       code === ErrorCodes.ERR__ASSIGN_PARTITIONS ? [...this.#sequencer.owned, ...partitionsNotIn(parts, this.#sequencer.owned)] : partitionsNotIn(this.#sequencer.owned, parts);
+    const split = this.#options.coPartitioned === true ? coPartitionViolation(this.#options.topics, next) : undefined;
+    if (split !== undefined) {
+      // Partition counts or subscriptions differ: own nothing (no key's state split over two members) and stop.
+      next = [];
+      this.#done.failed(this.#options.groupId, new ArbiterError('ARB_ASSIGN_NOT_COPARTITIONED',
+        `group ${this.#options.groupId} assigned this member ${split} (partition counts or subscriptions differ)`, { key: this.#options.groupId }));
+    }
     // A failing hook is kept by the sequencer and fails the next batch (the client only logs callback errors).
     await this.#sequencer.assign(next).catch(() => undefined);
   }

@@ -11,6 +11,7 @@ import kafkajs from 'kafkajs';
 import type { Admin, Consumer, Kafka, Producer, Transaction } from 'kafkajs';
 import { ArbiterError } from '../../core/errors.ts';
 import { AssignmentSequencer } from './assignment-sequencer.ts';
+import { kafkajsCoPartition } from './co-partition-clients.ts';
 import { KafkajsShapedTransportAdmin, topicMessages, untilStable } from './kafkajs-shape.ts';
 import { decodeOffsetFetchV7, encodeOffsetFetchV7, OFFSET_FETCH_API_KEY, OFFSET_FETCH_VERSION, UNSTABLE_OFFSET_COMMIT, type OffsetFetchResult } from './offset-fetch-v7.ts';
 import { chunkBySize, headersFrom, offsetsByTopic } from './records.ts';
@@ -142,6 +143,11 @@ class KafkajsConsumer implements TransportConsumer {
   #cluster: Promise<InternalCluster> | undefined;
   #admin: Promise<Admin> | undefined;
   readonly #owns: Owns = (topic, partition) => this.#sequencer.owns(topic, partition);
+
+  /** The current assignment (what a co-partitioned member announces when it rejoins). */
+  get owned(): readonly { topic: string; partition: number }[] {
+    return this.#sequencer.owned;
+  }
 
   constructor(consumer: Consumer, options: ConsumerOptions, kafka: Kafka, groups: Groups) {
     this.#consumer = consumer;
@@ -307,6 +313,7 @@ export class KafkajsTransport implements KafkaTransport {
   }
 
   async consumer(options: ConsumerOptions): Promise<TransportConsumer> {
+    let owned: () => readonly { partition: number }[] = () => [];
     const consumer = this.#kafka.consumer({
       groupId: options.groupId,
       readUncommitted: options.readCommitted !== true,
@@ -316,9 +323,13 @@ export class KafkajsTransport implements KafkaTransport {
       allowAutoTopicCreation: false,
       // Failures surface through run()'s promise instead of silent restarts.
       retry: { restartOnFailure: async () => false },
+      // A refusal to co-partition throws from the assigner: the consumer crashes and run() rejects.
+      ...(options.coPartitioned === true ? { partitionAssigners: [kafkajsCoPartition(() => owned())] } : {}),
     });
     await consumer.connect();
-    return new KafkajsConsumer(consumer, options, this.#kafka, this.#groups);
+    const member = new KafkajsConsumer(consumer, options, this.#kafka, this.#groups);
+    owned = () => member.owned;
+    return member;
   }
 }
 

@@ -10,6 +10,7 @@ import type { Message, MessagesStream } from '@platformatic/kafka';
 import { ArbiterError } from '../../core/errors.ts';
 import { awaitTopicsReady } from './await-topics.ts';
 import { AssignmentSequencer, type OffsetsFence } from './assignment-sequencer.ts';
+import { platformaticCoPartition } from './co-partition-clients.ts';
 import { chunkBySize, headersFrom, keyBuffer, splitByPartition } from './records.ts';
 import { RunUntilClosed } from './run-until-closed.ts';
 import { platformaticSecurity } from './security-options.ts';
@@ -34,6 +35,8 @@ import type {
 } from './transport.ts';
 
 const DEFAULT_MAX_WAIT_MS = 100;
+/** How long close() waits for run()'s first group join to finish before closing the client anyway. */
+const OPEN_WAIT_ON_CLOSE_MS = 10_000;
 /**
  * Producer retry backoff: 10 ms doubling to 1 s, 12 tries (about 4 s in all, like the client's default 3 x 1 s);
  * CONCURRENT_TRANSACTIONS starts at 1 ms instead. The client's flat 1 s default costs a whole second whenever a
@@ -308,6 +311,8 @@ class PlatformaticConsumer implements TransportConsumer {
   #wakeLoop: (() => void) | undefined;
   #eachBatch: (batch: Batch) => Promise<void> = async () => undefined;
   #streamGeneration = 0;
+  /** run()'s first open (group join, stream); close() lets it finish: a stream made after the client closed throws. */
+  #opening: Promise<void> | undefined;
   /** OffsetFetch requireStable (the consumer's own fetch does not ask for it); made on first use. */
   #admin: Admin | undefined;
   readonly #clientId: string;
@@ -329,9 +334,17 @@ class PlatformaticConsumer implements TransportConsumer {
     });
   }
 
+  /** This member led the group and could not co-partition it (ConsumerOptions.coPartitioned): run() rejects. */
+  assignmentRefused(error: unknown): void {
+    // May come while run() still awaits the first join, before its caller holds the promise: not "unhandled".
+    this.#done.promise.catch(() => undefined);
+    this.#done.failed(this.#options.groupId, error);
+  }
+
   async run(eachBatch: (batch: Batch) => Promise<void>): Promise<void> {
     this.#eachBatch = eachBatch;
-    await this.#open();
+    this.#opening = this.#open();
+    await this.#opening;
     this.#groups.set(this.#options.groupId, { consumer: this.#consumer, fence: (ps) => this.#sequencer.fence(ps) });
     return this.#done.promise;
   }
@@ -462,6 +475,11 @@ class PlatformaticConsumer implements TransportConsumer {
 
   async close(): Promise<void> {
     this.#closing = true;
+    if (this.#opening !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.#opening.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, OPEN_WAIT_ON_CLOSE_MS)))]);
+      clearTimeout(timer);
+    }
     this.#wakeLoop?.();
     if (this.#groups.get(this.#options.groupId)?.consumer === this.#consumer) this.#groups.delete(this.#options.groupId);
     if (this.#stream !== undefined && !this.#stream.closed) await this.#stream.close();
@@ -512,7 +530,8 @@ export class PlatformaticTransport implements KafkaTransport {
 
   async consumer(options: ConsumerOptions): Promise<TransportConsumer> {
     const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
-    const consumer = new Consumer({
+    let refused: (error: unknown) => void = () => undefined;
+    const consumer: Consumer = new Consumer({
       ...this.#base(),
       groupId: options.groupId,
       autocommit: false,
@@ -521,10 +540,14 @@ export class PlatformaticTransport implements KafkaTransport {
       maxWaitTime: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
       minBytes: options.minBytes ?? 1,
       isolationLevel: options.readCommitted === true ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED,
+      ...(options.coPartitioned === true ? platformaticCoPartition(options.groupId,
+        () => (consumer.assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ partition }))), (error) => refused(error)) : {}),
     });
     if (options.readCommitted === true) {
       fetchReadCommitted(consumer as unknown as Parameters<typeof fetchReadCommitted>[0]);
     }
-    return new PlatformaticConsumer(consumer, options, this.#groups, this.#config);
+    const member = new PlatformaticConsumer(consumer, options, this.#groups, this.#config);
+    refused = (error) => member.assignmentRefused(error);
+    return member;
   }
 }

@@ -98,6 +98,10 @@ export interface ConsumerOptions {
   /** Only these partitions of the topics, for a group of one member (a changelog restore). A hint: an adapter that
    *  cannot restrict the assignment hands over the other partitions too, so the caller still filters. */
   readonly onlyPartitions?: readonly number[];
+  /** Every subscribed topic's partition p goes to the same member (co-partition-assignor.ts), for a group that joins
+   *  per-key state across its topics. The topics must share one partition count: the group refuses (ARB_ASSIGN_*)
+   *  rather than split. Unset: the client's default assignor. */
+  readonly coPartitioned?: boolean;
 }
 
 export interface TransportConsumer {
