@@ -11,6 +11,7 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
   errors: { summary: 'what an ARB_ error code means and where to read more', load: () => import('../cli/errors.ts') },
   eval: { summary: 'score a policy on the labelled AgentDojo trajectories (in process, or --kafka through the pipeline)', load: () => import('../cli/eval.ts') },
   policy: { summary: 'check, test, explain, bench, sign and publish policy bundles; keygen', load: () => import('../cli/policy.ts') },
+  replay: { summary: 'what a candidate policy (or enforcing an observe/warn rule) would change on the recorded sessions', load: () => import('../cli/replay.ts') },
   verify: { summary: 'check the decisions hash chain stored in ClickHouse or chDB', load: () => import('../cli/verify.ts') },
 };
 
