@@ -42,4 +42,9 @@ async function run(argv: readonly string[]): Promise<number> {
   }
 }
 
+// `arbiter ... | head` closes the pipe early: that is the reader's choice, not a failure worth a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(process.exitCode ?? 0);
+});
 process.exitCode = await run(process.argv.slice(2));
