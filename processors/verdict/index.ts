@@ -93,7 +93,7 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
       metrics: verdictMetrics(overrides.metrics), quarantine: quarantine.table, rates: rates.table, ...(log ? { log } : {}),
     });
     const loop = new StreamLoop(transport, {
-      groupId: config.groupId, topics: task.inputTopics(), maxWaitMs: 20, groupCommit: config.groupCommit !== false,
+      groupId: config.groupId, topics: task.inputTopics(), coPartitioned: true, maxWaitMs: 20, groupCommit: config.groupCommit !== false,
       onCloseStepAbandoned: (step) => log?.('close-step-abandoned', { code: 'ARB_SHUTDOWN_STEP_ABANDONED', step }),
       onCommit: (c) => {
         const m = task.metrics;

@@ -47,6 +47,8 @@ export interface StreamTask {
 export interface StreamOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
+  /** Every topic's partition p to one member (ConsumerOptions.coPartitioned): for a task joining per-key state across its topics. */
+  readonly coPartitioned?: boolean;
   /** Set for exactly-once (ignored, with a warning in mode(), when the transport has no transactions). */
   readonly transactionalId?: string;
   readonly maxWaitMs?: number;
@@ -149,6 +151,7 @@ export class StreamLoop {
     this.#consumer = await this.#transport.consumer({
       groupId: this.#options.groupId,
       topics: this.#options.topics,
+      ...(this.#options.coPartitioned === true ? { coPartitioned: true } : {}),
       fromBeginning: true,
       readCommitted: true,
       onAssigned: async (ps) => {
