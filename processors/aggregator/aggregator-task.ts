@@ -16,6 +16,7 @@ import { resultToWire } from '../runtime/serde/records.ts';
 import type { TopicSerde, WireTypes } from '../runtime/serde/topic-serde.ts';
 import type { StreamTask } from '../runtime/stream/loop.ts';
 import { restorePartitions } from '../runtime/stream/restore.ts';
+import { rethrowTransient } from '../runtime/stream/failure-kind.ts';
 import type { TopicMap } from '../runtime/topics.ts';
 import type { Batch, InRecord, KafkaTransport, OutRecord, TransportProducer } from '../runtime/transport/transport.ts';
 import { ArbiterError } from '../core/errors.ts';
@@ -100,6 +101,7 @@ export class AggregatorTask implements StreamTask {
           emitted = this.correlator.proposal(p, this.correlator.needsArgs(p.tool) ? fromWireArgs(await this.#wireArgs(record)) : undefined);
         } else emitted = this.correlator.result(this.#decoder.result(record) ?? await this.#o.serde.decode(t.results, record));
       } catch (error) {
+        rethrowTransient(error); // a registry outage stops the loop uncommitted: a skipped result would lose its taint
         this.counts.skipped++;
         this.#o.log?.('skipped', { code: 'ARB_AGG_DECODE_FAILED', topic: record.topic, partition: record.partition, offset: record.offset, error: String(error) });
         continue;

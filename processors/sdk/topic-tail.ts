@@ -8,6 +8,7 @@
 // "Read up to the high-water mark" cannot be seen exactly (with transactions the last offsets are commit markers that
 // no consumer receives), so caughtUp() also settles after `idleMs` without a record once the group is assigned.
 import { randomUUID } from 'node:crypto';
+import { isTransient } from '../runtime/stream/failure-kind.ts';
 import type { InRecord, KafkaTransport, TransportConsumer } from '../runtime/transport/transport.ts';
 
 export interface TopicTailOptions {
@@ -17,7 +18,9 @@ export interface TopicTailOptions {
   readonly groupPrefix: string;
   /** 'now', 'beginning', or per-partition offsets to resume from (resumePoint() of a tail that stopped). */
   readonly from: 'now' | 'beginning' | ReadonlyMap<number, bigint>;
-  /** Called in offset order per partition. A throw is logged by the caller's handler, never stops the tail. */
+  /** Called in offset order per partition. A throw is passed to onError and the tail goes on, except a transient one
+   *  (failure-kind.ts, e.g. the registry unreachable): that stops the tail with the record unread, so a replacement
+   *  started at resumePoint() reads it again. */
   readonly onRecord: (record: InRecord) => void | Promise<void>;
   readonly onError?: (error: unknown, record: InRecord) => void;
   /** Quiet period after which a 'beginning' tail counts as caught up (default 1500 ms). */
@@ -87,6 +90,10 @@ export class TopicTail {
         try {
           await this.#o.onRecord(r);
         } catch (error) {
+          if (isTransient(error)) {
+            this.#seen.set(r.partition, offset - 1n);
+            throw error;
+          }
           this.#o.onError?.(error, r);
         }
       }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PolicyBundle } from '../policy/model.ts';
 import { deadLetter, failureOf, type Failure } from '../runtime/stream/dead-letter.ts';
+import { poisonFailure } from '../runtime/stream/failure-kind.ts';
 import type { TopicSerde } from '../runtime/serde/topic-serde.ts';
 import type { TopicMap } from '../runtime/topics.ts';
 import type { InRecord, KafkaTransport, TransportConsumer, TransportProducer } from '../runtime/transport/transport.ts';
@@ -150,7 +151,7 @@ export class BundleWatcher {
     try {
       failure = await this.#slot.offer(await this.#serde.decode(this.#topics.policyBundles, record));
     } catch (error) {
-      failure = failureOf(error, 'ARB_SERDE_DECODE_FAILED');
+      failure = poisonFailure(error, 'ARB_SERDE_DECODE_FAILED'); // an outage rethrows: the watcher re-reads the bundle
     }
     if (failure) await this.#producer.send([deadLetter(this.#serde, this.#topics, record, failure, Date.now())]);
   }

@@ -20,6 +20,7 @@ import { decodeAttachments, type DecodedAttachments } from '../runtime/serde/att
 import { proposalFromWire, resultFromWire, resultOrderOf } from '../runtime/serde/records.ts';
 import type { TopicSerde } from '../runtime/serde/topic-serde.ts';
 import { deadLetter, failureOf, type Failure } from '../runtime/stream/dead-letter.ts';
+import { poisonFailure, rethrowTransient } from '../runtime/stream/failure-kind.ts';
 import type { StreamTask } from '../runtime/stream/loop.ts';
 import { OverlayStore } from '../runtime/stream/overlay-store.ts';
 import { restorePartitions } from '../runtime/stream/restore.ts';
@@ -152,7 +153,8 @@ export class VerdictTask implements StreamTask {
         this.#sessions.put(record.partition, event.sessionId, { ...entry, state: evolve(entry.state, event.event) });
         this.metrics.folded.inc({ kind: event.event.kind });
       } catch (error) {
-        this.#deadLetterOnly(record, failureOf(error, 'ARB_SERDE_DECODE_FAILED'), out);
+        // A registry outage rethrows (the batch is read again): a result dropped here would drop the session's taint.
+        this.#deadLetterOnly(record, poisonFailure(error, 'ARB_SERDE_DECODE_FAILED'), out);
       }
     }
   }
@@ -183,7 +185,7 @@ export class VerdictTask implements StreamTask {
         keyedBySession(record, proposal.sessionId);
         attached = attachedEvents(record, await decodeAttachments(this.#o.serde, this.#o.topics, record, wire), bundle);
       } catch (error) {
-        this.#poison(record, failureOf(error, 'ARB_SERDE_DECODE_FAILED'), out);
+        this.#poison(record, poisonFailure(error, 'ARB_SERDE_DECODE_FAILED'), out); // an outage rethrows: not the agent's fault
         continue;
       }
       try {
@@ -271,6 +273,7 @@ export class VerdictTask implements StreamTask {
       if (key === CHAIN_HEAD_KEY) this.#heads.restore(r.partition, HEAD, chainHeadFromSnapshot(r.partition, snapshot));
       else into.record(key, snapshot);
     } catch (error) {
+      rethrowTransient(error); // a registry outage is not a corrupt entry: skipping would forget the session's taint
       // A corrupt changelog entry: the session starts over (fails open on history, never on policy). Counted.
       this.metrics.restoreSkipped.inc();
       this.#o.log?.('restore-skipped', { topic: r.topic, partition: r.partition, offset: r.offset, error: String(error) });

@@ -5,6 +5,7 @@
 // parses fetched schemas with its own avsc options, and the serde must parse with avroOptions().
 // Basic auth and a private CA (SCHEMA_REGISTRY_USERNAME/PASSWORD/CA_FILE, docs/security.md) apply to both paths; a
 // refused credential, right or TLS handshake fails with its own code on both (registry-failure.ts).
+// schemaById rides out a short outage in place (registry-retry.ts): one log line and one count per retry.
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -13,7 +14,9 @@ import confluent from '@kafkajs/confluent-schema-registry';
 import { loadStackConfig, mergeEnv, parseStackEnv } from '../../core/config.ts';
 import { ArbiterError } from '../../core/errors.ts';
 import type { RegistryAuth } from '../../core/kafka-security-config.ts';
+import type { MetricsRegistry } from '../../core/metrics.ts';
 import { classifyRegistryFailure, registryUrlForMessages } from './registry-failure.ts';
+import { registryFetchRetryMsFromEnv, retryTransient } from './registry-retry.ts';
 
 const { SchemaRegistry, SchemaType, COMPATIBILITY } = confluent;
 
@@ -60,9 +63,26 @@ function registryFetch(url: string, init: { method?: string; headers?: Record<st
   });
 }
 
-export function createRegistryClient(url: string, auth: RegistryAuth = {}): SchemaRegistryClient {
+export interface RegistryClientOptions {
+  /** Bound on the waits between retries of a schema fetch; default SCHEMA_REGISTRY_FETCH_RETRY_MS (read here, once). */
+  readonly fetchRetryMs?: number;
+  /** Where the retry lines go; default one JSON line on stderr. */
+  readonly log?: (event: string, detail: Record<string, unknown>) => void;
+  /** Gets arbiter_registry_fetch_retries_total{code}. */
+  readonly metrics?: MetricsRegistry;
+}
+
+function stderrLog(event: string, detail: Record<string, unknown>): void {
+  process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), component: 'schema-registry', event, ...detail })}\n`);
+}
+
+export function createRegistryClient(url: string, auth: RegistryAuth = {}, options: RegistryClientOptions = {}): SchemaRegistryClient {
   const root = base(url);
   const shown = registryUrlForMessages(root);
+  const fetchRetryMs = options.fetchRetryMs ?? registryFetchRetryMsFromEnv(process.env);
+  const log = options.log ?? stderrLog;
+  const retries = options.metrics?.counter('arbiter_registry_fetch_retries_total',
+    'Schema fetches retried because the registry failed (unreachable, auth, TLS), by error code.', ['code']);
   const agent = auth.ca !== undefined ? new https.Agent({ ca: auth.ca, keepAlive: true }) : undefined;
   const basic = auth.username !== undefined && auth.password !== undefined
     ? { username: auth.username, password: auth.password.reveal() }
@@ -121,13 +141,21 @@ export function createRegistryClient(url: string, auth: RegistryAuth = {}): Sche
       }
       return (res.json() as { is_compatible?: boolean }).is_compatible === true;
     },
-    async schemaById(id) {
-      const res = await request(`/schemas/ids/${id}`, `fetching schema id ${id}`);
-      if (res.status === 404) return undefined;
-      if (!res.ok) {
-        throw new ArbiterError('ARB_SERDE_REGISTRY_UNAVAILABLE', `fetching schema id ${id} from ${shown} answered ${res.status}`, { key: `schema id ${id}` });
-      }
-      return (res.json() as { schema: string }).schema;
+    schemaById(id) {
+      return retryTransient(async () => {
+        const res = await request(`/schemas/ids/${id}`, `fetching schema id ${id}`);
+        if (res.status === 404) return undefined;
+        if (!res.ok) {
+          throw new ArbiterError('ARB_SERDE_REGISTRY_UNAVAILABLE', `fetching schema id ${id} from ${shown} answered ${res.status}`, { key: `schema id ${id}` });
+        }
+        return (res.json() as { schema: string }).schema;
+      }, {
+        totalMs: fetchRetryMs,
+        onRetry: (attempt, error, delayMs) => {
+          retries?.inc({ code: error.code });
+          log('registry-fetch-retry', { code: error.code, registry: shown, schemaId: id, attempt, delayMs, boundMs: fetchRetryMs, error: error.message });
+        },
+      });
     },
   };
 }

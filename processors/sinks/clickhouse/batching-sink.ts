@@ -9,6 +9,7 @@
 // than maxBufferedRows are pending (backpressure), so the consumer keeps fetching while a batch fills or lingers.
 // Redelivery after a crash re-inserts rows already stored; the table engine (ReplacingMergeTree) collapses them.
 import { ArbiterError } from '../../core/errors.ts';
+import { rethrowTransient } from '../../runtime/stream/failure-kind.ts';
 import type { Batch, InRecord, TopicPartitionOffset } from '../../runtime/transport/transport.ts';
 import type { BlockEncoder, SealedBlock } from './block-encoder.ts';
 import type { InsertRows } from './insert.ts';
@@ -200,6 +201,8 @@ export function createBatchingSink<R, W>(deps: SinkDeps<R, W>, o: BatchingOption
       }
       encoder.end();
     } catch (e) {
+      // A registry outage: accept() rejects with the record not buffered, so its offset is never committed.
+      rethrowTransient(e);
       stats.decodeErrors++;
       const err = e instanceof ArbiterError ? e : new ArbiterError('ARB_CH_DECODE_FAILED', (e as Error).message, { topic: rec.topic, partition: rec.partition, offset: rec.offset });
       deps.onDecodeError(err, rec.value);

@@ -12,6 +12,7 @@
 import type { MetricsRegistry, Counter, Gauge, Histogram } from '../../core/metrics.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import type { Batch, InRecord, TopicPartitionOffset, TransportConsumer } from '../../runtime/transport/transport.ts';
+import { rethrowTransient } from '../../runtime/stream/failure-kind.ts';
 import { backoffDelayMs } from './backoff.ts';
 import type { SiemForwarderConfig } from './config.ts';
 import type { DeadLetter, DlqWriter } from './dlq.ts';
@@ -153,6 +154,7 @@ export class SiemForwarder {
         const decoded = this.deps.decode(rec);
         input = decoded instanceof Promise ? await decoded : decoded;
       } catch (e) {
+        rethrowTransient(e); // a registry outage: nothing of the batch is committed, it comes back after the restart
         letters.push([sourceOf(rec), 'ARB_SIEM_DECODE_FAILED', (e as Error).message]);
         continue;
       }
