@@ -10,6 +10,7 @@ import { createTransport } from '../runtime/transport/index.ts';
 import type { KafkaTransport } from '../runtime/transport/transport.ts';
 import { watchConsumers } from '../core/consumer-readiness.ts';
 import type { Readiness } from '../core/health-server.ts';
+import type { MetricsRegistry } from '../core/metrics.ts';
 import { AggregatorTask } from './aggregator-task.ts';
 import type { AggregatorConfig } from './config.ts';
 import { aggregatorTopics, type AggregatorTopics } from './topics.ts';
@@ -50,6 +51,8 @@ export interface RunningAggregator {
 
 export interface AggregatorOverrides {
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
+  /** Gets arbiter_registry_fetch_retries_total. */
+  readonly metrics?: MetricsRegistry;
   /** Gets the condition "consumers" (assigned, changelog restored). */
   readonly readiness?: Readiness;
 }
@@ -66,7 +69,7 @@ export async function startAggregator(config: AggregatorConfig, overrides: Aggre
   } finally {
     await admin.close();
   }
-  const serde = new TopicSerde(createRegistryClient(config.registryUrl, config.registryAuth), topics);
+  const serde = new TopicSerde(createRegistryClient(config.registryUrl, config.registryAuth, { log: overrides.log, metrics: overrides.metrics }), topics);
   await serde.registerAll();
   const barrierProducer = await transport.producer({ idempotent: true });
   const task = new AggregatorTask({

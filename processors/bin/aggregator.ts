@@ -6,9 +6,9 @@
 import { runDeployable } from '../core/deployable.ts';
 import { aggregatorConfigFromEnv, startAggregator } from '../aggregator/index.ts';
 
-await runDeployable('aggregator', async ({ log, readiness }) => {
+await runDeployable('aggregator', async ({ log, metrics, readiness }) => {
   const config = aggregatorConfigFromEnv(process.env);
-  const running = await startAggregator(config, { log, readiness });
+  const running = await startAggregator(config, { log, metrics, readiness });
   log('started', { mode: running.mode, transport: running.transport.name, inputs: running.task.inputTopics(), thresholds: config.thresholds });
   const stats = setInterval(() => log('stats', { ...running.task.counts, ...running.task.correlator.stats }), 60_000);
   stats.unref();

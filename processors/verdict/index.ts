@@ -59,7 +59,8 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
   } finally {
     await admin.close();
   }
-  const serde = new TopicSerde(createRegistryClient(config.registryUrl, config.registryAuth), topics, { maxValueBytes: config.maxValueBytes });
+  const registry = createRegistryClient(config.registryUrl, config.registryAuth, { log: overrides.log, metrics: overrides.metrics });
+  const serde = new TopicSerde(registry, topics, { maxValueBytes: config.maxValueBytes });
   await serde.registerAll();
 
   const engine = overrides.engine ?? createPolicyEngine({

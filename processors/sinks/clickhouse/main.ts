@@ -25,7 +25,7 @@ import type { FlushEvent } from './batching-sink.ts';
 import { startKafkaDecisionsSink, startKafkaTableSink, type RunningSink } from './kafka-table-sink.ts';
 import { ALERTS_TABLE, APPROVAL_EVENTS_TABLE } from './table-sink.ts';
 
-await runDeployable('clickhouse-sink', async ({ log, readiness }) => {
+await runDeployable('clickhouse-sink', async ({ log, metrics, readiness }) => {
   const stackFile = '.run/stack.env';
   const env = mergeEnv(existsSync(stackFile) ? parseStackEnv(readFileSync(stackFile, 'utf8'), stackFile) : {}, process.env);
   const config = sinkServiceConfig(env);
@@ -38,7 +38,7 @@ await runDeployable('clickhouse-sink', async ({ log, readiness }) => {
   const admin = await transport.admin();
   await ensureArbiterTopics(admin, config.topics); // idempotent: existing topics are left as they are
   await admin.close();
-  const serde = new TopicSerde(createRegistryClient(config.stack.registry.url, config.stack.registry.auth), config.topics);
+  const serde = new TopicSerde(createRegistryClient(config.stack.registry.url, config.stack.registry.auth, { log, metrics }), config.topics);
   await serde.registerAll();
   const common = {
     transport, serde, client, asyncInsert: config.stack.clickhouse.kind === 'http', batching: config.batching,

@@ -136,7 +136,7 @@ export async function runSiemService(config: SiemServiceConfig,
   const metrics = o.metrics ?? new MetricsRegistry();
   const client = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId: 'arbiter-siem', security: config.kafkaSecurity });
   const transport = watchConsumers(client, o.readiness ?? new Readiness());
-  const registry = createRegistryClient(config.registryUrl, config.registryAuth);
+  const registry = createRegistryClient(config.registryUrl, config.registryAuth, { metrics });
   const serde = new TopicSerde(registry, config.topics);
   await serde.registerAll();
   const running: RunningSiemForwarder[] = [];
