@@ -134,18 +134,29 @@ async function main(): Promise<number> {
   let stack: DemoStack | undefined;
   let pipeline: DemoPipeline | undefined;
   let client: ArbiterClient | undefined;
-  let stopping = false;
-  const cleanup = async (): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    await client?.close().catch(() => undefined);
-    await pipeline?.close().catch(() => undefined);
-    await stack?.stop().catch(() => undefined);
+  let signalled: number | undefined;
+  // Stops what is running now; calls queue behind each other, so a later one (main's finally) waits for an earlier
+  // one (a signal's) to finish, and also stops what was started in between (a stack still starting at Ctrl-C).
+  let stopped = Promise.resolve();
+  const cleanup = (): Promise<void> => (stopped = stopped.then(async () => {
+    const [c, p, st] = [client, pipeline, stack];
+    [client, pipeline, stack] = [undefined, undefined, undefined];
+    await c?.close().catch(() => undefined);
+    await p?.close().catch(() => undefined);
+    await st?.stop().catch(() => undefined);
+  }));
+  const interrupted = (signal: string, code: number) => () => {
+    signalled = code;
+    say(`\n${signal}: stopping what the demo started...`);
+    // Closing the client and pipeline makes the agent's next step fail, so main() ends and exits with this code; if it
+    // is stuck anyway, exit 30 s after everything was stopped.
+    void cleanup().then(() => setTimeout(() => process.exit(code), 30_000).unref());
   };
-  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
-  process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
+  process.once('SIGINT', interrupted('interrupted', 130));
+  process.once('SIGTERM', interrupted('terminated', 143));
   try {
     stack = await ensureStack((l) => say(`  ${l}`));
+    if (signalled !== undefined) return signalled;
     brokersEnv = stack.brokers.join(',');
     registryEnv = stack.registryUrl;
     const kafkaClient = parseKafkaClient(process.env['ARBITER_KAFKA_CLIENT']);
@@ -173,6 +184,7 @@ async function main(): Promise<number> {
     say(`\n${ok ? 'Demo OK' : 'ARB_DEMO_FAILED: a verdict was not the expected one, or decisions or approvals are missing from chDB'} in ${((performance.now() - started) / 1000).toFixed(1)} s. Stopping what the demo started...`);
     return ok ? 0 : 1;
   } catch (error) {
+    if (signalled !== undefined) return signalled; // the failure is the interruption's doing
     say(`\n${error instanceof ArbiterError ? error.message : `ARB_DEMO_FAILED: ${(error as Error).stack ?? String(error)}`}`);
     return 1;
   } finally {
@@ -181,5 +193,5 @@ async function main(): Promise<number> {
 }
 
 const code = await main();
-say(code === 0 ? 'Stopped. Bye.' : 'Stopped (demo failed).');
+say(code === 0 ? 'Stopped. Bye.' : code === 1 ? 'Stopped (demo failed).' : 'Stopped (interrupted).');
 process.exit(code);
