@@ -1,18 +1,21 @@
 // Sink throughput and verdict-to-queryable lag into chDB, against a raw chDB insert of the same rows, same run.
 //   node bench/clickhouse-sink/run.ts [--rows 200000] [--rounds 3] [--lag-rate 5000] [--lag-seconds 10] [--decode]
 //     [--min-batch N] [--linger MS] (the sink's minBatchRows and lingerMs in the throughput runs; default: shipped)
+//     [--warmup 1] (untimed rounds of every run first) [--fresh] (a new sink per round, closed after it: a cold start)
 //     [--stop-merges] (SYSTEM STOP MERGES on the tables first: a raw insert ends before the merges of its parts
 //     start, a longer sink run pays for them while it runs; this isolates the insert paths)
 // raw:  the same rows into the same table through chDB's session with no decode, encode or file write, loaded with
 //       the sink's statement (FROM INFILE, optimize_on_insert=0, a dedup token) from pre-written files:
 //       RowBinary (Node's row encoder) in 10,000- and 100,000-row inserts, and Native rendered by chDB itself
-//       (LowCardinality columns dictionary-encoded: chDB's cheapest input) in 100,000-row inserts, and Native
-//       written by the sink's encoder (LowCardinality columns as String) in 100,000-row inserts.
+//       (chDB's cheapest input) in 100,000-row inserts, and Native written by the sink's encoder (the same layout,
+//       LowCardinality dictionary-encoded too) in 100,000-row inserts.
 // sink: the decisions sink end to end minus Kafka: transport-shaped batches of 500 records whose values are Avro
 //       DecisionRecords in the Confluent frame (schema id 1 = "current") -> Avro bytes transcoded into Native
 //       columns, as the Kafka sink does on chDB -> block (10k..100k rows, 250 ms linger) -> spool file -> chDB
 //       INSERT FROM INFILE -> commit. "sink RowBinary": the same with the row format (the server path, and the
 //       chDB path before Native). --decode: decode every record to an object and write it (older schema ids' path).
+//       Each sink lives across the rounds, as a deployed one does (its JIT and recycled buffers warm), and is flushed
+//       after each round's burst; --fresh measures a new sink per round instead (cold: allocation, GC, JIT).
 // encode: the sink's JS work alone (the same batches into the same encoder, sealed every 100,000 rows, no insert).
 // lag:  decisions offered at a fixed rate; lag = insert acknowledged (rows queryable) - accepted.
 // Prints medians, ratios and TARGET lines; the machine is shared, so only same-run ratios are meaningful.
@@ -31,7 +34,7 @@ import { rowBlockEncoder } from '../../processors/sinks/clickhouse/block-encoder
 import { tableTranscoder } from '../../processors/sinks/clickhouse/table-sink.ts';
 import { HEADER_BYTES } from '../../processors/runtime/serde/wire-format.ts';
 import { RowBinaryWriter } from '../../processors/sinks/clickhouse/row-binary.ts';
-import { DEFAULT_BATCHING } from '../../processors/sinks/clickhouse/batching-sink.ts';
+import { DEFAULT_BATCHING, type BatchingSink } from '../../processors/sinks/clickhouse/batching-sink.ts';
 import type { DecisionRecord } from '../../processors/core/types.ts';
 import type { Batch } from '../../processors/runtime/transport/transport.ts';
 import { makeDecisions } from '../../test/unit/clickhouse/decision-fixtures.ts';
@@ -45,10 +48,12 @@ const { values: args } = parseArgs({
     'min-batch': { type: 'string', default: String(DEFAULT_BATCHING.minBatchRows) },
     linger: { type: 'string', default: String(DEFAULT_BATCHING.lingerMs) },
     'stop-merges': { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '1' }, fresh: { type: 'boolean', default: false },
   },
 });
 const ROWS = Number(args.rows);
 const ROUNDS = Number(args.rounds);
+const WARMUP = Number(args.warmup);
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -115,7 +120,7 @@ files.set('Native/100000', native);
 const sinkNative: string[] = [];
 for (let i = 0; i < ROWS; i += 100_000) {
   const block = new NativeBlock();
-  const t = compileNativeTranscoder<DecisionRecord>(avro, DECISIONS_TABLE.columns, DECISIONS_TABLE.avro?.ints ?? {}, block);
+  const t = compileNativeTranscoder<DecisionRecord>(avro, DECISIONS_TABLE.columns, DECISIONS_TABLE.avro ?? { ints: {} }, block);
   for (const d of decisions.slice(i, i + 100_000)) {
     t.record(d);
     block.end();
@@ -150,28 +155,44 @@ async function rawFiles(key: string): Promise<number> {
 const insertShare: Record<string, number[]> = {};
 const rowsPerInsert: Record<string, number[]> = {};
 
+/** The sinks of the throughput runs, one per format, kept across rounds (unless --fresh) with their insert time. */
+const sinks = new Map<boolean, { sink: BatchingSink; insertMs: number }>();
+
+function sinkOf(rowFormat: boolean): { sink: BatchingSink; insertMs: number } {
+  const kept = args.fresh ? undefined : sinks.get(rowFormat);
+  if (kept) return kept;
+  const made = {
+    insertMs: 0,
+    sink: createDecisionsSink(client, {
+      decode,
+      ...fast,
+      rowFormat,
+      commit: async () => undefined,
+      onDecodeError: (e) => { throw e; },
+      asyncInsert: false,
+      batching: { ...DEFAULT_BATCHING, minBatchRows: Number(args['min-batch']), lingerMs: Number(args.linger) },
+      observe: (e) => {
+        if (e.phase === 'inserted') made.insertMs += e.insertMs;
+      },
+    }),
+  };
+  sinks.set(rowFormat, made);
+  return made;
+}
+
 async function sink(rowFormat: boolean): Promise<number> {
   await truncate();
-  let insertMs = 0;
-  const s = createDecisionsSink(client, {
-    decode,
-    ...fast,
-    rowFormat,
-    commit: async () => undefined,
-    onDecodeError: (e) => { throw e; },
-    asyncInsert: false,
-    batching: { ...DEFAULT_BATCHING, minBatchRows: Number(args['min-batch']), lingerMs: Number(args.linger) },
-    observe: (e) => {
-      if (e.phase === 'inserted') insertMs += e.insertMs;
-    },
-  });
+  const s = sinkOf(rowFormat);
+  const before = { rows: s.sink.stats().rowsInserted, inserts: s.sink.stats().batchesInserted, insertMs: s.insertMs };
   const t0 = performance.now();
-  for (const b of batches) await s.accept(b);
-  await s.close();
+  for (const b of batches) await s.sink.accept(b);
+  // A deployed sink runs on after a burst: flush makes every row durable; --fresh closes it like a shutdown.
+  await (args.fresh ? s.sink.close() : s.sink.flush());
   const ms = performance.now() - t0;
-  if (s.stats().rowsInserted !== ROWS) throw new Error(`sink inserted ${s.stats().rowsInserted} of ${ROWS}`);
-  (insertShare[String(rowFormat)] ??= []).push(insertMs / ms);
-  (rowsPerInsert[String(rowFormat)] ??= []).push(ROWS / s.stats().batchesInserted);
+  const rows = s.sink.stats().rowsInserted - before.rows;
+  if (rows !== ROWS) throw new Error(`sink inserted ${rows} of ${ROWS}`);
+  (insertShare[String(rowFormat)] ??= []).push((s.insertMs - before.insertMs) / ms);
+  (rowsPerInsert[String(rowFormat)] ??= []).push(ROWS / (s.sink.stats().batchesInserted - before.inserts));
   return ROWS / (ms / 1000);
 }
 
@@ -180,7 +201,7 @@ function encodeOnly(native: boolean): () => Promise<number> {
   const rb = tableTranscoder(DECISIONS_TABLE, avro);
   if (!rb || !DECISIONS_TABLE.avro) throw new Error('decisions have a transcoder');
   const block = new NativeBlock();
-  const nt = compileNativeTranscoder(avro, DECISIONS_TABLE.columns, DECISIONS_TABLE.avro.ints, block);
+  const nt = compileNativeTranscoder(avro, DECISIONS_TABLE.columns, DECISIONS_TABLE.avro, block);
   const rows = rowBlockEncoder();
   const encoder = native ? block : rows;
   const write = native
@@ -216,6 +237,11 @@ const names = Object.keys(runs) as RunName[];
 const results = new Map<RunName, number[]>(names.map((n) => [n, []]));
 /** Process CPU time per run (chDB runs in this process): steadier than wall time when the machine is shared. */
 const cpuMs = new Map<RunName, number[]>(names.map((n) => [n, []]));
+// Untimed warm-up rounds: JIT, the sinks' buffers (kept across rounds like a deployed sink's), chDB's caches.
+for (let r = 0; r < WARMUP; r++) {
+  for (const k of names) await runs[k]();
+  console.log(`warm-up round ${r + 1} done (not counted)`);
+}
 for (let r = 0; r < ROUNDS; r++) {
   for (const k of r % 2 === 0 ? names : [...names].reverse()) {
     const c0 = process.cpuUsage();
@@ -278,5 +304,6 @@ if (lags.length !== lagDecisions.length) throw new Error(`lag: ${lags.length} of
 const st = s.stats();
 console.log(`lag accept->queryable at ${rate}/s for ${seconds}s (linger ${DEFAULT_BATCHING.lingerMs} ms, min batch ${DEFAULT_BATCHING.minBatchRows}): p50 ${pct(lags, 50).toFixed(0)} ms, p99 ${pct(lags, 99).toFixed(0)} ms, max ${pct(lags, 100).toFixed(0)} ms (${st.batchesInserted} inserts, slowest ${st.maxInsertMs.toFixed(0)} ms)`);
 
+for (const s of sinks.values()) await s.sink.close();
 await client.close();
 rmSync(dir, { recursive: true, force: true });

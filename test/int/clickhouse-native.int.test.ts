@@ -1,5 +1,5 @@
 // The decisions sink's Native path against chDB: the block it writes is byte for byte the block chDB itself writes
-// for the same rows (with LowCardinality columns as String, which is what the sink declares), and the rows it stores
+// for the same rows, in the table's own types (LowCardinality columns dictionary-encoded), and the rows it stores
 // are the rows the RowBinary path stores: same records after SELECT ... FINAL, from current-schema bytes and from
 // records of an older schema version alike; a retried block is deduplicated by its token; the chain verifies.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -91,51 +91,64 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('decisions sink, Native blocks', () => {
-  it('writes, byte for byte, the Native block chDB writes for the same rows (LowCardinality columns read as String)', async () => {
-    const chdb = chdbSessionOf(ch);
-    if (!chdb) throw new Error('not chDB');
-    const [base] = makeDecisions({ count: 1, partitions: 1, seed: 21 });
-    if (!base) throw new Error('no fixture');
-    const odd: DecisionRecord = {
-      ...base, decisionId: 'zz-odd', sessionId: 'zürich-€-😀', intent: 'x'.repeat(3000), reasons: ['', 'é'.repeat(70)],
-      argsMinimised: { 'ключ': 'знач', '': '' }, factsUsed: { 'a': '1', 'b': '' }, latencyUs: 4_294_967_295, chainSeq: 2 ** 52,
-      modifications: [{ kind: 'truncate', path: 'a.b', ruleId: 'r', detail: '' }, { kind: 'redact', path: 'c', ruleId: 's', detail: 'd' }],
-      shadow: [{ ruleId: 'r', mode: 'warn', effect: 'escalate', reason: 'ß' }],
-    };
-    const ds = [...makeDecisions({ count: 3_000, partitions: 3, seed: 21 }), odd].sort((a, b) => (a.decisionId < b.decisionId ? -1 : 1));
-    await ch.command({ query: 'CREATE TABLE native_oracle AS decisions' });
+/** The sink encoder's block for `records` (sorted by id) equals the block chDB writes itself when it selects the
+ *  same rows from a table like decisions; the types the sink declares are the table's. */
+async function sameBlockAsChdb(records: readonly DecisionRecord[]): Promise<void> {
+  const chdb = chdbSessionOf(ch);
+  if (!chdb) throw new Error('not chDB');
+  const ds = [...records].sort((a, b) => (a.decisionId < b.decisionId ? -1 : 1));
+  await ch.command({ query: 'CREATE TABLE native_oracle AS decisions' });
+  try {
     const rb = new RowBinaryWriter();
     for (const d of ds) writeDecisionRow(rb, d);
     const rbFile = join(dir, 'oracle.rowbinary');
     writeFileSync(rbFile, rb.bytes());
     await chdb.queryAsync(`INSERT INTO native_oracle (${cols}) FROM INFILE '${rbFile}' FORMAT RowBinary`);
     const block = new NativeBlock();
-    const t = compileNativeTranscoder<DecisionRecord>(type, DECISIONS_TABLE.columns, DECISIONS_TABLE.avro?.ints ?? {}, block);
+    const t = compileNativeTranscoder<DecisionRecord>(type, DECISIONS_TABLE.columns, DECISIONS_TABLE.avro ?? { ints: {} }, block);
     for (const d of ds) {
       t.bytes(type.toBuffer(d));
       block.end();
     }
     const { parts } = block.seal();
     const mine = Buffer.concat(parts);
-    // The types the sink declares (e.g. Array(Tuple(kind String, ...)) for the table's Array(Tuple(kind
-    // LowCardinality(String), ...))), read from its column heads: the parts that are exactly a column name and a type.
-    const typeOf = new Map<string, string>();
+    // The types the sink declares, read from its column heads (a part starting with a column name and a type).
+    const declared: string[] = [];
     for (const p of parts) {
       const b = Buffer.from(p);
       const n1 = b[0] as number;
       const name = b.subarray(1, 1 + n1).toString('utf8');
       const n2 = b[1 + n1] as number;
-      if (DECISION_ROW_COLUMNS.includes(name) && !typeOf.has(name) && 2 + n1 + n2 === b.length) typeOf.set(name, b.subarray(2 + n1).toString('utf8'));
+      if (name === DECISION_ROW_COLUMNS[declared.length] && 2 + n1 + n2 <= b.length) declared.push(`${name} ${b.subarray(2 + n1, 2 + n1 + n2).toString('utf8')}`);
     }
-    expect([...typeOf.keys()]).toEqual(DECISION_ROW_COLUMNS);
-    const select = DECISION_ROW_COLUMNS.map((c) => `CAST(${c}, '${typeOf.get(c)}') AS ${c}`).join(', ');
+    const table = await (await ch.query({ query: `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'native_oracle' AND name IN (${DECISION_ROW_COLUMNS.map((c) => `'${c}'`).join(', ')}) ORDER BY position`, format: 'JSONEachRow' })).json<{ name: string; type: string }>();
+    expect(declared).toEqual(table.map((c) => `${c.name} ${c.type}`));
     const out = join(dir, 'oracle.native');
-    await chdb.queryAsync(`SELECT ${select} FROM native_oracle ORDER BY decision_id INTO OUTFILE '${out}' FORMAT Native SETTINGS max_block_size = 100000`);
+    rmSync(out, { force: true });
+    await chdb.queryAsync(`SELECT ${cols} FROM native_oracle ORDER BY decision_id INTO OUTFILE '${out}' FORMAT Native SETTINGS max_block_size = 100000`);
     const theirs = readFileSync(out);
     expect(theirs.length).toBe(mine.length);
     expect(theirs.equals(mine)).toBe(true);
+  } finally {
     await ch.command({ query: 'DROP TABLE native_oracle' });
+  }
+}
+
+describe('decisions sink, Native blocks', () => {
+  it('writes, byte for byte, the Native block chDB writes for the same rows, in the table\'s own column types', async () => {
+    const [base] = makeDecisions({ count: 1, partitions: 1, seed: 21 });
+    if (!base) throw new Error('no fixture');
+    const odd: DecisionRecord = {
+      ...base, decisionId: 'zz-odd', sessionId: 'zürich-€-😀', intent: 'x'.repeat(3000), reasons: ['', 'é'.repeat(70)],
+      argsMinimised: { 'ключ': 'знач', '': '' }, factsUsed: { 'a': '1', 'b': '' }, latencyUs: 4_294_967_295, chainSeq: 2 ** 52,
+      modifications: [{ kind: 'truncate', path: 'a.b', ruleId: 'r', detail: '' }, { kind: 'redact', path: 'c', ruleId: 's', detail: 'd' }],
+      shadow: [{ ruleId: 'r', mode: 'warn', effect: 'escalate', reason: 'ß' }], tool: 'ツール', errorCode: 'E'.repeat(300),
+    };
+    await sameBlockAsChdb([...makeDecisions({ count: 3_000, partitions: 3, seed: 21 }), odd]);
+    // More than 255 distinct values in a LowCardinality column (agent_id, rule_ids' items): 16-bit indexes.
+    await sameBlockAsChdb(makeDecisions({ count: 400, partitions: 2, seed: 24 }).map((d, i) => ({ ...d, agentId: `agent-${i}`, ruleIds: [`r-${i}`, 'r'] })));
+    // Every Array and Map of LowCardinality empty in the whole block: those columns carry no dictionary at all.
+    await sameBlockAsChdb(makeDecisions({ count: 5, partitions: 1, seed: 25 }).map((d) => ({ ...d, ruleIds: [], modifications: [], shadow: [], dataLabels: [], factsUsed: {} })));
   });
 
   it('stores the same rows as the RowBinary path, from current-schema bytes and older-schema records alike', async () => {

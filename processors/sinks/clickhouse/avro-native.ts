@@ -2,17 +2,29 @@
 // the record in JS: strings are copied as bytes (both formats: a length then UTF-8), enums become their symbol,
 // zig-zag longs fixed-width little-endian integers, arrays and maps an end offset per row plus their elements, nested
 // records a named Tuple (element names in snake_case, as the DDL has them). Compiled once per (record type, block):
-// the column types are derived from the Avro types, with String where the table has LowCardinality(String) (the
-// insert converts: some extra chDB CPU, docs/benchmarks.md, instead of a dictionary lookup per value in JS).
+// the column types are derived from the Avro types, with LowCardinality(String) for the string and enum values the
+// table declares so (dictionary-encoded in JS, low-cardinality.ts: chDB then parses its own layout instead of
+// building the dictionary from strings, docs/benchmarks.md). A path the hints name that the record lacks is an error.
 // The same compile also writes a decoded record (a JS value of the type: records decoded from older schema ids) into
 // the same streams, so both paths share one column layout.
 // Contract: a record's row in the block equals its row in RowBinary (avro-rowbinary.ts), i.e. the same values land in
 // the table, whichever path wrote it. Anything the byte path does not handle (an array or map split into several
 // blocks, a truncated or over-long body) throws; the caller rolls the row back and decodes the record instead.
 import type avro from 'avsc';
+import { ArbiterError } from '../../core/errors.ts';
 import { AvroCursor, columnName, type IntColumn } from './avro-cursor.ts';
+import type { LowCardinalityStream } from './low-cardinality.ts';
 import type { NativeBlock } from './native-block.ts';
 import type { RowBinaryWriter } from './row-binary.ts';
+
+/** How a table stores an Avro record's values, where the Avro type alone does not say. */
+export interface NativeColumnHints {
+  /** The ClickHouse type of each top-level int/long field, by Avro name. */
+  readonly ints: Readonly<Record<string, IntColumn>>;
+  /** The string and enum values stored as LowCardinality(String), by path: a field 'tool', an array's items
+   *  'ruleIds[]', a field of an array's records 'shadow[].mode', a map's keys 'factsUsed{key}'. */
+  readonly lowCardinality?: readonly string[];
+}
 
 type Step = (c: AvroCursor) => void;
 type ValueStep = (v: unknown) => void;
@@ -33,13 +45,35 @@ const stringInto = (w: RowBinaryWriter): Step => (c) => {
   c.pos = end;
 };
 
-function compile(type: avro.Type, intColumn: IntColumn | undefined, where: string, block: NativeBlock): Compiled {
+const lowCardinalityInto = (s: LowCardinalityStream): Step => (c) => {
+  const len = c.stringLength();
+  const end = c.pos + len;
+  s.bytes(c.buf, c.pos, end);
+  c.pos = end;
+};
+
+/** The LowCardinality paths of a compile; those left in `unused` afterwards matched no value. */
+interface LowCardinalityPaths {
+  readonly all: ReadonlySet<string>;
+  readonly unused: Set<string>;
+}
+
+/** A string value at `where`: LowCardinality if the hints say so, else String. */
+function stringColumn(where: string, block: NativeBlock, lc: LowCardinalityPaths): Compiled {
+  if (lc.all.has(where)) {
+    lc.unused.delete(where);
+    const s = block.lowCardinality();
+    return { type: 'LowCardinality(String)', step: lowCardinalityInto(s), value: (v) => s.string(v as string) };
+  }
+  const w = block.stream();
+  return { type: 'String', step: stringInto(w), value: (v) => w.string(v as string) };
+}
+
+function compile(type: avro.Type, intColumn: IntColumn | undefined, where: string, block: NativeBlock, lc: LowCardinalityPaths): Compiled {
   const t = type as avro.Type & { typeName: string };
   switch (t.typeName) {
-    case 'string': {
-      const w = block.stream();
-      return { type: 'String', step: stringInto(w), value: (v) => w.string(v as string) };
-    }
+    case 'string':
+      return stringColumn(where, block, lc);
     case 'int':
     case 'long': {
       if (intColumn === undefined) throw new Error(`${where}: no ClickHouse integer type given`);
@@ -54,6 +88,20 @@ function compile(type: avro.Type, intColumn: IntColumn | undefined, where: strin
     }
     case 'enum': {
       const symbols = (type as avro.types.EnumType).symbols;
+      if (lc.all.has(where)) {
+        lc.unused.delete(where);
+        const s = block.lowCardinality();
+        const utf8 = symbols.map((x) => Buffer.from(x, 'utf8'));
+        return {
+          type: 'LowCardinality(String)',
+          step: (c) => {
+            const b = utf8[c.long()];
+            if (b === undefined) throw new RangeError(`${where}: enum index out of range`);
+            s.bytes(b, 0, b.length);
+          },
+          value: (v) => s.string(v as string),
+        };
+      }
       const w = block.stream();
       return {
         type: 'String',
@@ -67,7 +115,7 @@ function compile(type: avro.Type, intColumn: IntColumn | undefined, where: strin
     }
     case 'array': {
       const offsets = block.offsets();
-      const item = compile((type as avro.types.ArrayType).itemsType, undefined, `${where}[]`, block);
+      const item = compile((type as avro.types.ArrayType).itemsType, undefined, `${where}[]`, block, lc);
       const itemStep = item.step;
       const itemValue = item.value;
       return {
@@ -88,13 +136,14 @@ function compile(type: avro.Type, intColumn: IntColumn | undefined, where: strin
     }
     case 'map': {
       const offsets = block.offsets();
-      const keys = block.stream();
-      const key = stringInto(keys);
-      const value = compile((type as avro.types.MapType).valuesType, undefined, `${where}{}`, block);
+      const keys = stringColumn(`${where}{key}`, block, lc);
+      const key = keys.step;
+      const keyValue = keys.value;
+      const value = compile((type as avro.types.MapType).valuesType, undefined, `${where}{}`, block, lc);
       const valueStep = value.step;
       const valueValue = value.value;
       return {
-        type: `Map(String, ${value.type})`,
+        type: `Map(${keys.type}, ${value.type})`,
         step: (c) => {
           const n = c.blockCount();
           offsets.push(n);
@@ -110,14 +159,14 @@ function compile(type: avro.Type, intColumn: IntColumn | undefined, where: strin
           const ks = Object.keys(m);
           offsets.push(ks.length);
           for (const k of ks) {
-            keys.string(k);
+            keyValue(k);
             valueValue(m[k]);
           }
         },
       };
     }
     case 'record': {
-      const fields = (type as avro.types.RecordType).fields.map((f) => ({ avro: f.name, name: columnName(f.name), ...compile(f.type, undefined, `${where}.${f.name}`, block) }));
+      const fields = (type as avro.types.RecordType).fields.map((f) => ({ avro: f.name, name: columnName(f.name), ...compile(f.type, undefined, `${where}.${f.name}`, block, lc) }));
       const steps = fields.map((f) => f.step);
       return {
         type: `Tuple(${fields.map((f) => `${f.name} ${f.type}`).join(', ')})`,
@@ -144,18 +193,22 @@ export interface NativeTranscoder<R> {
 
 /**
  * Defines `block`'s columns from the record `type` (one column per top-level field, named `columns[i]`) and returns
- * the writers that fill them. `ints` gives the ClickHouse type of each top-level int/long field by Avro name.
+ * the writers that fill them. Throws if a LowCardinality path of `hints` names no string or enum value of the record.
  */
 export function compileNativeTranscoder<R>(
-  type: avro.Type, columns: readonly string[], ints: Readonly<Record<string, IntColumn>>, block: NativeBlock,
+  type: avro.Type, columns: readonly string[], hints: NativeColumnHints, block: NativeBlock,
 ): NativeTranscoder<R> {
   const fields = (type as avro.types.RecordType).fields;
+  const lc = { all: new Set(hints.lowCardinality), unused: new Set(hints.lowCardinality) };
   const compiled = fields.map((f, i) => {
     const first = block.streamCount;
-    const c = compile(f.type, ints[f.name], f.name, block);
+    const c = compile(f.type, hints.ints[f.name], f.name, block, lc);
     block.column(columns[i] ?? columnName(f.name), c.type, first);
     return { avro: f.name, ...c };
   });
+  if (lc.unused.size > 0) {
+    throw new ArbiterError('ARB_CONFIG_INVALID', `LowCardinality paths that name no string or enum value of ${type.name ?? 'the record'}: ${[...lc.unused].join(', ')}`);
+  }
   const steps = compiled.map((c) => c.step);
   const cursor = new AvroCursor();
   return {

@@ -1,13 +1,16 @@
 // A ClickHouse Native-format block filled row by row (columnar): every column is split into the byte streams Native
 // lays out one after the other, each its own growable buffer. A String value is a LEB128 length then its UTF-8, an
 // integer is fixed-width little-endian, an Array or Map is a stream of running UInt64 end offsets (one per row)
-// followed by the streams of its elements (a Map's keys, then its values), a Tuple is its elements' streams in order.
-// seal() lays the block out as Native input reads it: column count, row count, then per column its name, its type
-// and its streams (no block info and no serialization-kind prefix: those belong to the TCP protocol, not the format).
+// followed by the streams of its elements (a Map's keys, then its values), a Tuple is its elements' streams in order,
+// a LowCardinality(String) a dictionary and indexes (low-cardinality.ts).
+// seal() lays the block out as Native input reads it: column count, row count, then per column its name, its type,
+// the state prefix of each LowCardinality inside it, and its streams (no block info and no serialization-kind prefix:
+// those belong to the TCP protocol, not the format).
 // The streams of a column are created in that order by whoever defines the column (avro-native.ts).
 import { endianness } from 'node:os';
 import type { BlockEncoder, SealedBlock } from './block-encoder.ts';
 import { BufferSpares } from './buffer-spares.ts';
+import { LowCardinalityStream } from './low-cardinality.ts';
 import { RowBinaryWriter } from './row-binary.ts';
 
 /** What a column's data is written into: bytes that can be rolled back and handed over. */
@@ -109,6 +112,13 @@ export class NativeBlock implements BlockEncoder<NativeBlock> {
     return w;
   }
 
+  /** A LowCardinality(String) stream for the column being defined (its keys-version prefix goes with the head). */
+  lowCardinality(): LowCardinalityStream {
+    const s = new LowCardinalityStream();
+    this.#streams.push(s);
+    return s;
+  }
+
   /** An offsets stream for an Array or Map of the column being defined (before its elements' streams). */
   offsets(): OffsetStream {
     const o = new OffsetStream();
@@ -120,7 +130,12 @@ export class NativeBlock implements BlockEncoder<NativeBlock> {
   /** Closes the definition of a column: the streams created since `firstStream` are its data, in order. */
   column(name: string, type: string, firstStream: number): void {
     if (this.#rows > 0) throw new Error('columns are defined before the first row');
-    this.#columns.push({ head: Buffer.concat([prefixed(name), prefixed(type)]), first: firstStream, end: this.#streams.length });
+    const end = this.#streams.length;
+    // Each LowCardinality stream of the column contributes its state prefix (UInt64 1), all before any data.
+    const lowCardinality = this.#streams.slice(firstStream, end).filter((s) => s instanceof LowCardinalityStream).length;
+    const prefixes = Buffer.alloc(8 * lowCardinality);
+    for (let i = 0; i < lowCardinality; i++) prefixes[8 * i] = 1;
+    this.#columns.push({ head: Buffer.concat([prefixed(name), prefixed(type), prefixes]), first: firstStream, end });
   }
 
   /** Columns defined. */

@@ -16,8 +16,8 @@ import { ALERT_COLUMNS, APPROVAL_EVENT_COLUMNS, encodeAlertRow, encodeApprovalEv
 import { makeInsertRows, type InsertFormat } from './insert.ts';
 import type { RowBinaryWriter } from './row-binary.ts';
 import { compileTranscoder, type Transcoder } from './avro-rowbinary.ts';
-import { columnName, type IntColumn } from './avro-cursor.ts';
-import { compileNativeTranscoder } from './avro-native.ts';
+import { columnName } from './avro-cursor.ts';
+import { compileNativeTranscoder, type NativeColumnHints } from './avro-native.ts';
 import { NativeBlock } from './native-block.ts';
 import type avro from 'avsc';
 import { ArbiterError } from '../../core/errors.ts';
@@ -32,9 +32,10 @@ export interface TableSpec<R> {
   readonly format: Exclude<InsertFormat, 'Native'>;
   /** Appends one row in `format`, columns in `columns` order. */
   readonly write: (writer: RowBinaryWriter, record: R) => void;
-  /** RowBinary tables whose columns are an Avro record's fields in order (camelCase -> snake_case): the record and
-   *  the ClickHouse type of each int/long field. Enables transcoding Avro bytes straight into rows or columns. */
-  readonly avro?: { readonly schema: SchemaName; readonly ints: Readonly<Record<string, IntColumn>> };
+  /** RowBinary tables whose columns are an Avro record's fields in order (camelCase -> snake_case): the record, the
+   *  ClickHouse type of each int/long field and the LowCardinality(String) values (as the DDL has them: the Native
+   *  block then carries them dictionary-encoded). Enables transcoding Avro bytes straight into rows or columns. */
+  readonly avro?: { readonly schema: SchemaName } & NativeColumnHints;
 }
 
 /** A JSONCompactEachRow table from a line encoder. */
@@ -46,7 +47,16 @@ const jsonLines = <R>(encode: (record: R) => string): Pick<TableSpec<R>, 'format
 // Decisions are the volume table: Native on chDB, RowBinary on a server. Alerts and approval events are rare.
 export const DECISIONS_TABLE: TableSpec<DecisionRecord> = {
   table: 'decisions', columns: DECISION_ROW_COLUMNS, format: 'RowBinary', write: writeDecisionRow,
-  avro: { schema: 'DecisionRecord', ints: { decidedAtMs: 'Int64', latencyUs: 'UInt32', chainPartition: 'UInt32', chainSeq: 'UInt64' } },
+  avro: {
+    schema: 'DecisionRecord',
+    ints: { decidedAtMs: 'Int64', latencyUs: 'UInt32', chainPartition: 'UInt32', chainSeq: 'UInt64' },
+    // deploy/clickhouse/migrations/0001_decisions.sql; test/int/clickhouse-native.int.test.ts compares the block's
+    // types with the table's.
+    lowCardinality: [
+      'agentId', 'tenantId', 'agentRole', 'environment', 'tool', 'intent', 'effect', 'ruleIds[]', 'modifications[].kind',
+      'shadow[].mode', 'shadow[].effect', 'bundleRevision', 'dataLabels[]', 'factsUsed{key}', 'errorCode',
+    ],
+  },
 };
 export const ALERTS_TABLE: TableSpec<TrajectoryAlert> = { table: 'alerts', columns: ALERT_COLUMNS, ...jsonLines(encodeAlertRow) };
 export const APPROVAL_EVENTS_TABLE: TableSpec<ApprovalEvent> = { table: 'approval_events', columns: APPROVAL_EVENT_COLUMNS, ...jsonLines(encodeApprovalEventRow) };
@@ -80,7 +90,7 @@ export function createTableSink<R>(client: ClickHouseClient, spec: TableSpec<R>,
   if (spec.avro && type && chdbSessionOf(client) && !o.rowFormat) {
     checkColumns(spec, type);
     const block = new NativeBlock();
-    const transcode = compileNativeTranscoder<R>(type, spec.columns, spec.avro.ints, block);
+    const transcode = compileNativeTranscoder<R>(type, spec.columns, spec.avro, block);
     return createBatchingSink<R, NativeBlock>({
       ...common,
       encoder: block,

@@ -8,12 +8,12 @@ import { DECISIONS_TABLE } from '../../../processors/sinks/clickhouse/table-sink
 import { makeDecisions, olderDecisionRecordType } from './decision-fixtures.ts';
 
 const type = avroType('DecisionRecord');
-const ints = DECISIONS_TABLE.avro?.ints ?? {};
+const hints = DECISIONS_TABLE.avro ?? { ints: {} };
 
 /** A fresh decisions block and its writers. */
 function decisionsBlock() {
   const block = new NativeBlock();
-  const t = compileNativeTranscoder<DecisionRecord>(type, DECISIONS_TABLE.columns, ints, block);
+  const t = compileNativeTranscoder<DecisionRecord>(type, DECISIONS_TABLE.columns, hints, block);
   return { block, t };
 }
 const hexOf = (block: NativeBlock): string => Buffer.concat(block.seal().parts).toString('hex');
@@ -43,7 +43,7 @@ describe('Native block', () => {
       ],
     });
     const block = new NativeBlock();
-    const t = compileNativeTranscoder(small, ['some_name', 'n', 'xs', 'm', 'ts'], { n: 'Int64' }, block);
+    const t = compileNativeTranscoder(small, ['some_name', 'n', 'xs', 'm', 'ts'], { ints: { n: 'Int64' } }, block);
     t.record({ someName: 'ab', n: -2, xs: ['x', 'yz'], m: { k: 'v' }, ts: [] });
     block.end();
     t.bytes(small.toBuffer({ someName: '', n: 300, xs: [], m: {}, ts: [{ aB: 'q' }] }));
@@ -107,8 +107,14 @@ describe('Native block', () => {
   it('refills the buffers of a released block (its insert acknowledged) exactly like fresh ones, whatever they held', () => {
     const ds = makeDecisions({ count: 40, partitions: 2, seed: 12 });
     const { block, t } = decisionsBlock();
-    /** A column head (name, then type; shared by every block, never lent): its bytes are two short strings. */
-    const isHead = (p: Uint8Array): boolean => p.length > 2 && 2 + (p[0] as number) + (p[1 + (p[0] as number)] as number) === p.length;
+    // The column heads (name, type, prefixes) are the same objects in every block and never lent: a first block
+    // shows which parts they are.
+    t.bytes(type.toBuffer(ds[0] as DecisionRecord));
+    block.end();
+    const first = block.seal();
+    const heads = new Set(first.parts);
+    first.release?.();
+    const isHead = (p: Uint8Array): boolean => heads.has(p);
     for (const rows of [3_001, 1_027, 4_099, 5, 2_050]) {
       const fresh = decisionsBlock();
       for (let i = 0; i < rows; i++) {
@@ -166,7 +172,7 @@ describe('Native block', () => {
     const { t } = decisionsBlock();
     expect(() => t.bytes(Buffer.concat([type.toBuffer(d), Buffer.from([0])]))).toThrow(/after the record/);
     const blocks = avsc.Type.forSchema({ type: 'record', name: 'R', fields: [{ name: 'xs', type: { type: 'array', items: 'string' } }] });
-    const t2 = compileNativeTranscoder(blocks, ['xs'], {}, new NativeBlock());
+    const t2 = compileNativeTranscoder(blocks, ['xs'], { ints: {} }, new NativeBlock());
     expect(() => t2.bytes(Buffer.from([2, 2, 97, 2, 2, 98, 0]))).toThrow(/more than one block/);
     expect(() => t.record({ ...d, chainSeq: -1 })).toThrow(/negative value for UInt64/);
   });
