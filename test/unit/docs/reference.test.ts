@@ -7,6 +7,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { renderErrorReference } from '../../../processors/cli/error-reference.ts';
+import { ERROR_CATALOGUE } from '../../../processors/core/errors.ts';
 import { aggregatorTopics } from '../../../processors/aggregator/topics.ts';
 import { defineTopics } from '../../../processors/runtime/topics.ts';
 
@@ -27,7 +28,7 @@ const sources = filesUnder('processors', (n) => n.endsWith('.ts') && !n.endsWith
 const scripts = filesUnder('deploy', (n) => n.endsWith('.sh')).map((f) => read(f)).join('\n');
 
 /** Upper-case identifiers in the code that are constants, not environment variables. */
-const NOT_ENV = new Set(['ARBITER_PRODUCT', 'KAFKA_CLIENTS', 'KAFKA_CLIENT_ENV', 'KAFKA_SASL_MECHANISMS', 'KAFKA_SECURITY_PROTOCOLS', 'KAFKA_SECURITY_SETTINGS']);
+const NOT_ENV = new Set(['ARBITER_PRODUCT', 'REGISTRY_FETCH_RETRY_ENV', 'KAFKA_CLIENTS', 'KAFKA_CLIENT_ENV', 'KAFKA_SASL_MECHANISMS', 'KAFKA_SECURITY_PROTOCOLS', 'KAFKA_SECURITY_SETTINGS']);
 const ENV_NAME = /\b(?:ARBITER|KAFKA|CLICKHOUSE|CHDB|SCHEMA_REGISTRY|REGISTRY)_[A-Z0-9_]*[A-Z0-9]\b/g;
 
 describe('docs match the code', () => {
@@ -76,6 +77,12 @@ const anchor = (heading: string): string => heading.trim().toLowerCase().replace
 
 describe('README and docs links resolve', () => {
   const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((n) => n.endsWith('.md')).map((n) => `docs/${n}`)];
+
+  it('every ARB_ code the README and docs mention is in the catalogue (none misspelt or retired)', () => {
+    const unknown = docs.flatMap((doc) => [...read(doc).matchAll(/\bARB_[A-Z0-9_]*[A-Z0-9]\b/g)]
+      .map((m) => m[0]).filter((code) => !Object.hasOwn(ERROR_CATALOGUE, code)).map((code) => `${doc}: ${code}`));
+    expect([...new Set(unknown)]).toEqual([]);
+  });
 
   it('every relative link points at a file that exists, and every #anchor at a heading there', () => {
     const broken: string[] = [];
