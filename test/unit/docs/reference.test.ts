@@ -55,6 +55,18 @@ describe('docs match the code', () => {
     expect(listed.filter((name) => !new RegExp(`\\b${name}\\b`).test(code))).toEqual([]);
   });
 
+  it('every setting the deployment files give Arbiter (docker-compose.yml, deploy/k8s) is one the code reads', () => {
+    const read_ = new Set(sources.flatMap(({ text }) => text.match(ENV_NAME) ?? []));
+    const k8s = filesUnder('deploy/k8s', (n) => n.endsWith('.yaml')).map(read).join('\n');
+    const given = [
+      ...[...k8s.matchAll(/- name: ([A-Z][A-Z0-9_]+)$/gm)].map((m) => m[1] as string),
+      ...[...k8s.matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1] as string), // ConfigMap keys
+      ...(read('docker-compose.yml').match(/\bARBITER_[A-Z0-9_]*[A-Z0-9]\b/g) ?? []),
+    ];
+    expect(given.length).toBeGreaterThan(10);
+    expect([...new Set(given)].filter((name) => !read_.has(name))).toEqual([]);
+  });
+
   it('every topic the processors define is in docs/operations.md', () => {
     const ops = read('docs/operations.md');
     const topics = [...Object.values(defineTopics({ prefix: 'arbiter', partitions: 6, replicationFactor: 1 })).map((t) => t.topic),
