@@ -3,8 +3,9 @@
 // deploy/local, starts the verdict processor, the approvals service and the ClickHouse sink (chDB) in this process,
 // plays a simulated support agent through the SDK (allows, a redaction, two escalations answered by a scripted
 // reviewer through `arbiter approvals`, an injected exfiltration and its retry, both denied), prints one line per
-// decision and a summary, and proves the decisions landed in chDB. Stops only what it started. Exit 0 when every
-// verdict was the expected one and every decision is in chDB; 1 otherwise (ARB_DEMO_FAILED).
+// decision and a summary, and proves the decisions landed in chDB and their hash chain is intact. Stops only what it
+// started. Exit 0 when every verdict was the expected one, every decision is in chDB and the chain verifies; 1
+// otherwise (ARB_DEMO_FAILED); 130/143 when interrupted.
 // Settings (environment): KAFKA_BROKERS + SCHEMA_REGISTRY_URL (use these servers, start none),
 // ARBITER_TOPIC_PREFIX (default arbiter-demo), ARBITER_DEMO_CHDB (chDB path, default .run/demo/chdb),
 // ARBITER_DEMO_SUMMARY (write the summary as JSON to this file), ARBITER_KAFKA_CLIENT.
@@ -13,12 +14,14 @@ import { dirname, join, relative } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ArbiterError } from '../core/errors.ts';
 import { main as approvalsCli } from '../cli/approvals.ts';
+import { formatReport } from '../cli/verify.ts';
 import { startPipeline, type DemoPipeline } from '../demo/pipeline.ts';
 import { matches, PROGRESS_HEADER, progressLine, summarise, summaryTable, type StepOutcome } from '../demo/report.ts';
 import { DEMO_STEPS } from '../demo/scenario.ts';
 import { ensureStack, type DemoStack } from '../demo/stack.ts';
 import { parseKafkaClient } from '../runtime/transport/index.ts';
 import { ArbiterClient, type AgentVerdict } from '../sdk/index.ts';
+import { verifyChain } from '../sinks/clickhouse/verify-chain.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const RUN_DIR = process.env['ARBITER_RUN_DIR'] ?? join(ROOT, '.run');
@@ -174,14 +177,18 @@ async function main(): Promise<number> {
     const approvalRows = await approvalsInChdb(pipeline, approvalIds);
     say(`chDB> SELECT approval_id, tool, status, resolved_by, time_to_decision_ms FROM approvals WHERE approval_id IN (<this run's ${approvalIds.length}>)`);
     for (const r of approvalRows) say(`      ${r.approval_id}  ${r.tool}  ${r.status}  ${r.resolved_by}  ${r.time_to_decision_ms} ms`);
+    // The evidence is tamper-evident: re-walk every decision's hash chain as `arbiter verify --chdb` does.
+    const chain = await verifyChain(pipeline.clickhouse, {});
+    say(`chDB> arbiter verify --chdb ${relative(process.cwd(), CHDB_PATH) || CHDB_PATH}`);
+    for (const line of formatReport(chain).split('\n')) say(`      ${line}`);
     const summary = summarise(outcomes, inChdb);
     say(summaryTable(summary));
     const approvalsLanded = approvalRows.length === approvalIds.length &&
       summary.approvals.every((a) => approvalRows.some((r) => r.approval_id === a.approvalId && r.status === a.status));
-    const ok = summary.unexpected.length === 0 && Object.values(summary.checks).every(Boolean) && inChdb.rows === summary.decisions && approvalsLanded;
+    const ok = summary.unexpected.length === 0 && Object.values(summary.checks).every(Boolean) && inChdb.rows === summary.decisions && approvalsLanded && chain.ok;
     const file = process.env['ARBITER_DEMO_SUMMARY'];
-    if (file) writeFileSync(file, `${JSON.stringify({ ok, ...summary, chdbApprovals: approvalRows }, null, 2)}\n`);
-    say(`\n${ok ? 'Demo OK' : 'ARB_DEMO_FAILED: a verdict was not the expected one, or decisions or approvals are missing from chDB'} in ${((performance.now() - started) / 1000).toFixed(1)} s. Stopping what the demo started...`);
+    if (file) writeFileSync(file, `${JSON.stringify({ ok, ...summary, chdbApprovals: approvalRows, chain: { ok: chain.ok, problems: chain.problems } }, null, 2)}\n`);
+    say(`\n${ok ? 'Demo OK' : 'ARB_DEMO_FAILED: a verdict was not the expected one, decisions or approvals are missing from chDB, or the hash chain is broken'} in ${((performance.now() - started) / 1000).toFixed(1)} s. Stopping what the demo started...`);
     return ok ? 0 : 1;
   } catch (error) {
     if (signalled !== undefined) return signalled; // the failure is the interruption's doing

@@ -44,8 +44,10 @@ describe('make demo', () => {
     const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as {
       ok: boolean; decisions: number; byEffect: Record<string, number>; checks: Record<string, boolean>; unexpected: string[];
       clickhouse: { rows: number; byEffect: Record<string, number> }; approvals: { status: string; by: string }[];
-      chdbApprovals: { status: string; resolved_by: string; tool: string }[];
+      chdbApprovals: { status: string; resolved_by: string; tool: string }[]; chain: { ok: boolean; problems: unknown[] };
     };
+    expect(summary.chain).toEqual({ ok: true, problems: [] });
+    expect(out).toMatch(/chDB> arbiter verify --chdb .*\n {6}partition \d+: \d+ rows/);
     expect(summary.ok).toBe(true);
     expect(summary.byEffect).toEqual({ allow: 5, modify: 1, escalate: 2, deny: 3 });
     expect(summary.checks).toEqual({ redaction: true, 'refund-escalated': true, 'refund-rejected': true, exfiltration: true, 'retry-denied': true, 'unknown-tool': true });
