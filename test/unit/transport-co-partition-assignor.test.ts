@@ -1,7 +1,11 @@
+import type { GroupPartitionsAssigner } from '@platformatic/kafka';
+import kafkajs from 'kafkajs';
+import type { PartitionAssigner } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import {
   assignCoPartitioned, coPartitionViolation, decodeOwned, encodeOwned, type CoPartitionAssignment, type CoPartitionMember,
 } from '../../processors/runtime/transport/co-partition-assignor.ts';
+import { kafkajsCoPartition, platformaticCoPartition } from '../../processors/runtime/transport/co-partition-clients.ts';
 
 const TOPICS = ['proposals', 'results', 'approvals'];
 const member = (memberId: string, owned: number[] = [], topics = TOPICS): CoPartitionMember => ({ memberId, topics, owned });
@@ -106,5 +110,40 @@ describe('coPartitionViolation', () => {
     expect(coPartitionViolation(TOPICS, [tp('proposals', 0), tp('results', 0), tp('approvals', 0)])).toBeUndefined();
     expect(coPartitionViolation(TOPICS, [])).toBeUndefined();
     expect(coPartitionViolation(TOPICS, [tp('proposals', 0), tp('results', 1), tp('approvals', 0)])).toBe('proposals got [0] but results got [1]');
+  });
+});
+
+describe('client shapes (co-partition-clients.ts)', () => {
+  const metadataOf = (counts: Record<string, number>) =>
+    ({ topics: new Map(Object.entries(counts).map(([t, n]) => [t, { partitionsCount: n }])) }) as unknown as Parameters<GroupPartitionsAssigner>[3];
+  const subscribers = (ids: string[], owned: number[][] = []) => new Map(ids.map((memberId, i) => [memberId,
+    { memberId, version: 1, topics: TOPICS, metadata: encodeOwned((owned[i] ?? []).map((partition) => ({ partition }))) }]));
+
+  it('platformatic: assigns by number, announces what the consumer owns, and on a refusal reports it and gives nobody anything', () => {
+    const failures: unknown[] = [];
+    const options = platformaticCoPartition('g', () => [{ partition: 2 }], (e) => failures.push(e));
+    expect(decodeOwned(options.protocolsMetadata([], TOPICS, metadataOf({}), () => undefined) as Buffer)).toEqual([2]);
+    const ok = options.partitionAssigner('m-0', subscribers(['m-0', 'm-1'], [[3]]), new Set(TOPICS), metadataOf({ proposals: 4, results: 4, approvals: 4 }));
+    const m0 = ok.find((a) => a.memberId === 'm-0');
+    expect([...(m0?.assignments.values() ?? [])].map((a) => [a.topic, a.partitions])).toEqual([...TOPICS].sort().map((t) => [t, [1, 3]])); // keeps its 3, p0 to the idle m-1, p1 on the tie to m-0
+    const refused = options.partitionAssigner('m-0', subscribers(['m-0', 'm-1']), new Set(TOPICS), metadataOf({ proposals: 4, results: 6, approvals: 4 }));
+    expect(refused.map((a) => a.assignments.size)).toEqual([0, 0]);
+    expect(failures).toEqual([expect.objectContaining({ code: 'ARB_ASSIGN_PARTITION_COUNTS_DIFFER' })]);
+  });
+
+  it('kafkajs: reads members\' subscriptions and partition counts, and throws a refusal', async () => {
+    const { MemberMetadata, MemberAssignment } = kafkajs.AssignerProtocol;
+    const cluster = (n: Record<string, number>) => ({ findTopicPartitionMetadata: (t: string) => Array.from({ length: n[t] ?? 0 }, (_, partitionId) => ({ partitionId })) });
+    const assigner = (n: Record<string, number>) =>
+      kafkajsCoPartition(() => [{ partition: 1 }])({ cluster: cluster(n), groupId: 'g' } as unknown as Parameters<PartitionAssigner>[0]);
+    const even = assigner({ proposals: 3, results: 3, approvals: 3 });
+    const announced = MemberMetadata.decode(even.protocol({ topics: TOPICS }).metadata);
+    expect(decodeOwned(announced?.userData)).toEqual([1]);
+    const members = ['m-0', 'm-1'].map((memberId, i) => ({ memberId, memberMetadata: MemberMetadata.encode({ version: 1, topics: TOPICS, userData: encodeOwned(i === 1 ? [{ partition: 0 }] : []) }) }));
+    const out = await even.assign({ members, topics: TOPICS });
+    const m1 = MemberAssignment.decode(out.find((a) => a.memberId === 'm-1')?.memberAssignment as Buffer)?.assignment;
+    expect(m1).toEqual(Object.fromEntries(TOPICS.map((t) => [t, [0]])));
+    await expect(assigner({ proposals: 3, results: 4, approvals: 3 }).assign({ members, topics: TOPICS }))
+      .rejects.toMatchObject({ code: 'ARB_ASSIGN_PARTITION_COUNTS_DIFFER' });
   });
 });
