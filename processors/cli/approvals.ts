@@ -97,7 +97,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     if (command === 'list') {
       const pending = ledger.pending().filter((e) => e.request.expiresAtMs > now);
       if (values.json) for (const e of pending) out(JSON.stringify(e.request));
-      else out(pending.length === 0 ? 'no pending approvals' : pending.map((e) => formatPending(e, now)).join('\n'));
+      else out(pending.length === 0 ? `no pending approvals on ${conn.topics.approvals.topic}` : pending.map((e) => formatPending(e, now)).join('\n'));
       return 0;
     }
     const entry = ledger.get(id as string);
