@@ -120,6 +120,13 @@ describe('README and docs links resolve', () => {
     expect(broken).toEqual([]);
   });
 
+  it('every repository path README names in backticks exists (runtime paths under .run/ aside)', () => {
+    const paths = [...read('README.md').matchAll(/`([\w.\-/]+\/[\w.\-/]*)`/g)].map((m) => m[1] as string)
+      .filter((p) => !p.startsWith('.run/') && !p.startsWith('arbiter/') && !/^(localhost|https?)/.test(p));
+    expect(paths.length).toBeGreaterThan(10);
+    expect(paths.filter((p) => !existsSync(join(root, p)))).toEqual([]);
+  });
+
   it('every `make X` in README is a Makefile target and every `arbiter X` an arbiter command', () => {
     const readme = read('README.md');
     const targets = new Set([...read('Makefile').matchAll(/^([a-z][a-z-]*):/gm)].map((m) => m[1]));
