@@ -20,7 +20,7 @@
 // lag:  decisions offered at a fixed rate; lag = insert acknowledged (rows queryable) - accepted.
 // Prints medians, ratios and TARGET lines; the machine is shared, so only same-run ratios are meaningful.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chdbSessionOf, createClickHouse } from '../../processors/runtime/clickhouse-client.ts';
@@ -222,11 +222,13 @@ function encodeOnly(native: boolean): () => Promise<number> {
   };
 }
 
+// Run order within a round (reversed every other round): the sink runs right after raw Native, so each round gives
+// one back-to-back pair whose ratio a load change between distant runs does not skew.
 const runs = {
   'raw RowBinary 10k': () => rawFiles('RowBinary/10000'),
   'raw RowBinary 100k': () => rawFiles('RowBinary/100000'),
-  'raw Native 100k': () => rawFiles('Native/100000'),
   'raw Native 100k (sink encoder)': () => rawFiles('Native-sink/100000'),
+  'raw Native 100k': () => rawFiles('Native/100000'),
   sink: () => sink(false),
   'sink RowBinary': () => sink(true),
   'encode Native': encodeOnly(true),
@@ -257,6 +259,9 @@ const rawRowBinary = Math.max(med('raw RowBinary 10k'), med('raw RowBinary 100k'
 const share = (k: boolean): string => `${(100 * median(insertShare[String(k)] ?? [])).toFixed(0)}%`;
 console.log(`wall time with an insert in flight: sink ${share(false)}, sink RowBinary ${share(true)}; rows per insert: sink ${median(rowsPerInsert['false'] ?? []).toFixed(0)}, sink RowBinary ${median(rowsPerInsert['true'] ?? []).toFixed(0)}`);
 console.log(`median process CPU ms per ${ROWS} rows: ${names.map((n) => `${n} ${median(cpuMs.get(n) ?? []).toFixed(0)}`).join(', ')}`);
+const paired = median((results.get('sink') ?? []).map((x, i) => x / (results.get('raw Native 100k')?.[i] ?? Infinity)));
+const cpuRatio = median(cpuMs.get('raw Native 100k') ?? []) / median(cpuMs.get('sink') ?? []);
+console.log(`sink / raw Native: median of the back-to-back pairs ${paired.toFixed(2)}, process CPU raw / sink ${cpuRatio.toFixed(2)}; load average now ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`sink / raw Native = ${(med('sink') / med('raw Native 100k')).toFixed(2)}; sink / raw RowBinary = ${(med('sink') / rawRowBinary).toFixed(2)}; sink / sink RowBinary = ${(med('sink') / med('sink RowBinary')).toFixed(2)}`);
 const target = (what: string, ok: boolean, value: string): void => console.log(`TARGET ${what}: ${ok ? 'MET' : 'NOT MET'} (${value})`);
 target('sink >= 100,000 decisions/s', med('sink') >= 100_000, `${med('sink').toFixed(0)} decisions/s, median`);
