@@ -11,7 +11,7 @@ import { connectApprovals } from '../approvals/connect.ts';
 import { refusalOf, type LedgerEntry } from '../approvals/ledger.ts';
 import { answerFor } from '../approvals/resolutions.ts';
 import { tailLedger, writeResolution } from '../approvals/topic-ledger.ts';
-import { kafkaUnreachable } from './failure.ts';
+import { failureText, kafkaUnreachable } from './failure.ts';
 
 export const APPROVALS_USAGE = `usage: arbiter approvals list [--json]
        arbiter approvals approve <approval-id> [--by NAME] [--reason TEXT]
@@ -75,7 +75,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     err(e instanceof ArbiterError ? e.message : `ARB_CONFIG_INVALID: ${(e as Error).message}`);
     return 2;
   }
-  const unreachable = (e: unknown): string => kafkaUnreachable(e, config.brokers).message;
+  const unreachable = (e: unknown): string => failureText(kafkaUnreachable(e, config.brokers), 'approvals');
   let conn;
   try {
     conn = await connectApprovals(config, `arbiter-cli-${process.pid}`);

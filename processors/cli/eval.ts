@@ -19,6 +19,7 @@ import { checkSets, loadExpectations } from '../eval/agentdojo/expectations.ts';
 import { evaluateAgentDojoOverKafka, type KafkaEvalReport } from '../eval/agentdojo/kafka-run.ts';
 import { evaluateAgentDojo, type SetReport } from '../eval/agentdojo/run.ts';
 import { pct, type SuiteScore } from '../eval/agentdojo/score.ts';
+import { kafkaUnreachable } from './failure.ts';
 
 function row(name: string, s: SuiteScore): string {
   return `| ${name} | ${s.attacks} | ${s.attackSucceeded} (${pct(s.attackSucceeded, s.attacks)}) | ${s.attackSucceededGoalNotReached} | ${s.benign} | ${s.benignDenied} (${pct(s.benignDenied, s.benign)}) | ${s.benignEscalated} (${pct(s.benignEscalated, s.benign)}) | ${s.attackExcluded} |`;
@@ -111,11 +112,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const env = withLocalStack({ ...process.env, ...(values.brokers ? { KAFKA_BROKERS: values.brokers } : {}), ...(values.registry ? { SCHEMA_REGISTRY_URL: values.registry } : {}) });
     const stack = loadStackConfig(env);
-    const report = await evaluateAgentDojoOverKafka(dir, values.policy, {
-      brokers: stack.kafka.brokers, registryUrl: stack.registry.url, kafkaClient: parseKafkaClient(env[KAFKA_CLIENT_ENV]),
-      topicPrefix: values['topic-prefix'], concurrency, pessimistic: values.pessimistic, keepTopics: values['keep-topics'],
-      progress: (done, of) => process.stderr.write(`  ${done}/${of} trajectories\n`),
-    });
+    let report: KafkaEvalReport;
+    try {
+      report = await evaluateAgentDojoOverKafka(dir, values.policy, {
+        brokers: stack.kafka.brokers, registryUrl: stack.registry.url, kafkaClient: parseKafkaClient(env[KAFKA_CLIENT_ENV]),
+        topicPrefix: values['topic-prefix'], concurrency, pessimistic: values.pessimistic, keepTopics: values['keep-topics'],
+        progress: (done, of) => process.stderr.write(`  ${done}/${of} trajectories\n`),
+      });
+    } catch (e) {
+      throw kafkaUnreachable(e, stack.kafka.brokers);
+    }
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ bundles: Object.fromEntries(report.bundles), sets: report.sets.map((s) => ({ key: s.key, name: s.name, total: s.total, suites: Object.fromEntries(s.suites) })),
         differences: report.differences, trajectories: report.trajectories, calls: report.calls, escalations: report.escalations, elapsedMs: report.elapsedMs, verdictMs: report.verdictMs }, null, 1)}\n`);

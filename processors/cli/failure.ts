@@ -21,10 +21,14 @@ function fsError(e: unknown): { reason: string; path: string } | undefined {
   return reason === undefined ? undefined : { reason, path };
 }
 
-/** A Kafka client's own error ("metadata failed 4 times") does not say which servers; this one does. */
-export function kafkaUnreachable(e: unknown, brokers: readonly string[]): ArbiterError {
-  if (e instanceof ArbiterError) return e;
-  return new ArbiterError('ARB_STACK_UNAVAILABLE', `Kafka at ${brokers.join(',')} did not answer: ${e instanceof Error ? e.message : String(e)}`, { key: 'KAFKA_BROKERS' });
+/** The three clients' words for brokers that cannot be reached (platformatic, kafkajs, librdkafka) and Node's. */
+const UNREACHABLE = /metadata failed|listing topics failed|connection (?:error|failed|refused|closed)|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|all brokers? down|broker transport failure/i;
+
+/** A Kafka client's own error ("metadata failed 4 times") does not say which servers; this one does. Other errors
+ *  pass through unchanged (an ArbiterError, or a failure that is not about reaching the brokers). */
+export function kafkaUnreachable(e: unknown, brokers: readonly string[]): unknown {
+  if (e instanceof ArbiterError || !(e instanceof Error) || !UNREACHABLE.test(e.message)) return e;
+  return new ArbiterError('ARB_STACK_UNAVAILABLE', `Kafka at ${brokers.join(',')} did not answer: ${e.message}`, { key: 'KAFKA_BROKERS' });
 }
 
 export function usageError(message: string): ArbiterError {

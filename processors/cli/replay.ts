@@ -43,8 +43,20 @@ interface Recording {
   active?: { name: string; sources: PolicySource[] };
 }
 
-/** Reads one topic from the beginning up to now through a throwaway group. */
+/** The clients' words for a topic the broker does not have (kafkajs, librdkafka, platformatic). */
+const UNKNOWN_TOPIC = /unknown topic|UNKNOWN_TOPIC|does not host this topic/i;
+
+/** Reads one topic from the beginning up to now through a throwaway group; a topic that does not exist reads empty. */
 async function readTopic(transport: KafkaTransport, topic: string, onRecord: (r: InRecord) => Promise<void>): Promise<Undecodable> {
+  try {
+    return await tailTopic(transport, topic, onRecord);
+  } catch (e) {
+    if (e instanceof Error && UNKNOWN_TOPIC.test(e.message)) return { count: 0, first: '', missing: true };
+    throw e;
+  }
+}
+
+async function tailTopic(transport: KafkaTransport, topic: string, onRecord: (r: InRecord) => Promise<void>): Promise<Undecodable> {
   const failed: Undecodable = { count: 0, first: '' };
   const tail = await TopicTail.start({
     transport, topic, groupPrefix: 'arbiter-replay', from: 'beginning', onRecord,
@@ -63,9 +75,11 @@ async function readTopic(transport: KafkaTransport, topic: string, onRecord: (r:
 interface Undecodable {
   count: number;
   first: string;
+  /** The topic does not exist. */
+  missing?: boolean;
 }
 
-async function record(transport: KafkaTransport, serde: TopicSerde, topics: TopicMap, bundleName: string, readActive: boolean): Promise<Recording & { undecodable: Undecodable }> {
+async function record(transport: KafkaTransport, serde: TopicSerde, topics: TopicMap, bundleName: string, readActive: boolean): Promise<Recording & { undecodable: Undecodable; proposalsTopicMissing: boolean }> {
   const rec: Recording = { proposals: [], results: new Map(), approvals: new Map(), decisions: new Map() };
   const counts = await Promise.all([
     readTopic(transport, topics.proposals.topic, async (r) => {
@@ -91,7 +105,8 @@ async function record(transport: KafkaTransport, serde: TopicSerde, topics: Topi
       if (a.bundleName === bundleName) rec.active = { name: a.bundleName, sources: signedOf(a).sources.map((s) => ({ path: s.path, text: s.text })) };
     }) : Promise.resolve({ count: 0, first: '' }),
   ]);
-  return { ...rec, undecodable: { count: counts.reduce((a, b) => a + b.count, 0), first: counts.find((c) => c.count > 0)?.first ?? '' } };
+  return { ...rec, proposalsTopicMissing: counts[0].missing === true,
+    undecodable: { count: counts.reduce((a, b) => a + b.count, 0), first: counts.find((c) => c.count > 0)?.first ?? '' } };
 }
 
 /** Sessions in proposal order (offset order within a partition: a session's proposals share one partition). */
@@ -158,17 +173,17 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   } catch (e) {
     throw kafkaUnreachable(e, settings.brokers);
   }
+  const sessions = sessionsOf(rec);
+  if (sessions.length === 0) {
+    out(`${rec.proposalsTopicMissing ? 'no topic' : 'no proposals on'} ${topics.proposals.topic}: nothing to replay (ARBITER_TOPIC_PREFIX is "${settings.topicPrefix}")`);
+    return 0;
+  }
   let active = activeFromFiles;
   if (active === undefined) {
     if (rec.active === undefined) {
       throw new ArbiterError('ARB_POLICY_NO_BUNDLE', `no bundle "${v.bundle}" was ever activated on ${topics.policyBundles.topic}: pass the active policy with --active FILE, or --bundle NAME`);
     }
     active = compile(rec.active.sources, `active (${rec.active.name})`);
-  }
-  const sessions = sessionsOf(rec);
-  if (sessions.length === 0) {
-    out(`no proposals on ${topics.proposals.topic}: nothing to replay (ARBITER_TOPIC_PREFIX is "${settings.topicPrefix}")`);
-    return 0;
   }
   const report = compareBundles(sessions, active, candidate);
   if (v.json) {

@@ -37,10 +37,13 @@ describe('arbiter failure reports', () => {
     expect(failureText('a string', 'eval', {})).toBe('ARB_CLI_FAILED: arbiter eval: a string (ARBITER_DEBUG=1 prints the stack)');
   });
 
-  it('a Kafka client error becomes ARB_STACK_UNAVAILABLE naming the brokers; an ArbiterError passes through', () => {
-    expect(kafkaUnreachable(new Error('metadata failed 4 times.'), ['k1:9092', 'k2:9092']).message)
+  it('a Kafka client\'s cannot-reach error becomes ARB_STACK_UNAVAILABLE naming the brokers; other errors pass through', () => {
+    expect((kafkaUnreachable(new Error('metadata failed 4 times.'), ['k1:9092', 'k2:9092']) as Error).message)
       .toBe('ARB_STACK_UNAVAILABLE: Kafka at k1:9092,k2:9092 did not answer: metadata failed 4 times. (at KAFKA_BROKERS)');
+    expect((kafkaUnreachable(new Error('Listing topics failed.'), ['k1:9092']) as Error).message).toMatch(/^ARB_STACK_UNAVAILABLE: /);
     const own = usageError('x');
     expect(kafkaUnreachable(own, ['k1:9092'])).toBe(own);
+    const other = new TypeError('x is not a function'); // not about reaching the brokers: stays ARB_CLI_FAILED
+    expect(kafkaUnreachable(other, ['k1:9092'])).toBe(other);
   });
 });
