@@ -33,7 +33,8 @@ export const REPLAY_USAGE = `usage: arbiter replay --policy FILE... [--enforce R
   --examples N       list N changed calls (default 20)
   Endpoints and topics as for the processors (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, ARBITER_TOPIC_PREFIX, ...).
   Replay starts each session empty and applies the user's declared trusted context first; aggregator rate facts are
-  not replayed. The first line says how often the active policy's replay matches the recorded decisions.`;
+  not replayed; an escalation keeps its recorded answer, and one nobody answered live counts as rejected. The first
+  lines say how often the active policy's replay matches the recorded decisions.`;
 
 interface Recording {
   readonly proposals: Array<{ partition: number; offset: bigint; proposal: ToolCallProposal; trusted: { destinations: readonly string[]; values: readonly string[] }[] }>;
