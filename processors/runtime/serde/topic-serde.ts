@@ -3,7 +3,8 @@
 // BACKWARD). encode() is synchronous. decode() parses each record exactly once; records written with the
 // registered (current) schema take the fast path, older writers are resolved against the current reader
 // (resolver fetched and built once per writer id). Every failure is an ArbiterError with a stable code and
-// the record's topic/partition/offset, which the stream loop turns into a dead letter.
+// the record's topic/partition/offset: the record's own faults are dead-lettered by the task, a registry failure
+// (after the client's retries) is transient and rethrown (runtime/stream/failure-kind.ts).
 import type avro from 'avsc';
 import avsc from 'avsc';
 import { ArbiterError, type ErrorCode, type Location } from '../../core/errors.ts';

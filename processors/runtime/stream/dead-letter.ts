@@ -1,5 +1,6 @@
 // Turns a record that failed into a dead letter on its source topic's DLQ: the raw key and value, the error's
 // stable code and message, and where it came from. The partition keeps flowing; nothing is retried from here.
+// Only poison goes here: callers take the failure from failure-kind.ts poisonFailure(), which rethrows a transient one.
 import { ArbiterError, type ErrorCode } from '../../core/errors.ts';
 import type { TopicSerde } from '../serde/topic-serde.ts';
 import { dlqFor, type TopicMap } from '../topics.ts';
