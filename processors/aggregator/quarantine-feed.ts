@@ -2,7 +2,8 @@
 // signal, like the bundles topic) and folds quarantine signals into a QuarantineTable. Off the hot path: the verdict
 // task only reads the table. A restarted verdict processor waits for caughtUp() before deciding. After that,
 // propagation is asynchronous: a proposal decided in the tens of ms between an alert's commit and its arrival here is
-// decided without it. Undecodable alerts are counted and skipped (the alerts topic has no DLQ; the sink keeps them).
+// decided without it. Undecodable alerts are counted and skipped (the alerts topic has no DLQ; the sink keeps them);
+// a registry outage is not skipped: the tail stops and is restarted at that alert (topic-tail.ts).
 import type { TopicSerde } from '../runtime/serde/topic-serde.ts';
 import type { TopicMap } from '../runtime/topics.ts';
 import type { KafkaTransport } from '../runtime/transport/transport.ts';
