@@ -20,10 +20,10 @@ interface Member {
 
 const tpKey = (topic: string, partition: number) => `${topic}#${partition}`;
 
-async function startMember(transport: KafkaTransport, groupId: string, topics: readonly string[], name: string): Promise<Member> {
+async function startMember(transport: KafkaTransport, groupId: string, topics: readonly string[], name: string, coPartitioned = true): Promise<Member> {
   const owned = new Set<string>();
   const consumer = await transport.consumer({
-    groupId, topics, fromBeginning: true, readCommitted: true, maxWaitMs: 50, sessionTimeoutMs: 10_000, coPartitioned: true,
+    groupId, topics, fromBeginning: true, readCommitted: true, maxWaitMs: 50, sessionTimeoutMs: 10_000, coPartitioned,
     onAssigned: async (ps) => void ps.forEach((p) => owned.add(tpKey(p.topic, p.partition))),
     onRevoked: async (ps) => void ps.forEach((p) => owned.delete(tpKey(p.topic, p.partition))),
   });
@@ -130,6 +130,28 @@ describe.each(KAFKA_CLIENTS)('co-partitioned assignment: %s', (client) => {
       expect(outcome).toMatch(/ARB_ASSIGN_(PARTITION_COUNTS_DIFFER|NOT_COPARTITIONED)/);
       // Nothing split: no partition number is held by two members.
       for (const [p, owners] of ownersByNumber(members)) expect(owners, `partition ${p}`).toHaveLength(1);
+    } finally {
+      await stopAll(members);
+    }
+  }, 120_000);
+  it('a member on the client default assignor (an older version) and a co-partitioned one never share the group', async () => {
+    const groupId = `cp-${client}-mixed-${run}`;
+    const old = await startMember(transport, groupId, topics, 'old', false);
+    const members = [old];
+    try {
+      await settled(members, all);
+      const neu = await startMember(transport, groupId, topics, 'new');
+      members.push(neu);
+      // The broker refuses the newcomer's protocol (INCONSISTENT_GROUP_PROTOCOL): the JavaScript clients stop it;
+      // librdkafka keeps retrying the join. Either way it is given nothing and the old member keeps every partition.
+      const outcome = await Promise.race([
+        neu.running.then(() => 'closed', (e: Error) => e.message),
+        new Promise<string>((r) => setTimeout(() => r('still joining'), 15_000)),
+      ]);
+      if (client === 'confluent') expect(outcome).toBe('still joining');
+      else expect(outcome).toMatch(/protocols are incompatible/);
+      expect(neu.owned.size).toBe(0);
+      expect(old.owned.size).toBe(all.length);
     } finally {
       await stopAll(members);
     }
