@@ -11,6 +11,7 @@ export class AvroCursor {
     const buf = this.buf;
     let b = buf[this.pos++];
     if (b === undefined) throw new RangeError('truncated');
+    if (b < 0x80) return (b >>> 1) ^ -(b & 1); // one byte (-64..63): counts, enum indexes, small numbers
     let n = b & 0x7f;
     let scale = 128;
     while (b >= 0x80) {

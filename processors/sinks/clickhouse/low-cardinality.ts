@@ -26,6 +26,8 @@ export class LowCardinalityStream {
   #slots = new Int32Array(512);
   #indexes = new Uint32Array(1 << 12);
   #count = 0;
+  /** Key of the last value written (a key index below #size). */
+  #last = 0;
   /** UTF-8 of a decoded string value (the slow path). */
   #scratch: Buffer = Buffer.allocUnsafe(256);
 
@@ -41,6 +43,18 @@ export class LowCardinalityStream {
   /** A value given as UTF-8 bytes src[start, end). */
   bytes(src: Uint8Array, start: number, end: number): void {
     const n = end - start;
+    // Runs of one value are common (an environment, a tenant's batch, an empty error code): try the last key first.
+    const last = this.#last;
+    if (this.#len[last] === n) {
+      const at = (this.#at[last] as number) - start;
+      const keys = this.#keys;
+      let i = start;
+      while (i < end && keys[at + i] === src[i]) i++;
+      if (i === end) {
+        this.#push(last);
+        return;
+      }
+    }
     let h = 0x811c9dc5 ^ n;
     for (let i = start; i < end; i++) h = Math.imul(h ^ (src[i] as number), 0x01000193);
     const mask = this.#slots.length - 1;
@@ -75,6 +89,7 @@ export class LowCardinalityStream {
       this.#indexes = next;
     }
     this.#indexes[this.#count++] = k;
+    this.#last = k;
   }
 
   /** Appends key src[start, end) into free slot `slot` (-1: wherever its hash leads) and returns its index. */
@@ -145,6 +160,7 @@ export class LowCardinalityStream {
       this.#keyBytes = (this.#at[k] as number) - lebLength(this.#len[k] as number);
       this.#size = k;
     }
+    if (this.#last >= this.#size) this.#last = 0;
   }
 
   /** The column's data for this block (see the header); the stream starts the next block with just ''. */
