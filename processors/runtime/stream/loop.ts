@@ -29,7 +29,11 @@ import type {
 } from '../transport/transport.ts';
 
 export interface StreamTask {
-  /** Outputs for one batch. Must not throw for one bad record: dead-letter it and go on. */
+  /**
+   * Outputs for one batch. A bad record (poison) is dead-lettered and the batch goes on; an infrastructure failure
+   * (transient: registry, transport; failure-kind.ts) is thrown, which aborts the transaction and stops the loop
+   * uncommitted, so the records are read again after a restart instead of being lost.
+   */
   process(batch: Batch): Promise<readonly OutRecord[]>;
   /** Outputs owed once per commit for every batch since the last one (e.g. the changelog of changed keys). */
   beforeCommit?(): readonly OutRecord[];
