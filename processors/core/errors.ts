@@ -105,6 +105,7 @@ export const ERROR_CATALOGUE = {
   ARB_VERDICT_EVALUATE_FAILED: { summary: 'evaluating the policy threw; denied (fail closed) and the record went to the DLQ', http: 200 },
   ARB_VERDICT_BAD_REPLY_TO: { summary: 'a proposal names a reply topic or partition the verdict processor is not configured to answer on; it went to the DLQ', http: 400 },
   ARB_VERDICT_KEY_MISMATCH: { summary: 'a record on a session-keyed topic is not keyed by its session id, so it would break co-partitioning; it went to the DLQ', http: 400 },
+  ARB_VERDICT_WRONG_PARTITION: { summary: 'a record on a session-keyed topic is not on the partition its key maps to (Java\'s murmur2 partitioner, processors/runtime/partition-for.ts): its session\'s state lives elsewhere; it went to the DLQ (a proposal is also denied)', http: 400 },
   ARB_VERDICT_BUNDLE_REJECTED: { summary: 'a policy bundle on the bundles topic failed verification or compilation; the previous bundle stays active', http: 400 },
   // agent SDK (processors/sdk); the first two travel on the deny the SDK returns to the agent
   ARB_SDK_NO_VERDICT: { summary: 'no verdict arrived before the proposal\'s deadline; the SDK denied the call (fail closed) unless the tool is a configured low-risk read', http: 200 },
