@@ -22,6 +22,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { partitionFor } from '../../processors/runtime/partition-for.ts';
 import { localRegistryUrl, createRegistryClient } from '../../processors/runtime/serde/registry.ts';
 import { proposalToWire } from '../../processors/runtime/serde/records.ts';
 import { TopicSerde } from '../../processors/runtime/serde/topic-serde.ts';
@@ -258,7 +259,7 @@ async function verdictRound(transport: KafkaTransport, round: number): Promise<M
       ...(seq % 4 === 1 ? { tool: 'send_email', args: { to: ['bob@example.com'], subject: 'hi', body: 'x'.repeat(200) } }
         : { tool: 'http_get', args: { url: `https://site${s % 7}.example.com/page/${seq % 97}` } }),
     };
-    return { topic: topics.proposals.topic, key: p.sessionId, value: serde.encode(topics.proposals, proposalToWire(p)),
+    return { topic: topics.proposals.topic, partition: partitionFor(p.sessionId, PARTITIONS), key: p.sessionId, value: serde.encode(topics.proposals, proposalToWire(p)),
       headers: correlationHeaders(p.proposalId, { topic: p.replyTopic, partition: p.replyPartition }) };
   };
   const options: RequesterOptions = {

@@ -1,6 +1,7 @@
 // The approvals ledger as read from the approvals topic, and resolutions written back to it. Shared by the approvals
 // service (which keeps tailing) and `arbiter approvals` (which reads up to now, then writes one resolution).
 import type { ArbiterError } from '../core/errors.ts';
+import { partitionFor } from '../runtime/partition-for.ts';
 import type { TopicSerde } from '../runtime/serde/topic-serde.ts';
 import type { TopicMap } from '../runtime/topics.ts';
 import type { KafkaTransport, TransportProducer } from '../runtime/transport/transport.ts';
@@ -38,10 +39,12 @@ export async function tailLedger(o: LedgerReaderOptions, ledger = new ApprovalLe
   return { ledger, tail };
 }
 
-/** Produces a resolution keyed by session id, to the request's partition when known (co-partitioned with it). */
+/** Produces a resolution keyed by session id, to the request's partition (where the verdict processor decided the
+ *  proposal, so its key's partition: partition-for.ts); a request read from nowhere gets the key's partition. Never
+ *  left to the client's partitioner, which may disagree (docs/decisions.md, "One partition function"). */
 export async function writeResolution(producer: TransportProducer, serde: TopicSerde, topics: TopicMap, entry: LedgerEntry, resolution: ApprovalResolved): Promise<void> {
   await producer.send([{
     topic: topics.approvals.topic, key: resolution.sessionId, value: serde.encode(topics.approvals, resolvedEvent(resolution)),
-    ...(entry.partition >= 0 ? { partition: entry.partition } : {}),
+    partition: entry.partition >= 0 ? entry.partition : partitionFor(resolution.sessionId, topics.approvals.partitions),
   }]);
 }

@@ -1,5 +1,5 @@
-// The agent-side client. propose() produces a ToolCallProposal (keyed by session id, with the correlation headers)
-// and waits for its verdict on the reply partition until the deadline; no verdict in time is a deny (fail closed).
+// The agent-side client. propose() produces a ToolCallProposal (keyed by session id, on the partition partitionFor
+// gives, with the correlation headers) and waits for its verdict on the reply partition until the deadline; no verdict in time is a deny (fail closed).
 // reportResult() produces the ToolCallResult that feeds the session's trajectory. Escalations wait for the approval
 // (or return pending with the approval id; awaitApproval() waits later).
 // Reply correlation without races: both tails (verdicts, approvals) start from high-water marks fetched BEFORE their
@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { ArbiterError } from '../core/errors.ts';
 import type { ToolCallProposal } from '../core/types.ts';
 import { ApprovalLedger, type LedgerEntry, resolutionGrants } from '../approvals/ledger.ts';
+import { partitionFor } from '../runtime/partition-for.ts';
 import { NO_ATTACHMENTS, proposalToWire, resultToWire } from '../runtime/serde/records.ts';
 import { createRegistryClient } from '../runtime/serde/registry.ts';
 import { TopicSerde } from '../runtime/serde/topic-serde.ts';
@@ -60,6 +61,8 @@ export class ArbiterClient {
   readonly #producer: TransportProducer;
   readonly #replyTopic: string;
   readonly #replyPartition: number;
+  /** Partitions of the session-keyed topics, as the broker reported them at connect (co-partitioned: one count). */
+  readonly #sessionPartitions: number;
   readonly #waiting = new Map<string, (v: Verdict) => void>();
   readonly #approvalWaiters = new Map<string, Set<() => void>>();
   readonly #ledger = new ApprovalLedger(10_000);
@@ -67,13 +70,15 @@ export class ArbiterClient {
   #tails: SupervisedTail[] = [];
   #closed = false;
 
-  private constructor(s: ClientSettings, topics: TopicMap, serde: TopicSerde, producer: TransportProducer, replyTopic: string, replyPartition: number) {
+  private constructor(s: ClientSettings, topics: TopicMap, serde: TopicSerde, producer: TransportProducer, replyTopic: string, replyPartition: number,
+    sessionPartitions: number) {
     this.#s = s;
     this.#topics = topics;
     this.#serde = serde;
     this.#producer = producer;
     this.#replyTopic = replyTopic;
     this.#replyPartition = replyPartition;
+    this.#sessionPartitions = sessionPartitions;
     this.#remembered = new Recent(s.remember);
   }
 
@@ -101,7 +106,7 @@ export class ArbiterClient {
     const serde = new TopicSerde(createRegistryClient(s.registryUrl, s.registryAuth), topics);
     await serde.registerAll();
     const producer = await transport.producer({ idempotent: true });
-    const client = new ArbiterClient(s, topics, serde, producer, replyTopic, s.replyPartition ?? Math.floor(Math.random() * partitions));
+    const client = new ArbiterClient(s, topics, serde, producer, replyTopic, s.replyPartition ?? Math.floor(Math.random() * partitions), sessionPartitions);
     try {
       await client.#startTails(transport);
     } catch (error) {
@@ -169,7 +174,7 @@ export class ArbiterClient {
     try {
       type Step = { kind: 'sent' } | { kind: 'failed'; error: unknown } | { kind: 'verdict'; verdict: Verdict } | 'timeout';
       const sent: Promise<Step> = this.#producer.send([{
-        topic: this.#topics.proposals.topic, key: proposal.sessionId, value: this.#serde.encode(this.#topics.proposals, proposalToWire(proposal, attached)),
+        topic: this.#topics.proposals.topic, partition: this.#sessionPartition(proposal.sessionId), key: proposal.sessionId, value: this.#serde.encode(this.#topics.proposals, proposalToWire(proposal, attached)),
         headers: correlationHeaders(proposal.proposalId, { topic: this.#replyTopic, partition: this.#replyPartition }),
       }]).then(() => ({ kind: 'sent' as const }), (error: unknown) => ({ kind: 'failed' as const, error }));
       const replied: Promise<Step> = reply.then((v) => ({ kind: 'verdict' as const, verdict: v }));
@@ -238,7 +243,13 @@ export class ArbiterClient {
     const result = resultOf(session, known.verdict, reported, this.#s.clock());
     const value = this.#serde.encode(this.#topics.results, resultToWire(result, reported.durationMs ?? 0, outbox?.nextOrder()));
     outbox?.addResult(value);
-    await this.#producer.send([{ topic: this.#topics.results.topic, key: session.sessionId, value }]);
+    await this.#producer.send([{ topic: this.#topics.results.topic, partition: this.#sessionPartition(session.sessionId), key: session.sessionId, value }]);
+  }
+
+  /** Set explicitly, never left to the client's partitioner: the clients disagree (partition-for.ts), and the verdict
+   *  processor dead-letters a record that is not on its key's partition. */
+  #sessionPartition(sessionId: string): number {
+    return partitionFor(sessionId, this.#sessionPartitions);
   }
 
   /** @internal The client's clock (epoch ms). */

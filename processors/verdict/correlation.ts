@@ -40,4 +40,4 @@ export function readCorrelation(record: InRecord): Correlation | undefined {
  *  proposal carried was folded, so the SDK keeps its unacknowledged results and trusted context for the next one.
  *  Every other verdict from the processor means they were folded. (decide() also uses EVALUATE_FAILED after folding:
  *  sending them again is harmless, results are skipped by sequence and trusted context is idempotent.) */
-export const UNPROCESSED_PROPOSAL_CODES: ReadonlySet<string> = new Set(['ARB_VERDICT_UNDECODABLE', 'ARB_VERDICT_EVALUATE_FAILED']);
+export const UNPROCESSED_PROPOSAL_CODES: ReadonlySet<string> = new Set(['ARB_VERDICT_UNDECODABLE', 'ARB_VERDICT_EVALUATE_FAILED', 'ARB_VERDICT_WRONG_PARTITION']);

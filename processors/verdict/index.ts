@@ -54,8 +54,10 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
   const client = await createTransport(config.kafkaClient, { brokers: config.brokers, clientId: `verdict-${config.instanceId}`, security: config.kafkaSecurity });
   const transport = readiness ? watchConsumers(client, readiness) : client;
   const admin = await transport.admin();
+  let sessionPartitions: number;
   try {
     await ensureArbiterTopics(admin, topics);
+    sessionPartitions = (await admin.fetchOffsets(topics.proposals.topic)).length; // the broker's count, not the configured one
   } finally {
     await admin.close();
   }
@@ -89,7 +91,7 @@ export async function startVerdictProcessor(config: VerdictConfig, overrides: Ve
     await rates.caughtUp(config.restoreTimeoutMs);
 
     const task = new VerdictTask({
-      topics, serde, engine, slot, transport, barrierProducer: plainProducer, groupId: config.groupId,
+      topics, serde, engine, slot, transport, barrierProducer: plainProducer, groupId: config.groupId, sessionPartitions,
       replyTopics: config.replyTopics, restoreTimeoutMs: config.restoreTimeoutMs, clock: overrides.clock ?? Date.now,
       metrics: verdictMetrics(overrides.metrics), quarantine: quarantine.table, rates: rates.table, ...(log ? { log } : {}),
     });

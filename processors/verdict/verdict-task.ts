@@ -4,7 +4,9 @@
 // partition (so one owner appends to each chain), an ApprovalRequested for escalations, and, once per commit, the
 // sent verdicts with the changed session states plus the chain head to the changelog (session-store.ts). StreamLoop
 // sends all of it with the input offsets in one transaction. Poison records go to the DLQ with the source offset;
-// when the correlation headers are readable the agent gets a deny with ARB_VERDICT_UNDECODABLE. Results and approval
+// when the correlation headers are readable the agent gets a deny with ARB_VERDICT_UNDECODABLE. A record on a
+// session-keyed input topic that is not on the partition its key maps to (partition-for.ts) is poison too
+// (ARB_VERDICT_WRONG_PARTITION), checked before decoding. Results and approval
 // resolutions (co-partitioned topics, same session key) are folded into the same session state, so the facts the
 // policy reads include taint and volume. A proposal also carries the results its SDK handle reported that no verdict
 // acknowledged yet (and any declared trusted context); they are folded before deciding, so a result produced just
@@ -16,6 +18,7 @@ import { chainNext, genesisHead, type ChainHead } from '../core/chain.ts';
 import { ArbiterError, type ErrorCode } from '../core/errors.ts';
 import type { ToolCallProposal } from '../core/types.ts';
 import type { PolicyBundle } from '../policy/model.ts';
+import { partitionFor } from '../runtime/partition-for.ts';
 import { decodeAttachments, type DecodedAttachments } from '../runtime/serde/attachments.ts';
 import { proposalFromWire, resultFromWire, resultOrderOf } from '../runtime/serde/records.ts';
 import type { TopicSerde } from '../runtime/serde/topic-serde.ts';
@@ -49,6 +52,9 @@ export interface VerdictTaskOptions {
   /** Plain producer for restore barriers. */
   readonly barrierProducer: TransportProducer;
   readonly groupId: string;
+  /** Partitions of the session-keyed topics as the broker has them (default topics.proposals.partitions): a record
+   *  on them must be on the partition its key maps to (partition-for.ts). */
+  readonly sessionPartitions?: number;
   /** Reply topics the processor answers on, with their partition counts (the verdicts topic is always one). */
   readonly replyTopics: ReadonlyMap<string, number>;
   readonly restoreTimeoutMs: number;
@@ -97,12 +103,26 @@ function attachedEvents(record: InRecord, a: DecodedAttachments, bundle: PolicyB
   ]);
 }
 
+/**
+ * A record on a session-keyed topic that is not on the partition its key maps to (its producer's partitioner is not
+ * Java's): the session's state lives on the key's partition, so folding it here would be silently lost. A record with
+ * no key is left to keyedBySession, which refuses it once its session id is decoded.
+ */
+function misplaced(record: InRecord, partitions: number): Failure | undefined {
+  if (record.key === null) return undefined;
+  const home = partitionFor(record.key, partitions);
+  if (home === record.partition) return undefined;
+  return { code: 'ARB_VERDICT_WRONG_PARTITION', message: `${record.topic} record key ${JSON.stringify(record.key.toString('utf8'))} came on partition ` +
+    `${record.partition} but belongs on partition ${home} of ${partitions} (Java's murmur2 partitioner; docs/operations.md, "Producing from other clients")` };
+}
+
 /** Buffer, not string: the key starts with NUL, which a C-string conversion in a client would cut off. */
 const CHAIN_HEAD_KEY_BYTES = Buffer.from(CHAIN_HEAD_KEY);
 
 export class VerdictTask implements StreamTask {
   readonly metrics: VerdictMetrics;
   readonly #o: VerdictTaskOptions;
+  readonly #sessionPartitions: number;
   readonly #sessions = new OverlayStore<SessionEntry>();
   readonly #heads = new OverlayStore<ChainHead>();
   /** Assigned input topic-partitions ("topic/partition"), to know when a partition number is held at all. */
@@ -110,6 +130,7 @@ export class VerdictTask implements StreamTask {
 
   constructor(options: VerdictTaskOptions) {
     this.#o = options;
+    this.#sessionPartitions = options.sessionPartitions ?? options.topics.proposals.partitions;
     this.metrics = options.metrics ?? verdictMetrics();
   }
 
@@ -146,6 +167,11 @@ export class VerdictTask implements StreamTask {
   async #fold(batch: Batch, out: OutRecord[]): Promise<void> {
     const bundle = this.#o.slot.current;
     for (const record of batch.records) {
+      const wrong = misplaced(record, this.#sessionPartitions);
+      if (wrong !== undefined) {
+        this.#deadLetterOnly(record, wrong, out);
+        continue;
+      }
       try {
         const event = await this.#eventOf(record, bundle);
         if (event === undefined) continue;
@@ -177,6 +203,11 @@ export class VerdictTask implements StreamTask {
   async #proposals(batch: Batch, out: OutRecord[]): Promise<void> {
     const bundle = this.#o.slot.current; // one bundle for the whole batch
     for (const record of batch.records) {
+      const wrong = misplaced(record, this.#sessionPartitions);
+      if (wrong !== undefined) {
+        this.#poison(record, wrong, out); // denied with ARB_VERDICT_WRONG_PARTITION: the SDK keeps what it carried
+        continue;
+      }
       let proposal: ToolCallProposal;
       let attached: readonly SessionEvent[];
       try {
@@ -341,7 +372,8 @@ export class VerdictTask implements StreamTask {
     const c: Correlation | undefined = readCorrelation(record);
     if (c === undefined || !this.#canReply(c.replyTo)) return;
     const now = this.#o.clock();
-    const code: ErrorCode = failure.code === 'ARB_STREAM_PROCESS_FAILED' ? 'ARB_VERDICT_EVALUATE_FAILED' : 'ARB_VERDICT_UNDECODABLE';
+    const code: ErrorCode = failure.code === 'ARB_STREAM_PROCESS_FAILED' ? 'ARB_VERDICT_EVALUATE_FAILED'
+      : failure.code === 'ARB_VERDICT_WRONG_PARTITION' ? failure.code : 'ARB_VERDICT_UNDECODABLE';
     const deny = denyFor(code, `proposal ${c.proposalId} could not be processed (${failure.code}): ${failure.message}`, this.#o.slot.current?.revision ?? '');
     const stub = { proposalId: c.proposalId, sessionId: c.sessionId } as ToolCallProposal;
     out.push(this.#reply(c.replyTo, c.sessionId, c.proposalId, this.#o.serde.encode(this.#o.topics.verdicts, verdictFor(stub, deny, now))));

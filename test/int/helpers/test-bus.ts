@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { localBrokers } from '../../../bench/kafka-clients/local-brokers.ts';
 import type { DecisionRecord, ToolCallProposal, ToolCallResult } from '../../../processors/core/types.ts';
 import type { SignedBundle } from '../../../processors/policy/index.ts';
+import { partitionFor } from '../../../processors/runtime/partition-for.ts';
 import { proposalToWire, resultToWire } from '../../../processors/runtime/serde/records.ts';
 import { createRegistryClient, localRegistryUrl } from '../../../processors/runtime/serde/registry.ts';
 import { TopicSerde } from '../../../processors/runtime/serde/topic-serde.ts';
@@ -46,11 +47,12 @@ export async function openTestBus(prefix: string, options: TestBusOptions = {}):
   return { transport, topics, serde, producer, close: () => producer.close() };
 }
 
-/** Produces proposals keyed by session, with the reply correlation headers the processor answers to. */
+/** Produces proposals keyed by session on the key's partition (partition-for.ts, as the SDK does), with the reply
+ *  correlation headers the processor answers to. */
 export async function sendProposals(bus: TestBus, proposals: readonly ToolCallProposal[]): Promise<void> {
   if (proposals.length === 0) return;
   await bus.producer.send(proposals.map((p) => ({
-    topic: bus.topics.proposals.topic, key: p.sessionId, value: bus.serde.encode(bus.topics.proposals, proposalToWire(p)),
+    topic: bus.topics.proposals.topic, partition: partitionFor(p.sessionId, bus.topics.proposals.partitions), key: p.sessionId, value: bus.serde.encode(bus.topics.proposals, proposalToWire(p)),
     headers: correlationHeaders(p.proposalId, { topic: p.replyTopic, partition: p.replyPartition }),
   })));
 }
@@ -58,7 +60,7 @@ export async function sendProposals(bus: TestBus, proposals: readonly ToolCallPr
 export async function sendResults(bus: TestBus, results: readonly ToolCallResult[]): Promise<void> {
   if (results.length === 0) return;
   await bus.producer.send(results.map((r) => ({
-    topic: bus.topics.results.topic, key: r.sessionId, value: bus.serde.encode(bus.topics.results, resultToWire(r)),
+    topic: bus.topics.results.topic, partition: partitionFor(r.sessionId, bus.topics.results.partitions), key: r.sessionId, value: bus.serde.encode(bus.topics.results, resultToWire(r)),
   })));
 }
 

@@ -39,7 +39,7 @@ function memoryRegistry(): SchemaRegistryClient {
   };
 }
 
-async function setup(engineOverride?: PolicyEngine) {
+async function setup(engineOverride?: PolicyEngine, sessionPartitions?: number) {
   const topics = defineTopics({ prefix: 't', partitions: 2, replicationFactor: 1 });
   const registry = memoryRegistry();
   const serde = new TopicSerde(registry, topics, { maxValueBytes: 4096 });
@@ -51,7 +51,7 @@ async function setup(engineOverride?: PolicyEngine) {
   await slot.offer({ bundleName: 'verdict-test', revision: 'r', bundle: Buffer.alloc(0), signature: '', keyId: '', activatedBy: '', activatedAtMs: 0 });
   const task = new VerdictTask({
     topics, serde, engine, slot, transport: {} as KafkaTransport, barrierProducer: {} as TransportProducer, groupId: 'g',
-    replyTopics: new Map(), restoreTimeoutMs: 1000, clock: () => 1_500_000,
+    replyTopics: new Map(), restoreTimeoutMs: 1000, clock: () => 1_500_000, ...(sessionPartitions === undefined ? {} : { sessionPartitions }),
   });
   let offset = 0;
   const rec = (value: Buffer | null, headers: InRecord['headers'] = {}, key = 's-1'): InRecord => ({
@@ -188,11 +188,55 @@ describe('VerdictTask.process', () => {
   it('dead-letters a proposal not keyed by its session id (it would break co-partitioning) and denies it', async () => {
     const { topics, run, rec, encoded, on, decode } = await setup();
     const headers = correlationHeaders('p-1', { topic: topics.verdicts.topic, partition: 0 });
-    const out = await run(rec(encoded(), headers, 'another-session'));
+    const out = await run(rec(encoded(), headers, 's-2')); // on its key's partition (partitionFor('s-2', 2) = 1): only the key is wrong
     const [letter] = await Promise.all(on(out, topics.dlqProposals.topic).map((r) => decode<{ errorCode: string }>(topics.dlqProposals, r)));
     expect(letter?.errorCode).toBe('ARB_VERDICT_KEY_MISMATCH');
     expect(on(out, topics.decisions.topic)).toHaveLength(0);
     expect(on(out, topics.verdicts.topic)).toHaveLength(1);
+  });
+
+  it('dead-letters a proposal on another partition than its key maps to and denies it with ARB_VERDICT_WRONG_PARTITION', async () => {
+    const { topics, task, run, rec, encoded, on, decode } = await setup();
+    const headers = correlationHeaders('p-3', { topic: topics.verdicts.topic, partition: 0 });
+    // partitionFor('s-3', 2) = 0; the record came on partition 1, where s-3's state is not kept.
+    const out = await run(rec(encoded({ proposalId: 'p-3', sessionId: 's-3' }), headers, 's-3'), rec(encoded({ proposalId: 'ok' })));
+    const [letter] = await Promise.all(on(out, topics.dlqProposals.topic).map((r) => decode<{ errorCode: string; message: string }>(topics.dlqProposals, r)));
+    expect(letter?.errorCode).toBe('ARB_VERDICT_WRONG_PARTITION');
+    expect(letter?.message).toContain('"s-3" came on partition 1 but belongs on partition 0 of 2');
+    const replies = await Promise.all(on(out, topics.verdicts.topic).map((r) => decode<{ proposalId: string; effect: string; errorCode: string }>(topics.verdicts, r)));
+    expect(replies.map((r) => [r.proposalId, r.effect, r.errorCode])).toEqual([['p-3', 'deny', 'ARB_VERDICT_WRONG_PARTITION'], ['ok', 'allow', '']]);
+    expect((await Promise.all(on(out, topics.decisions.topic).map((r) => decode<DecisionRecord>(topics.decisions, r)))).map((d) => d.sessionId)).toEqual(['s-1']);
+    expect(task.metrics.deadLetters.get({ topic: topics.proposals.topic, code: 'ARB_VERDICT_WRONG_PARTITION' })).toBe(1);
+  });
+
+  it('dead-letters a result or an approval resolution on another partition than its key maps to, folding nothing', async () => {
+    const { topics, serde, task, rec, on, decode } = await setup();
+    const misplacedResult = { ...rec(serde.encode(topics.results, resultToWire(result({ sessionId: 's-3' }), 0)), {}, 's-3'), topic: topics.results.topic };
+    const resolution = serde.encode(topics.approvals, { event: { 'arbiter.v1.ApprovalResolved': {
+      approvalId: 'a', proposalId: 'p-1', sessionId: 's-3', argsHash: 'h', resolution: 'approved', resolvedBy: 'lead', reason: '', resolvedAtMs: 1, onTimeout: 'deny' } } });
+    const misplacedResolution = { ...rec(resolution, {}, 's-3'), topic: topics.approvals.topic };
+    const out = [
+      ...await task.process({ topic: topics.results.topic, partition: 1, records: [misplacedResult] }),
+      ...await task.process({ topic: topics.approvals.topic, partition: 1, records: [misplacedResolution] }),
+      ...task.beforeCommit(),
+    ];
+    task.committed();
+    const letters = await Promise.all([...on(out, topics.dlqResults.topic), ...on(out, topics.dlqApprovals.topic)]
+      .map((r) => decode<{ errorCode: string; sourceTopic: string }>(topics.dlqResults, r)));
+    expect(letters.map((l) => [l.sourceTopic, l.errorCode])).toEqual([
+      [topics.results.topic, 'ARB_VERDICT_WRONG_PARTITION'], [topics.approvals.topic, 'ARB_VERDICT_WRONG_PARTITION'],
+    ]);
+    expect(on(out, topics.sessionState.topic)).toEqual([]);
+    expect(task.metrics.folded.total()).toBe(0);
+  });
+
+  it('checks against the broker\'s partition count when given (sessionPartitions), not the configured one', async () => {
+    // The topics are defined with 2 partitions; the broker has 4: partitionFor('s-1', 4) = 3, so partition 1 is wrong.
+    const { topics, run, rec, encoded, on, decode } = await setup(undefined, 4);
+    const out = await run(rec(encoded()));
+    const [letter] = await Promise.all(on(out, topics.dlqProposals.topic).map((r) => decode<{ errorCode: string; message: string }>(topics.dlqProposals, r)));
+    expect(letter).toMatchObject({ errorCode: 'ARB_VERDICT_WRONG_PARTITION' });
+    expect(letter?.message).toContain('belongs on partition 3 of 4');
   });
 
   it('dead-letters a proposal whose reply address is not answerable, without a decision', async () => {
