@@ -29,8 +29,11 @@ export interface BatchingOptions {
   readonly retryBackoffMs: number;
 }
 
+// minBatchRows 50,000: a burst's first inserts are this big rather than 10,000 (chDB spent ~2.5x the CPU per row on
+// 25,000-row inserts as on 100,000-row ones, and the sink ~12 % less CPU per 200,000-row burst; docs/benchmarks.md).
+// Below ~200,000 rows/s the 250 ms linger fires first, so lag is unchanged.
 export const DEFAULT_BATCHING: BatchingOptions = {
-  minBatchRows: 10_000,
+  minBatchRows: 50_000,
   maxBatchRows: 100_000,
   lingerMs: 250,
   maxBufferedRows: 200_000,

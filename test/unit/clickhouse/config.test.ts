@@ -7,7 +7,7 @@ describe('ClickHouse sink settings', () => {
     const c = sinkServiceConfig({});
     expect(c.stack.clickhouse.kind).toBe('chdb');
     expect(c.schema).toEqual({ database: 'default', ttlDays: DEFAULT_TTL_DAYS });
-    expect(c.batching).toMatchObject({ minBatchRows: 10_000, maxBatchRows: 100_000, lingerMs: 250 });
+    expect(c.batching).toMatchObject({ minBatchRows: 50_000, maxBatchRows: 100_000, lingerMs: 250 });
     expect(c.topics.decisions.topic).toBe('arbiter.decisions');
   });
 
