@@ -120,14 +120,14 @@ export const ERROR_CATALOGUE = {
   ARB_APPROVAL_NOT_EXPIRED: { summary: 'an expiry resolution was written before the approval\'s expiry time', http: 409 },
   ARB_APPROVAL_SCOPE_MISMATCH: { summary: 'a resolution names a different proposal or arguments hash than the request: an approval covers exactly one call', http: 409 },
   ARB_APPROVAL_USAGE: { summary: 'arbiter approvals was called with a missing or unknown subcommand, id or option', http: 400 },
-  // demo (processors/bin/demo.ts)
-  ARB_DEMO_FAILED: { summary: 'the demo could not start its stack or processors, or its scripted agent saw an unexpected verdict', http: 500 },
-  // in-process pipelines (the demo, arbiter eval --kafka: processors/verdict/bundle-publish.ts)
   // the arbiter command (processors/bin/arbiter.ts, processors/cli)
   ARB_CLI_USAGE: { summary: 'an arbiter command was called with a missing or unknown subcommand, argument or option, or an option value of the wrong form', http: 400 },
   ARB_CLI_INPUT_UNREADABLE: { summary: 'a file or directory named on the arbiter command line does not exist or cannot be read (or written, for an output path)', http: 400 },
   ARB_CLI_FAILED: { summary: 'an arbiter command stopped on an unexpected error (the message says which; ARBITER_DEBUG=1 prints the stack)', http: 500 },
   ARB_VERIFY_NO_TABLE: { summary: 'arbiter verify found no decisions table at the ClickHouse or chDB path it was given (wrong path, or nothing was sunk there yet)', http: 404 },
+  // demo (processors/bin/demo.ts)
+  ARB_DEMO_FAILED: { summary: 'the demo could not start its stack or processors, or its scripted agent saw an unexpected verdict', http: 500 },
+  // in-process pipelines (the demo, arbiter eval --kafka: processors/verdict/bundle-publish.ts)
   ARB_PIPELINE_COORDINATOR_UNAVAILABLE: { summary: 'an in-process pipeline could not start: the group coordinator was still loading or unavailable after every retry (a broker that just restarted)', http: 503 },
   ARB_PIPELINE_NOT_READY: { summary: 'an in-process pipeline\'s verdict processor was not ready in time (partitions assigned and restored, bundle active), or its consumer stopped while starting', http: 503 },
   // cross-session aggregator (processors/aggregator)
